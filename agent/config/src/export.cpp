@@ -130,7 +130,8 @@ void write_config(std::ostream& out, const lyd_node* tree, const LookupTable& ta
       std::size_t brace = text.find('{');
       out << "{\n  \"cimnet:network-virtualization\": {\n";
       records();
-      if (brace == std::string::npos) {
+      std::size_t next = brace == std::string::npos ? brace : text.find_first_not_of(" \n", brace + 1);
+      if (next == std::string::npos || text[next] == '}') {
         out << "\n  }\n}\n";
       } else {
         out << "\n  }," << text.substr(brace + 1);

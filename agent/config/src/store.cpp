@@ -434,11 +434,13 @@ struct Transaction::Impl {
         }
         lyd_node* node = nullptr;
         LY_ERR rc = candidate ? lyd_find_path(candidate.get(), op.path.c_str(), 0, &node) : LY_ENOTFOUND;
-        if (rc == LY_ENOTFOUND || (rc == LY_SUCCESS && (!node || (node->flags & LYD_DEFAULT)))) {
+        if (rc == LY_EVALID || rc == LY_EINVAL) {
+          throw_libyang(ctx(), ErrorKind::kInvalid, "cannot remove " + op.path, op.path);
+        }
+        if (rc != LY_SUCCESS || !node || (node->flags & LYD_DEFAULT)) {
           if (op.must_exist) throw ConfigError(ErrorKind::kNotFound, "no such node", op.path);
           break;
         }
-        if (rc != LY_SUCCESS) throw_libyang(ctx(), ErrorKind::kInvalid, "cannot remove " + op.path, op.path);
         lyd_node* keep = candidate.release();
         if (keep == node) keep = node->next;
         lyd_free_tree(node);

@@ -83,11 +83,39 @@ TreePtr dup_tree(const lyd_node* tree) {
   return TreePtr(dup);
 }
 
+namespace {
+
+// libyang names only the schema node of a missing mandatory node; find the
+// data instance that lacks it so the error names a data path.
+std::string missing_node_path(const lyd_node* tree, const ly_ctx* ctx) {
+  const ly_err_item* e = ly_err_last(ctx);
+  if (!tree || !e || !e->path || !e->msg) return {};
+  std::string loc = e->path;
+  const std::string prefix = "Schema location \"";
+  if (loc.rfind(prefix, 0) != 0) return {};
+  std::string schema = loc.substr(prefix.size(), loc.find('"', prefix.size()) - prefix.size());
+  auto slash = schema.rfind('/');
+  if (slash == std::string::npos || slash == 0) return schema;
+  std::string parent = schema.substr(0, slash), leaf = schema.substr(slash + 1);
+  if (std::string(e->msg).rfind("Mandatory node", 0) != 0) return schema;
+  ly_set* set = nullptr;
+  std::string found = schema;
+  if (lyd_find_xpath(tree, (parent + "[not(" + leaf + ")]").c_str(), &set) == LY_SUCCESS && set->count > 0) {
+    found = node_path(set->dnodes[0]) + "/" + leaf;
+  }
+  ly_set_free(set, nullptr);
+  return found;
+}
+
+}  // namespace
+
 void validate_tree(const ly_ctx* ctx, TreePtr& tree) {
   lyd_node* raw = tree.release();
   LY_ERR rc = lyd_validate_all(&raw, ctx, LYD_VALIDATE_NO_STATE, nullptr);
   tree.reset(raw);
-  if (rc != LY_SUCCESS) throw_libyang(ctx, ErrorKind::kInvalid, "the configuration is not valid");
+  if (rc != LY_SUCCESS) {
+    throw_libyang(ctx, ErrorKind::kInvalid, "the configuration is not valid", missing_node_path(tree.get(), ctx));
+  }
 }
 
 TreePtr parse_config(const ly_ctx* ctx, std::string_view text, Format format) {
