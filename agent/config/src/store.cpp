@@ -172,6 +172,14 @@ void extract_lookup_records(TreePtr& tree, LookupTable& table) {
     table.put(r);
     lyd_free_tree(e);
   }
+  if (!lyd_child(nv)) {
+    // An emptied container would be left as an explicit node; drop it
+    // (validation adds the default one back).
+    lyd_node* keep = tree.release();
+    if (keep == nv) keep = nv->next;
+    lyd_free_tree(nv);
+    tree.reset(keep ? lyd_first_sibling(keep) : nullptr);
+  }
 }
 
 enum class OpKind { kSet, kCreate, kRemove, kPutLookup, kCreateLookup, kRemoveLookup };
@@ -379,6 +387,7 @@ void Store::Impl::snapshot(const lyd_node* tree, const LookupTable& tbl, uint64_
 // ---------------------------------------------------------------- Transaction
 
 struct Transaction::Impl {
+  ContextPtr context_hold;  // declared first: destroyed after the trees below
   Store::Impl* store;
   bool spent = false;
   uint64_t base_seq = 0;
@@ -713,6 +722,7 @@ void Store::unregister_backend(Backend& backend) {
 
 Transaction Store::begin() {
   auto tx = std::make_unique<Transaction::Impl>();
+  tx->context_hold = impl_->ctx;
   tx->store = impl_.get();
   std::shared_lock lock(impl_->state_mu);
   tx->base_seq = impl_->seq;

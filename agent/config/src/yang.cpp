@@ -38,7 +38,7 @@ ContextPtr make_context(const std::filesystem::path& yang_dir) {
   if (ly_ctx_new(yang_dir.c_str(), LY_CTX_DISABLE_SEARCHDIR_CWD, &raw) != LY_SUCCESS) {
     throw ConfigError(ErrorKind::kIo, "cannot create a YANG context for " + yang_dir.string());
   }
-  ContextPtr ctx(raw);
+  ContextPtr ctx(raw, ContextDeleter{});
   ly_ctx_set_searchdir(raw, "/usr/share/yuma/nmda-modules/ietf");
   ly_ctx_set_searchdir(raw, "/usr/share/yuma/modules/ietf");
   const char* all[] = {"*", nullptr};

@@ -18,7 +18,8 @@ struct ContextDeleter {
 struct TreeDeleter {
   void operator()(lyd_node* node) const { lyd_free_all(node); }
 };
-using ContextPtr = std::unique_ptr<ly_ctx, ContextDeleter>;
+// Shared so that a transaction's trees can be freed after its store is gone.
+using ContextPtr = std::shared_ptr<ly_ctx>;
 using TreePtr = std::unique_ptr<lyd_node, TreeDeleter>;
 
 // Builds the schema context: ietf-interfaces, iana-if-type and ietf-ip from

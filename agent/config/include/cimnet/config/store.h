@@ -131,6 +131,8 @@ class Store;
 // A set of edits built by one writer, checked and committed as a whole.
 // Edits are applied to a private candidate at once, so a bad path fails at the
 // call; schema rules across nodes are checked by preview() and commit().
+// Obtained from Store::begin(); do not use it after its store is destroyed
+// (destroying it afterwards is safe). One thread at a time per transaction.
 class Transaction {
  public:
   Transaction(Transaction&&) noexcept;
