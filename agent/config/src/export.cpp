@@ -45,7 +45,7 @@ void xml_text(std::string& out, const std::string& s) {
 
 // One lookup-record list entry at the indentation libyang uses there.
 void json_record(std::string& out, const LookupRecord& r, bool last) {
-  out += "      {\n        \"vsid\": " + std::to_string(r.key.vsid) + ",\n        \"customer-address\": ";
+  out += std::string("      {\n        \"vsid\": ").append(std::to_string(r.key.vsid)) + ",\n        \"customer-address\": ";
   json_string(out, r.key.customer_address.to_string());
   out += ",\n        \"mac-address\": \"" + r.key.mac.to_string() + "\",\n        \"provider-address\": ";
   json_string(out, r.provider_address.to_string());
@@ -66,7 +66,7 @@ void json_record(std::string& out, const LookupRecord& r, bool last) {
 }
 
 void xml_record(std::string& out, const LookupRecord& r) {
-  out += "  <lookup-record>\n    <vsid>" + std::to_string(r.key.vsid) + "</vsid>\n    <customer-address>" +
+  out += std::string("  <lookup-record>\n    <vsid>").append(std::to_string(r.key.vsid)) + "</vsid>\n    <customer-address>" +
          r.key.customer_address.to_string() + "</customer-address>\n    <mac-address>" + r.key.mac.to_string() +
          "</mac-address>\n    <provider-address>" + r.provider_address.to_string() + "</provider-address>\n    <rule>" +
          std::string(to_yang(r.rule)) + "</rule>\n";

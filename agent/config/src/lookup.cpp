@@ -179,7 +179,7 @@ std::optional<LookupRecordType> lookup_record_type_from_yang(std::string_view na
 }
 
 std::string lookup_record_path(const LookupKey& key) {
-  return "/cimnet:network-virtualization/lookup-record[vsid='" + std::to_string(key.vsid) +
+  return std::string("/cimnet:network-virtualization/lookup-record[vsid='").append(std::to_string(key.vsid)) +
          "'][customer-address='" + key.customer_address.to_string() + "'][mac-address='" + key.mac.to_string() +
          "']";
 }
@@ -188,7 +188,7 @@ void validate_lookup_record(const LookupRecord& r) {
   const LookupKey& key = r.key;
   if (key.vsid < 4096 || key.vsid > 16777214) {
     throw ConfigError(ErrorKind::kInvalid,
-                      "Unsatisfied range - value \"" + std::to_string(key.vsid) + "\" is out of 4096..16777214",
+                      std::string("Unsatisfied range - value \"").append(std::to_string(key.vsid)) + "\" is out of 4096..16777214",
                       lookup_record_path(key) + "/vsid");
   }
   if (key.customer_address.family != 4 && key.customer_address.family != 6) {
@@ -199,11 +199,11 @@ void validate_lookup_record(const LookupRecord& r) {
                       lookup_record_path(key) + "/provider-address");
   }
   if (static_cast<unsigned>(r.rule) > 2) {
-    throw ConfigError(ErrorKind::kInvalid, "Invalid enumeration value " + std::to_string(unsigned(r.rule)),
+    throw ConfigError(ErrorKind::kInvalid, std::string("Invalid enumeration value ").append(std::to_string(unsigned(r.rule))),
                       lookup_record_path(key) + "/rule");
   }
   if (static_cast<unsigned>(r.type) > 3) {
-    throw ConfigError(ErrorKind::kInvalid, "Invalid enumeration value " + std::to_string(unsigned(r.type)),
+    throw ConfigError(ErrorKind::kInvalid, std::string("Invalid enumeration value ").append(std::to_string(unsigned(r.type))),
                       lookup_record_path(key) + "/type");
   }
   check_string(key, "customer-id", r.customer_id, 255);

@@ -267,7 +267,7 @@ struct Store::Impl {
   }
 
   fs::path snapshot_path() const { return opts.state_dir / "snapshot"; }
-  fs::path journal_path(uint64_t gen) const { return opts.state_dir / ("journal." + std::to_string(gen)); }
+  fs::path journal_path(uint64_t gen) const { return opts.state_dir / (std::string("journal.").append(std::to_string(gen))); }
 
   void lock_directory();
   void recover();
@@ -297,21 +297,21 @@ void Store::Impl::replay(std::string_view payload) {
   }
   if (at != seq + 1) {
     throw ConfigError(ErrorKind::kCorrupt, "journal " + journal_path(journal_gen).string() + " skips from commit " +
-                                               std::to_string(seq) + " to " + std::to_string(at));
+                                               std::to_string(seq) + std::string(" to ").append(std::to_string(at)));
   }
   std::string diff_json(dec.bytes());
   if (!diff_json.empty()) {
     lyd_node* diff = nullptr;
     if (lyd_parse_data_mem(ctx.get(), diff_json.c_str(), LYD_JSON, LYD_PARSE_ONLY | LYD_PARSE_STRICT, 0, &diff) !=
         LY_SUCCESS) {
-      throw_libyang(ctx.get(), ErrorKind::kCorrupt, "journal record " + std::to_string(at) + " is unreadable");
+      throw_libyang(ctx.get(), ErrorKind::kCorrupt, std::string("journal record ").append(std::to_string(at)) + " is unreadable");
     }
     TreePtr hold(diff);
     lyd_node* tree = running.release();
     LY_ERR rc = lyd_diff_apply_all(&tree, diff);
     running.reset(tree);
     if (rc != LY_SUCCESS) {
-      throw_libyang(ctx.get(), ErrorKind::kCorrupt, "journal record " + std::to_string(at) + " does not apply");
+      throw_libyang(ctx.get(), ErrorKind::kCorrupt, std::string("journal record ").append(std::to_string(at)) + " does not apply");
     }
   }
   uint32_t n = dec.u32();
@@ -328,7 +328,7 @@ void Store::Impl::replay(std::string_view payload) {
     }
   }
   if (!dec.ok() || !dec.at_end()) {
-    throw ConfigError(ErrorKind::kCorrupt, "journal record " + std::to_string(at) + " is malformed");
+    throw ConfigError(ErrorKind::kCorrupt, std::string("journal record ").append(std::to_string(at)) + " is malformed");
   }
   seq = at;
 }
@@ -676,7 +676,8 @@ Change Transaction::commit() {
     }
     s.seq = next;
   }
-  if (!tx.replacement && s.journal.size() > std::max(s.opts.snapshot_min_journal_bytes, s.snapshot_bytes)) {
+  if (!tx.replacement && (s.opts.snapshot_every_commit ||
+                          s.journal.size() > std::max(s.opts.snapshot_min_journal_bytes, s.snapshot_bytes))) {
     try {
       s.snapshot(s.running.get(), s.table, next);
     } catch (const ConfigError&) {

@@ -12,14 +12,14 @@
 
 namespace cimnet::config::testing {
 
-inline std::string crash_vlan_path(uint32_t id) { return "/cimnet:vlans/vlan[id='" + std::to_string(id) + "']"; }
+inline std::string crash_vlan_path(uint32_t id) { return std::string("/cimnet:vlans/vlan[id='").append(std::to_string(id)) + "']"; }
 inline std::string crash_port_path(uint32_t n) {
-  return "/ietf-interfaces:interfaces/interface[name='Ethernet" + std::to_string(n) + "']";
+  return std::string("/ietf-interfaces:interfaces/interface[name='Ethernet").append(std::to_string(n)) + "']";
 }
 
 inline LookupRecord crash_record(uint64_t k) {
   LookupRecord r = make_record(static_cast<uint32_t>(k));
-  r.vm_name = "k" + std::to_string(k);
+  r.vm_name = std::string("k").append(std::to_string(k));
   return r;
 }
 
@@ -33,7 +33,7 @@ inline void crash_commit(Store& store, uint64_t k) {
     tx.replace_all(text.str(), Format::kJson);
   }
   uint32_t vlan = static_cast<uint32_t>(k % 50) + 1;
-  tx.set(crash_vlan_path(vlan) + "/name", "c" + std::to_string(k));
+  tx.set(crash_vlan_path(vlan) + "/name", std::string("c").append(std::to_string(k)));
   tx.put_lookup(crash_record(k));
   if (k > 30) tx.remove_lookup(crash_record(k - 30).key);
   if (k % 7 == 0) {
@@ -52,7 +52,7 @@ struct CrashModel {
   explicit CrashModel(uint64_t n) {
     for (uint64_t k = 1; k <= n; ++k) {
       uint32_t vlan = static_cast<uint32_t>(k % 50) + 1;
-      vlan_names[vlan] = "c" + std::to_string(k);
+      vlan_names[vlan] = std::string("c").append(std::to_string(k));
       records.insert(k);
       if (k > 30) records.erase(k - 30);
       if (k % 7 == 0) port_vlan[static_cast<uint32_t>(k % 4) + 1] = vlan;

@@ -68,7 +68,7 @@ void run_crash_test(const char* snapshot_bytes) {
   TempDir dir("crash");
   std::filesystem::path state = dir.path() / "state";
   unsigned seed = std::random_device{}();
-  SCOPED_TRACE("seed " + std::to_string(seed));
+  SCOPED_TRACE(std::string("seed ").append(std::to_string(seed)));
   std::mt19937 rng(seed);
   uint64_t acked = 0;
   int kills = 0;
@@ -86,7 +86,9 @@ void run_crash_test(const char* snapshot_bytes) {
     ::waitpid(c.pid, &status, 0);
     last = read_acks(c, last, 1 << 30, pending, deadline);  // drain what was written before the kill
     ::close(c.out);
-    if (WIFEXITED(status)) ASSERT_EQ(WEXITSTATUS(status), 0) << "the child failed";
+    if (WIFEXITED(status)) {
+      ASSERT_EQ(WEXITSTATUS(status), 0) << "the child failed";
+    }
     ++kills;
 
     StoreOptions options;

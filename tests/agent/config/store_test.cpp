@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "cimnet/config/command.h"
 #include "cimnet/config/store.h"
@@ -503,6 +504,43 @@ TEST(ConfigCommand, ExportImportThroughTheCli) {
   std::ostringstream o2, e2;
   EXPECT_EQ(run_config_command({"config", "frobnicate"}, o2, e2), 2);
   EXPECT_EQ(run_config_command({"config", "export", "--format", "yaml"}, o2, e2), 2);
+}
+
+TEST(ConfigStore, ReadersNeverSeeHalfACommit) {
+  // Each commit writes the same number into a VLAN name, a leaf of a port and
+  // a lookup record; a reader must always find the three equal.
+  TempDir dir("readers");
+  auto store = open_store(dir);
+  seed_switch(*store);
+  auto write = [&](const std::string& n) {
+    auto tx = store->begin();
+    tx.set("/cimnet:vlans/vlan[id='1']/name", n);
+    tx.set(kIf + "/description", n);
+    auto r = make_record(1);
+    r.context = n;
+    tx.put_lookup(r);
+    tx.commit();
+  };
+  write("start");
+  std::atomic<bool> done{false};
+  std::atomic<int> reads{0}, torn{0};
+  std::thread reader([&] {
+    while (!done) {
+      store->read([&](const ConfigView& v) {
+        auto name = v.get("/cimnet:vlans/vlan[id='1']/name");
+        auto port = v.get(kIf + "/description");
+        auto rec = v.find_lookup(make_record(1).key);
+        std::string r = rec ? rec->context : "";
+        if (name.value_or("") != port.value_or("") || name.value_or("") != r) ++torn;
+      });
+      ++reads;
+    }
+  });
+  for (int k = 0; k < 60; ++k) write(std::to_string(k));
+  done = true;
+  reader.join();
+  EXPECT_GT(reads.load(), 0);
+  EXPECT_EQ(torn.load(), 0);
 }
 
 TEST(ConfigStore, StateDirectoryIsExclusive) {

@@ -124,6 +124,9 @@ struct StoreOptions {
   // max(snapshot_min_journal_bytes, size of the last snapshot): O(1) amortised I/O per commit.
   std::uint64_t snapshot_min_journal_bytes = 4u << 20;
   bool fsync = true;                      // false only for benchmarks that measure without the disk
+  // Rewrites the whole store on every commit: the naive design, kept only as
+  // the benchmark baseline.
+  bool snapshot_every_commit = false;
 };
 
 class Store;
