@@ -956,8 +956,8 @@ class MofParser {
     if (is_word("as")) {
       take();
       if (tok_.kind != Tok::kAlias) error("expected an alias ($Name) after 'as'");
+      if (aliases().count(tok_.text)) error("alias $" + tok_.text + " is already defined");
       alias = take().text;
-      if (aliases().count(alias)) error("alias $" + alias + " is already defined");
     }
     Instance inst(cls->name());
     expect("{");

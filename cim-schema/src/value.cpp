@@ -331,24 +331,30 @@ double parse_real(Type type, std::string_view text) {
   }
   if (i != s.size()) invalid("'" + std::string(text) + "' is not a valid " + std::string(type_name(type)));
   std::string copy(s[0] == '+' ? s.substr(1) : s);
-  double v = 0;
-  auto [p, ec] = std::from_chars(copy.data(), copy.data() + copy.size(), v);
-  if (ec == std::errc::result_out_of_range || std::isinf(v)) {
+  const char* first = copy.data();
+  const char* last = copy.data() + copy.size();
+  auto out_of_range = [&]() -> double {
     invalid("'" + std::string(text) + "' is out of range for " + std::string(type_name(type)));
-  }
-  if (ec != std::errc() || p != copy.data() + copy.size()) {
-    invalid("'" + std::string(text) + "' is not a valid " + std::string(type_name(type)));
-  }
+  };
+  // The magnitude decides between overflow (an error) and underflow (rounds
+  // to a signed zero, as XML Schema does).
+  auto underflow = [&]() { return copy.find_first_of("eE") != std::string::npos &&
+                                  copy[copy.find_first_of("eE") + 1] == '-'; };
+  double v = 0;
   if (type == Type::kReal32) {
-    if (std::fabs(v) > std::numeric_limits<float>::max()) {
-      invalid("'" + std::string(text) + "' is out of range for real32");
-    }
-    // Parse again as float so the nearest float is chosen from the text.
     float f = 0;
-    auto [pf, ecf] = std::from_chars(copy.data(), copy.data() + copy.size(), f);
-    if (ecf == std::errc() && pf == copy.data() + copy.size()) return f;
-    return static_cast<float>(v);
+    auto [p, ec] = std::from_chars(first, last, f);
+    if (ec == std::errc::result_out_of_range) {
+      return underflow() ? (copy[0] == '-' ? -0.0 : 0.0) : out_of_range();
+    }
+    if (ec != std::errc() || p != last || std::isinf(f)) return out_of_range();
+    return f;
   }
+  auto [p, ec] = std::from_chars(first, last, v);
+  if (ec == std::errc::result_out_of_range) {
+    return underflow() ? (copy[0] == '-' ? -0.0 : 0.0) : out_of_range();
+  }
+  if (ec != std::errc() || p != last || std::isinf(v)) return out_of_range();
   return v;
 }
 
