@@ -17,12 +17,13 @@ TEST(ServedSchema, LoadsEveryNamespace) {
 TEST(ServedSchema, HasTheClassesTheCmdletsUse) {
   Repository repo;
   load_served_schema(repo);
-  for (const char* cls : {"CIM_ComputerSystem", "CIM_EthernetPort", "CIM_LANEndpoint", "CIM_VLANEndpoint",
-                          "CIM_VLANEndpointSettingData", "MSFT_NetworkVLAN", "CIM_IPProtocolEndpoint",
-                          "MSFT_SwitchService", "MSFT_Feature", "MSFT_GlobalEthernetSwitchSettingData",
-                          "CIM_SoftwareIdentity", "CIM_SystemDevice", "CIM_HostedCollection",
-                          "CIM_MemberOfCollection", "CIM_ElementSettingData", "CIM_BindsToLANEndpoint",
-                          "CIM_DeviceSAPImplementation", "CIM_RegisteredProfile"}) {
+  for (const char* cls :
+       {"CIM_ComputerSystem", "CIM_EthernetPort", "CIM_LANEndpoint", "CIM_VLANEndpoint",
+        "CIM_VLANEndpointSettingData", "MSFT_NetworkVLAN", "CIM_IPProtocolEndpoint",
+        "MSFT_SwitchService", "MSFT_Feature", "MSFT_GlobalEthernetSwitchSettingData",
+        "CIM_SoftwareIdentity", "CIM_SystemDevice", "CIM_HostedCollection",
+        "CIM_MemberOfCollection", "CIM_ElementSettingData", "CIM_BindsToLANEndpoint",
+        "CIM_DeviceSAPImplementation", "CIM_RegisteredProfile"}) {
     EXPECT_NE(repo.find_class(kCimv2Namespace, cls), nullptr) << cls;
   }
   EXPECT_NE(repo.find_class(kInteropNamespace, "CIM_ElementConformsToProfile"), nullptr);
