@@ -63,8 +63,8 @@ int run_config_command(const std::vector<std::string>& args, std::ostream& out, 
     if (!format) format = file.ends_with(".xml") ? Format::kXml : Format::kJson;
     auto store = Store::open(options);
     Change change = store->import_config(text.str(), *format);
-    out << "imported " << file << ": " << change.nodes.size() << " node changes, " << change.lookups.size()
-        << " lookup record changes\n";
+    out << "imported " << file << ": " << change.nodes.size() << " node changes, "
+        << change.lookups.size() << " lookup record changes\n";
     return 0;
   } catch (const ConfigError& e) {
     err << "cimnetd config " << verb << ": " << e.what() << "\n";

@@ -14,11 +14,21 @@ void json_string(std::string& out, const std::string& s) {
   for (char ch : s) {
     auto c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -35,22 +45,32 @@ void json_string(std::string& out, const std::string& s) {
 void xml_text(std::string& out, const std::string& s) {
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      default:
+        out += c;
     }
   }
 }
 
 // One lookup-record list entry at the indentation libyang uses there.
 void json_record(std::string& out, const LookupRecord& r, bool last) {
-  out += std::string("      {\n        \"vsid\": ").append(std::to_string(r.key.vsid)) + ",\n        \"customer-address\": ";
+  out += std::string("      {\n        \"vsid\": ").append(std::to_string(r.key.vsid)) +
+         ",\n        \"customer-address\": ";
   json_string(out, r.key.customer_address.to_string());
-  out += ",\n        \"mac-address\": \"" + r.key.mac.to_string() + "\",\n        \"provider-address\": ";
+  out += ",\n        \"mac-address\": \"" + r.key.mac.to_string() +
+         "\",\n        \"provider-address\": ";
   json_string(out, r.provider_address.to_string());
   out += ",\n        \"rule\": \"" + std::string(to_yang(r.rule)) + "\"";
-  if (r.type != LookupRecordType::kStatic) out += ",\n        \"type\": \"" + std::string(to_yang(r.type)) + "\"";
+  if (r.type != LookupRecordType::kStatic)
+    out += ",\n        \"type\": \"" + std::string(to_yang(r.type)) + "\"";
   if (r.use_vm_mac_address) out += ",\n        \"use-vm-mac-address\": true";
   auto str = [&](const char* name, const std::string& v) {
     if (v.empty()) return;
@@ -66,11 +86,13 @@ void json_record(std::string& out, const LookupRecord& r, bool last) {
 }
 
 void xml_record(std::string& out, const LookupRecord& r) {
-  out += std::string("  <lookup-record>\n    <vsid>").append(std::to_string(r.key.vsid)) + "</vsid>\n    <customer-address>" +
-         r.key.customer_address.to_string() + "</customer-address>\n    <mac-address>" + r.key.mac.to_string() +
-         "</mac-address>\n    <provider-address>" + r.provider_address.to_string() + "</provider-address>\n    <rule>" +
-         std::string(to_yang(r.rule)) + "</rule>\n";
-  if (r.type != LookupRecordType::kStatic) out += "    <type>" + std::string(to_yang(r.type)) + "</type>\n";
+  out += std::string("  <lookup-record>\n    <vsid>").append(std::to_string(r.key.vsid)) +
+         "</vsid>\n    <customer-address>" + r.key.customer_address.to_string() +
+         "</customer-address>\n    <mac-address>" + r.key.mac.to_string() +
+         "</mac-address>\n    <provider-address>" + r.provider_address.to_string() +
+         "</provider-address>\n    <rule>" + std::string(to_yang(r.rule)) + "</rule>\n";
+  if (r.type != LookupRecordType::kStatic)
+    out += "    <type>" + std::string(to_yang(r.type)) + "</type>\n";
   if (r.use_vm_mac_address) out += "    <use-vm-mac-address>true</use-vm-mac-address>\n";
   auto str = [&](const char* name, const std::string& v) {
     if (v.empty()) return;
@@ -105,7 +127,8 @@ void stream_records(std::ostream& out, const LookupTable& table, Fn&& one) {
 
 }  // namespace
 
-void write_config(std::ostream& out, const lyd_node* tree, const LookupTable& table, Format format) {
+void write_config(std::ostream& out, const lyd_node* tree, const LookupTable& table,
+                  Format format) {
   std::string text = print_tree(tree, format, false);
   if (table.size() == 0) {
     out << text;
@@ -116,7 +139,9 @@ void write_config(std::ostream& out, const lyd_node* tree, const LookupTable& ta
     auto pos = text.find(needle);
     auto records = [&] {
       out << "    \"lookup-record\": [\n";
-      stream_records(out, table, [](std::string& b, const LookupRecord& r, bool last) { json_record(b, r, last); });
+      stream_records(out, table, [](std::string& b, const LookupRecord& r, bool last) {
+        json_record(b, r, last);
+      });
       out << "    ]";
     };
     if (pos != std::string::npos) {
@@ -130,7 +155,8 @@ void write_config(std::ostream& out, const lyd_node* tree, const LookupTable& ta
       std::size_t brace = text.find('{');
       out << "{\n  \"cimnet:network-virtualization\": {\n";
       records();
-      std::size_t next = brace == std::string::npos ? brace : text.find_first_not_of(" \n", brace + 1);
+      std::size_t next =
+          brace == std::string::npos ? brace : text.find_first_not_of(" \n", brace + 1);
       if (next == std::string::npos || text[next] == '}') {
         out << "\n  }\n}\n";
       } else {
@@ -138,10 +164,12 @@ void write_config(std::ostream& out, const lyd_node* tree, const LookupTable& ta
       }
     }
   } else {
-    const std::string needle = "<network-virtualization xmlns=\"urn:cimnet:params:xml:ns:yang:cimnet\">";
+    const std::string needle =
+        "<network-virtualization xmlns=\"urn:cimnet:params:xml:ns:yang:cimnet\">";
     auto pos = text.find(needle);
     auto records = [&] {
-      stream_records(out, table, [](std::string& b, const LookupRecord& r, bool) { xml_record(b, r); });
+      stream_records(out, table,
+                     [](std::string& b, const LookupRecord& r, bool) { xml_record(b, r); });
     };
     if (pos != std::string::npos) {
       std::size_t after = pos + needle.size();

@@ -82,8 +82,8 @@ bool valid_utf8(std::string_view s) {
       if ((d & 0xc0) != 0x80) return false;
       cp = (cp << 6) | (d & 0x3f);
     }
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-        (cp >= 0xd800 && cp <= 0xdfff)) {
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
       return false;
     }
     i += n + 1;
@@ -100,15 +100,17 @@ std::size_t utf8_length(std::string_view s) {
   return n;
 }
 
-void check_string(const LookupKey& key, std::string_view leaf, const std::string& value, std::size_t max) {
+void check_string(const LookupKey& key, std::string_view leaf, const std::string& value,
+                  std::size_t max) {
   if (!valid_utf8(value)) {
-    throw ConfigError(ErrorKind::kInvalid, "Invalid " + std::string(leaf) + ": not valid UTF-8 text",
+    throw ConfigError(ErrorKind::kInvalid,
+                      "Invalid " + std::string(leaf) + ": not valid UTF-8 text",
                       lookup_record_path(key) + "/" + std::string(leaf));
   }
   if (utf8_length(value) > max) {
     throw ConfigError(ErrorKind::kInvalid,
-                      "Unsatisfied length - string \"" + value.substr(0, 40) + "...\" is longer than " +
-                          std::to_string(max) + " characters",
+                      "Unsatisfied length - string \"" + value.substr(0, 40) +
+                          "...\" is longer than " + std::to_string(max) + " characters",
                       lookup_record_path(key) + "/" + std::string(leaf));
   }
 }
@@ -139,26 +141,33 @@ std::optional<MacAddress> MacAddress::parse(std::string_view text) {
 
 std::string MacAddress::to_string() const {
   char buf[13];
-  std::snprintf(buf, sizeof buf, "%02x%02x%02x%02x%02x%02x", bytes[0], bytes[1], bytes[2], bytes[3], bytes[4],
-                bytes[5]);
+  std::snprintf(buf, sizeof buf, "%02x%02x%02x%02x%02x%02x", bytes[0], bytes[1], bytes[2], bytes[3],
+                bytes[4], bytes[5]);
   return buf;
 }
 
 std::string_view to_yang(TranslationRule rule) {
   switch (rule) {
-    case TranslationRule::kNat: return "translation-method-nat";
-    case TranslationRule::kEncap: return "translation-method-encap";
-    case TranslationRule::kNone: return "translation-method-none";
+    case TranslationRule::kNat:
+      return "translation-method-nat";
+    case TranslationRule::kEncap:
+      return "translation-method-encap";
+    case TranslationRule::kNone:
+      return "translation-method-none";
   }
   return "?";
 }
 
 std::string_view to_yang(LookupRecordType type) {
   switch (type) {
-    case LookupRecordType::kStatic: return "static";
-    case LookupRecordType::kDynamic: return "dynamic";
-    case LookupRecordType::kGatewayWildcard: return "gateway-wildcard";
-    case LookupRecordType::kL2Only: return "l2-only";
+    case LookupRecordType::kStatic:
+      return "static";
+    case LookupRecordType::kDynamic:
+      return "dynamic";
+    case LookupRecordType::kGatewayWildcard:
+      return "gateway-wildcard";
+    case LookupRecordType::kL2Only:
+      return "l2-only";
   }
   return "?";
 }
@@ -171,40 +180,48 @@ std::optional<TranslationRule> translation_rule_from_yang(std::string_view name)
 }
 
 std::optional<LookupRecordType> lookup_record_type_from_yang(std::string_view name) {
-  for (auto t : {LookupRecordType::kStatic, LookupRecordType::kDynamic, LookupRecordType::kGatewayWildcard,
-                 LookupRecordType::kL2Only}) {
+  for (auto t : {LookupRecordType::kStatic, LookupRecordType::kDynamic,
+                 LookupRecordType::kGatewayWildcard, LookupRecordType::kL2Only}) {
     if (to_yang(t) == name) return t;
   }
   return std::nullopt;
 }
 
 std::string lookup_record_path(const LookupKey& key) {
-  return std::string("/cimnet:network-virtualization/lookup-record[vsid='").append(std::to_string(key.vsid)) +
-         "'][customer-address='" + key.customer_address.to_string() + "'][mac-address='" + key.mac.to_string() +
-         "']";
+  return std::string("/cimnet:network-virtualization/lookup-record[vsid='")
+             .append(std::to_string(key.vsid)) +
+         "'][customer-address='" + key.customer_address.to_string() + "'][mac-address='" +
+         key.mac.to_string() + "']";
 }
 
 void validate_lookup_record(const LookupRecord& r) {
   const LookupKey& key = r.key;
   if (key.vsid < 4096 || key.vsid > 16777214) {
     throw ConfigError(ErrorKind::kInvalid,
-                      std::string("Unsatisfied range - value \"").append(std::to_string(key.vsid)) + "\" is out of 4096..16777214",
+                      std::string("Unsatisfied range - value \"").append(std::to_string(key.vsid)) +
+                          "\" is out of 4096..16777214",
                       lookup_record_path(key) + "/vsid");
   }
   if (key.customer_address.family != 4 && key.customer_address.family != 6) {
-    throw ConfigError(ErrorKind::kInvalid, "Missing customer address", lookup_record_path(key) + "/customer-address");
+    throw ConfigError(ErrorKind::kInvalid, "Missing customer address",
+                      lookup_record_path(key) + "/customer-address");
   }
   if (r.provider_address.family != 4 && r.provider_address.family != 6) {
-    throw ConfigError(ErrorKind::kInvalid, "Mandatory node \"provider-address\" instance does not exist",
+    throw ConfigError(ErrorKind::kInvalid,
+                      "Mandatory node \"provider-address\" instance does not exist",
                       lookup_record_path(key) + "/provider-address");
   }
   if (static_cast<unsigned>(r.rule) > 2) {
-    throw ConfigError(ErrorKind::kInvalid, std::string("Invalid enumeration value ").append(std::to_string(unsigned(r.rule))),
-                      lookup_record_path(key) + "/rule");
+    throw ConfigError(
+        ErrorKind::kInvalid,
+        std::string("Invalid enumeration value ").append(std::to_string(unsigned(r.rule))),
+        lookup_record_path(key) + "/rule");
   }
   if (static_cast<unsigned>(r.type) > 3) {
-    throw ConfigError(ErrorKind::kInvalid, std::string("Invalid enumeration value ").append(std::to_string(unsigned(r.type))),
-                      lookup_record_path(key) + "/type");
+    throw ConfigError(
+        ErrorKind::kInvalid,
+        std::string("Invalid enumeration value ").append(std::to_string(unsigned(r.type))),
+        lookup_record_path(key) + "/type");
   }
   check_string(key, "customer-id", r.customer_id, 255);
   check_string(key, "context", r.context, 1024);

@@ -4,7 +4,9 @@
 
 namespace cimnet::config {
 
-StringPool::StringPool() { entries_.push_back(Entry{}); }
+StringPool::StringPool() {
+  entries_.push_back(Entry{});
+}
 
 uint32_t StringPool::intern(std::string_view s) {
   if (s.empty()) return 0;
@@ -100,7 +102,8 @@ void LookupTable::erase(const LookupKey& key) {
   map_.erase(it);
 }
 
-std::optional<LookupRecord> LookupOverlay::find(const LookupTable& base, const LookupKey& key) const {
+std::optional<LookupRecord> LookupOverlay::find(const LookupTable& base,
+                                                const LookupKey& key) const {
   auto it = edits.find(key);
   if (it != edits.end()) return it->second;
   return base.find(key);
@@ -116,7 +119,8 @@ std::size_t LookupOverlay::size(const LookupTable& base) const {
   return n;
 }
 
-void LookupOverlay::for_each(const LookupTable& base, const std::function<bool(const LookupRecord&)>& fn,
+void LookupOverlay::for_each(const LookupTable& base,
+                             const std::function<bool(const LookupRecord&)>& fn,
                              const LookupKey* after) const {
   auto b = after ? base.map().upper_bound(*after) : base.map().begin();
   auto o = after ? edits.upper_bound(*after) : edits.begin();

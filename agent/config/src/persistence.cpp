@@ -207,7 +207,9 @@ void write_file_atomically(const std::filesystem::path& path, std::string_view d
   if (fsync) sync_directory(path.parent_path().empty() ? "." : path.parent_path());
 }
 
-Journal::~Journal() { close(); }
+Journal::~Journal() {
+  close();
+}
 
 void Journal::close() {
   if (fd_ >= 0) ::close(fd_);
@@ -251,13 +253,15 @@ void Journal::open(const std::filesystem::path& path, bool fsync,
 
 void Journal::append(std::string_view payload) {
   if (fd_ < 0 || broken_) {
-    throw ConfigError(ErrorKind::kIo, "the journal " + path_.string() + " is not writable after an earlier failure");
+    throw ConfigError(ErrorKind::kIo, "the journal " + path_.string() +
+                                          " is not writable after an earlier failure");
   }
   std::string frame(12 + payload.size(), '\0');
   put_u32(frame.data(), kJournalMagic);
   put_u32(frame.data() + 4, static_cast<uint32_t>(payload.size()));
   std::memcpy(frame.data() + 8, payload.data(), payload.size());
-  put_u32(frame.data() + 8 + payload.size(), crc(std::string_view(frame.data() + 4, 4 + payload.size())));
+  put_u32(frame.data() + 8 + payload.size(),
+          crc(std::string_view(frame.data() + 4, 4 + payload.size())));
   try {
     write_all(fd_, frame.data(), frame.size(), path_);
     if (fsync_ && ::fdatasync(fd_) != 0) throw_io("cannot sync", path_);
@@ -307,15 +311,17 @@ std::uint64_t write_snapshot(const std::filesystem::path& path, const SnapshotHe
   return total;
 }
 
-std::uint64_t read_snapshot(const std::filesystem::path& path, SnapshotHeader& header, std::string& tree_json,
-                            LookupTable& table) {
+std::uint64_t read_snapshot(const std::filesystem::path& path, SnapshotHeader& header,
+                            std::string& tree_json, LookupTable& table) {
   std::string data = read_whole(path);
   auto corrupt = [&](const char* why) {
-    return ConfigError(ErrorKind::kCorrupt, std::string("snapshot ") + path.string() + " is damaged: " + why);
+    return ConfigError(ErrorKind::kCorrupt,
+                       std::string("snapshot ") + path.string() + " is damaged: " + why);
   };
   if (data.size() < 4 + 8 + 8 + 4 + 8 + 4) throw corrupt("too short");
   uint32_t stored = get_u32(data.data() + data.size() - 4);
-  if (crc(std::string_view(data.data(), data.size() - 4)) != stored) throw corrupt("checksum mismatch");
+  if (crc(std::string_view(data.data(), data.size() - 4)) != stored)
+    throw corrupt("checksum mismatch");
   Decoder dec(std::string_view(data.data(), data.size() - 4));
   if (dec.u32() != kSnapshotMagic) throw corrupt("not a cimnet snapshot");
   header.seq = dec.u64();

@@ -95,7 +95,7 @@ std::uint64_t write_snapshot(const std::filesystem::path& path, const SnapshotHe
 // Reads a snapshot written by write_snapshot, loading records into `table`
 // (which must be empty). Throws ConfigError(kCorrupt) on a bad checksum or
 // format, kIo when unreadable. Returns the file size.
-std::uint64_t read_snapshot(const std::filesystem::path& path, SnapshotHeader& header, std::string& tree_json,
-                            LookupTable& table);
+std::uint64_t read_snapshot(const std::filesystem::path& path, SnapshotHeader& header,
+                            std::string& tree_json, LookupTable& table);
 
 }  // namespace cimnet::config

@@ -31,9 +31,12 @@ std::optional<Format> format_from_name(std::string_view name) {
 
 std::string_view to_string(ChangeOp op) {
   switch (op) {
-    case ChangeOp::kCreate: return "create";
-    case ChangeOp::kReplace: return "replace";
-    case ChangeOp::kDelete: return "delete";
+    case ChangeOp::kCreate:
+      return "create";
+    case ChangeOp::kReplace:
+      return "replace";
+    case ChangeOp::kDelete:
+      return "delete";
   }
   return "?";
 }
@@ -52,7 +55,8 @@ std::string Change::describe() const {
     out += ' ';
     out += n.path;
     if (n.is_leaf && n.op != ChangeOp::kDelete && n.new_value) out += " = " + *n.new_value;
-    if (n.is_leaf && n.op == ChangeOp::kReplace && n.old_value) out += " (was " + *n.old_value + ")";
+    if (n.is_leaf && n.op == ChangeOp::kReplace && n.old_value)
+      out += " (was " + *n.old_value + ")";
     out += '\n';
   }
   for (const LookupChange& l : lookups) {
@@ -60,7 +64,8 @@ std::string Change::describe() const {
     out += ' ';
     out += lookup_record_path(l.key);
     if (l.after) out += " -> " + l.after->provider_address.to_string();
-    if (l.op == ChangeOp::kReplace && l.before) out += " (was " + l.before->provider_address.to_string() + ")";
+    if (l.op == ChangeOp::kReplace && l.before)
+      out += " (was " + l.before->provider_address.to_string() + ")";
     out += '\n';
   }
   return out;
@@ -73,7 +78,9 @@ fs::path default_yang_dir() {
 
 namespace {
 
-void clear_errors(const ly_ctx* ctx) { ly_err_clean(const_cast<ly_ctx*>(ctx), nullptr); }
+void clear_errors(const ly_ctx* ctx) {
+  ly_err_clean(const_cast<ly_ctx*>(ctx), nullptr);
+}
 
 bool is_lookup_path(const std::string& path) {
   return path.find("network-virtualization") != std::string::npos &&
@@ -97,14 +104,17 @@ std::string meta_value(const lyd_node* node, const char* name) {
 }
 
 // Flattens a libyang diff into NodeChanges (see NodeChange).
-void collect_changes(const lyd_node* node, const std::string& inherited, std::vector<NodeChange>& out) {
+void collect_changes(const lyd_node* node, const std::string& inherited,
+                     std::vector<NodeChange>& out) {
   for (; node; node = node->next) {
     std::string op = meta_value(node, "yang:operation");
     if (op.empty()) op = inherited;
     const bool leaf = node->schema && (node->schema->nodetype & (LYS_LEAF | LYS_LEAFLIST));
     if (op == "create" || op == "delete" || op == "replace") {
       NodeChange c;
-      c.op = op == "create" ? ChangeOp::kCreate : op == "delete" ? ChangeOp::kDelete : ChangeOp::kReplace;
+      c.op = op == "create"   ? ChangeOp::kCreate
+             : op == "delete" ? ChangeOp::kDelete
+                              : ChangeOp::kReplace;
       c.path = node_path(node);
       c.is_leaf = leaf;
       if (leaf) {
@@ -161,7 +171,8 @@ LookupRecord record_from_node(const lyd_node* entry) {
 void extract_lookup_records(TreePtr& tree, LookupTable& table) {
   if (!tree) return;
   lyd_node* nv = nullptr;
-  if (lyd_find_path(tree.get(), "/cimnet:network-virtualization", 0, &nv) != LY_SUCCESS || !nv) return;
+  if (lyd_find_path(tree.get(), "/cimnet:network-virtualization", 0, &nv) != LY_SUCCESS || !nv)
+    return;
   std::vector<lyd_node*> entries;
   for (lyd_node* c = lyd_child(nv); c; c = c->next) {
     if (c->schema && std::strcmp(c->schema->name, "lookup-record") == 0) entries.push_back(c);
@@ -231,9 +242,12 @@ std::optional<LookupRecord> ConfigView::find_lookup(const LookupKey& key) const 
   return overlay_ ? overlay_->find(*table_, key) : table_->find(key);
 }
 
-std::size_t ConfigView::lookup_count() const { return overlay_ ? overlay_->size(*table_) : table_->size(); }
+std::size_t ConfigView::lookup_count() const {
+  return overlay_ ? overlay_->size(*table_) : table_->size();
+}
 
-void ConfigView::for_each_lookup(const std::function<bool(const LookupRecord&)>& fn, const LookupKey* after) const {
+void ConfigView::for_each_lookup(const std::function<bool(const LookupRecord&)>& fn,
+                                 const LookupKey* after) const {
   if (overlay_) {
     overlay_->for_each(*table_, fn, after);
     return;
@@ -267,7 +281,9 @@ struct Store::Impl {
   }
 
   fs::path snapshot_path() const { return opts.state_dir / "snapshot"; }
-  fs::path journal_path(uint64_t gen) const { return opts.state_dir / (std::string("journal.").append(std::to_string(gen))); }
+  fs::path journal_path(uint64_t gen) const {
+    return opts.state_dir / (std::string("journal.").append(std::to_string(gen)));
+  }
 
   void lock_directory();
   void recover();
@@ -293,25 +309,29 @@ void Store::Impl::replay(std::string_view payload) {
   uint8_t version = dec.u8();
   uint64_t at = dec.u64();
   if (!dec.ok() || version != kJournalVersion) {
-    throw ConfigError(ErrorKind::kCorrupt, "journal " + journal_path(journal_gen).string() + " has an unknown record");
+    throw ConfigError(ErrorKind::kCorrupt,
+                      "journal " + journal_path(journal_gen).string() + " has an unknown record");
   }
   if (at != seq + 1) {
-    throw ConfigError(ErrorKind::kCorrupt, "journal " + journal_path(journal_gen).string() + " skips from commit " +
-                                               std::to_string(seq) + std::string(" to ").append(std::to_string(at)));
+    throw ConfigError(ErrorKind::kCorrupt, "journal " + journal_path(journal_gen).string() +
+                                               " skips from commit " + std::to_string(seq) +
+                                               std::string(" to ").append(std::to_string(at)));
   }
   std::string diff_json(dec.bytes());
   if (!diff_json.empty()) {
     lyd_node* diff = nullptr;
-    if (lyd_parse_data_mem(ctx.get(), diff_json.c_str(), LYD_JSON, LYD_PARSE_ONLY | LYD_PARSE_STRICT, 0, &diff) !=
-        LY_SUCCESS) {
-      throw_libyang(ctx.get(), ErrorKind::kCorrupt, std::string("journal record ").append(std::to_string(at)) + " is unreadable");
+    if (lyd_parse_data_mem(ctx.get(), diff_json.c_str(), LYD_JSON,
+                           LYD_PARSE_ONLY | LYD_PARSE_STRICT, 0, &diff) != LY_SUCCESS) {
+      throw_libyang(ctx.get(), ErrorKind::kCorrupt,
+                    std::string("journal record ").append(std::to_string(at)) + " is unreadable");
     }
     TreePtr hold(diff);
     lyd_node* tree = running.release();
     LY_ERR rc = lyd_diff_apply_all(&tree, diff);
     running.reset(tree);
     if (rc != LY_SUCCESS) {
-      throw_libyang(ctx.get(), ErrorKind::kCorrupt, std::string("journal record ").append(std::to_string(at)) + " does not apply");
+      throw_libyang(ctx.get(), ErrorKind::kCorrupt,
+                    std::string("journal record ").append(std::to_string(at)) + " does not apply");
     }
   }
   uint32_t n = dec.u32();
@@ -328,7 +348,8 @@ void Store::Impl::replay(std::string_view payload) {
     }
   }
   if (!dec.ok() || !dec.at_end()) {
-    throw ConfigError(ErrorKind::kCorrupt, std::string("journal record ").append(std::to_string(at)) + " is malformed");
+    throw ConfigError(ErrorKind::kCorrupt,
+                      std::string("journal record ").append(std::to_string(at)) + " is malformed");
   }
   seq = at;
 }
@@ -345,7 +366,8 @@ void Store::Impl::recover() {
       try {
         running = parse_config(ctx.get(), tree_json, Format::kJson);
       } catch (const ConfigError& e) {
-        throw ConfigError(ErrorKind::kCorrupt, "snapshot tree does not validate: " + std::string(e.what()));
+        throw ConfigError(ErrorKind::kCorrupt,
+                          "snapshot tree does not validate: " + std::string(e.what()));
       }
     }
     seq = h.seq;
@@ -355,13 +377,15 @@ void Store::Impl::recover() {
   try {
     validate_tree(ctx.get(), running);
   } catch (const ConfigError& e) {
-    throw ConfigError(ErrorKind::kCorrupt, "recovered configuration does not validate: " + std::string(e.what()));
+    throw ConfigError(ErrorKind::kCorrupt,
+                      "recovered configuration does not validate: " + std::string(e.what()));
   }
   refirst(running);
   // Journals of other generations are left over from an interrupted snapshot.
   for (const auto& entry : fs::directory_iterator(opts.state_dir)) {
     std::string name = entry.path().filename().string();
-    if (name.rfind("journal.", 0) == 0 && entry.path() != journal_path(journal_gen)) fs::remove(entry.path(), ec);
+    if (name.rfind("journal.", 0) == 0 && entry.path() != journal_path(journal_gen))
+      fs::remove(entry.path(), ec);
   }
 }
 
@@ -417,18 +441,22 @@ struct Transaction::Impl {
       case OpKind::kSet:
       case OpKind::kCreate: {
         if (is_lookup_path(op.path)) {
-          throw ConfigError(ErrorKind::kInvalid, "lookup records are written with put_lookup/create_lookup", op.path);
+          throw ConfigError(ErrorKind::kInvalid,
+                            "lookup records are written with put_lookup/create_lookup", op.path);
         }
         lyd_node* existing = nullptr;
-        if (candidate && lyd_find_path(candidate.get(), op.path.c_str(), 0, &existing) == LY_SUCCESS && existing &&
-            op.kind == OpKind::kCreate && !(existing->flags & LYD_DEFAULT)) {
+        if (candidate &&
+            lyd_find_path(candidate.get(), op.path.c_str(), 0, &existing) == LY_SUCCESS &&
+            existing && op.kind == OpKind::kCreate && !(existing->flags & LYD_DEFAULT)) {
           throw ConfigError(ErrorKind::kAlreadyExists, "the node already exists", op.path);
         }
         lyd_node* first = nullptr;
         LY_ERR rc = lyd_new_path(candidate.get(), candidate ? nullptr : ctx(), op.path.c_str(),
-                                 op.value.empty() ? nullptr : op.value.c_str(), LYD_NEW_PATH_UPDATE, &first);
+                                 op.value.empty() ? nullptr : op.value.c_str(), LYD_NEW_PATH_UPDATE,
+                                 &first);
         if (rc == LY_EEXIST) break;  // an existing list entry or container: nothing to do
-        if (rc != LY_SUCCESS) throw_libyang(ctx(), ErrorKind::kInvalid, "cannot set " + op.path, op.path);
+        if (rc != LY_SUCCESS)
+          throw_libyang(ctx(), ErrorKind::kInvalid, "cannot set " + op.path, op.path);
         if (!candidate && first) {
           lyd_node* top = first;
           while (lyd_parent(top)) top = lyd_parent(top);
@@ -439,10 +467,12 @@ struct Transaction::Impl {
       }
       case OpKind::kRemove: {
         if (is_lookup_path(op.path)) {
-          throw ConfigError(ErrorKind::kInvalid, "lookup records are removed with remove_lookup", op.path);
+          throw ConfigError(ErrorKind::kInvalid, "lookup records are removed with remove_lookup",
+                            op.path);
         }
         lyd_node* node = nullptr;
-        LY_ERR rc = candidate ? lyd_find_path(candidate.get(), op.path.c_str(), 0, &node) : LY_ENOTFOUND;
+        LY_ERR rc =
+            candidate ? lyd_find_path(candidate.get(), op.path.c_str(), 0, &node) : LY_ENOTFOUND;
         if (rc == LY_EVALID || rc == LY_EINVAL) {
           throw_libyang(ctx(), ErrorKind::kInvalid, "cannot remove " + op.path, op.path);
         }
@@ -470,7 +500,8 @@ struct Transaction::Impl {
         break;
       case OpKind::kRemoveLookup:
         if (!current(op.record.key)) {
-          throw ConfigError(ErrorKind::kNotFound, "no such lookup record", lookup_record_path(op.record.key));
+          throw ConfigError(ErrorKind::kNotFound, "no such lookup record",
+                            lookup_record_path(op.record.key));
         }
         overlay.edits[op.record.key] = std::nullopt;
         break;
@@ -515,12 +546,14 @@ struct Transaction::Impl {
     Change change;
     lyd_node* diff = nullptr;
     if (lyd_diff_siblings(store->running.get(), candidate.get(), 0, &diff) != LY_SUCCESS) {
-      throw_libyang(ctx(), ErrorKind::kInvalid, "cannot compare the candidate with the running configuration");
+      throw_libyang(ctx(), ErrorKind::kInvalid,
+                    "cannot compare the candidate with the running configuration");
     }
     diff_out.reset(diff);
     collect_changes(diff, "none", change.nodes);
     const LookupTable& running = store->table;
-    auto emit = [&](const LookupKey& key, std::optional<LookupRecord> before, std::optional<LookupRecord> after) {
+    auto emit = [&](const LookupKey& key, std::optional<LookupRecord> before,
+                    std::optional<LookupRecord> after) {
       if (!before && !after) return;
       if (before && after && *before == *after) return;
       ChangeOp op = !before ? ChangeOp::kCreate : !after ? ChangeOp::kDelete : ChangeOp::kReplace;
@@ -537,7 +570,8 @@ struct Transaction::Impl {
           emit(b->first, std::nullopt, replacement->expand(b->first, b->second));
           ++b;
         } else {
-          emit(a->first, running.expand(a->first, a->second), replacement->expand(b->first, b->second));
+          emit(a->first, running.expand(a->first, a->second),
+               replacement->expand(b->first, b->second));
           ++a;
           ++b;
         }
@@ -614,7 +648,8 @@ Change Transaction::commit() {
   if (change.empty()) return change;
 
   const LookupTable& cand_table = tx.replacement ? *tx.replacement : s.table;
-  ConfigView candidate_view(tx.candidate.get(), &cand_table, tx.replacement ? nullptr : &tx.overlay);
+  ConfigView candidate_view(tx.candidate.get(), &cand_table,
+                            tx.replacement ? nullptr : &tx.overlay);
   std::vector<Backend*> prepared;
   auto abort_prepared = [&] {
     for (auto it = prepared.rbegin(); it != prepared.rend(); ++it) (*it)->abort(change);
@@ -641,7 +676,8 @@ Change Transaction::commit() {
       Encoder enc{payload};
       enc.u8(kJournalVersion);
       enc.u64(next);
-      enc.bytes(diff && !change.nodes.empty() ? print_tree(diff.get(), Format::kJson, true) : std::string());
+      enc.bytes(diff && !change.nodes.empty() ? print_tree(diff.get(), Format::kJson, true)
+                                              : std::string());
       enc.u32(static_cast<uint32_t>(change.lookups.size()));
       for (const LookupChange& l : change.lookups) {
         if (l.after) {
@@ -676,8 +712,9 @@ Change Transaction::commit() {
     }
     s.seq = next;
   }
-  if (!tx.replacement && (s.opts.snapshot_every_commit ||
-                          s.journal.size() > std::max(s.opts.snapshot_min_journal_bytes, s.snapshot_bytes))) {
+  if (!tx.replacement &&
+      (s.opts.snapshot_every_commit ||
+       s.journal.size() > std::max(s.opts.snapshot_min_journal_bytes, s.snapshot_bytes))) {
     try {
       s.snapshot(s.running.get(), s.table, next);
     } catch (const ConfigError&) {
@@ -701,7 +738,8 @@ std::unique_ptr<Store> Store::open(const StoreOptions& options) {
   std::error_code ec;
   fs::create_directories(impl->opts.state_dir, ec);
   if (ec) {
-    throw ConfigError(ErrorKind::kIo, "cannot create " + impl->opts.state_dir.string() + ": " + ec.message());
+    throw ConfigError(ErrorKind::kIo,
+                      "cannot create " + impl->opts.state_dir.string() + ": " + ec.message());
   }
   impl->lock_directory();
   impl->ctx = make_context(impl->opts.yang_dir);
@@ -751,21 +789,27 @@ std::size_t Store::lookup_count() const {
   return impl_->table.size();
 }
 
-std::vector<LookupRecord> Store::lookup_page(const LookupKey* after, std::size_t max,
-                                             const std::function<bool(const LookupRecord&)>& filter) const {
+std::vector<LookupRecord> Store::lookup_page(
+    const LookupKey* after, std::size_t max,
+    const std::function<bool(const LookupRecord&)>& filter) const {
   std::vector<LookupRecord> out;
   std::shared_lock lock(impl_->state_mu);
   const auto& map = impl_->table.map();
-  for (auto it = after ? map.upper_bound(*after) : map.begin(); it != map.end() && out.size() < max; ++it) {
+  for (auto it = after ? map.upper_bound(*after) : map.begin(); it != map.end() && out.size() < max;
+       ++it) {
     LookupRecord r = impl_->table.expand(it->first, it->second);
     if (!filter || filter(r)) out.push_back(std::move(r));
   }
   return out;
 }
 
-std::uint64_t Store::generation() const { return impl_->seq; }
+std::uint64_t Store::generation() const {
+  return impl_->seq;
+}
 
-const ly_ctx* Store::context() const { return impl_->ctx.get(); }
+const ly_ctx* Store::context() const {
+  return impl_->ctx.get();
+}
 
 void Store::export_config(std::ostream& out, Format format) const {
   std::shared_lock lock(impl_->state_mu);
@@ -778,7 +822,9 @@ Change Store::import_config(std::string_view text, Format format) {
   return tx.commit();
 }
 
-fs::path Store::startup_path() const { return impl_->opts.state_dir / "startup.json"; }
+fs::path Store::startup_path() const {
+  return impl_->opts.state_dir / "startup.json";
+}
 
 void Store::save_running_to_startup() {
   std::ostringstream text;
@@ -789,7 +835,8 @@ void Store::save_running_to_startup() {
 Change Store::restore_startup_to_running() {
   std::ifstream in(startup_path(), std::ios::binary);
   if (!in) {
-    throw ConfigError(ErrorKind::kNotFound, "no startup configuration was saved (" + startup_path().string() + ")");
+    throw ConfigError(ErrorKind::kNotFound,
+                      "no startup configuration was saved (" + startup_path().string() + ")");
   }
   std::ostringstream text;
   text << in.rdbuf();

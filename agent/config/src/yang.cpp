@@ -47,19 +47,22 @@ ContextPtr make_context(const std::filesystem::path& yang_dir) {
     const char* revision;
     const char** features;
   };
-  for (const Load& m : {Load{"ietf-interfaces", "2018-02-20", all}, Load{"iana-if-type", nullptr, nullptr},
-                        Load{"ietf-ip", "2018-02-22", all}, Load{"cimnet", nullptr, nullptr}}) {
+  for (const Load& m :
+       {Load{"ietf-interfaces", "2018-02-20", all}, Load{"iana-if-type", nullptr, nullptr},
+        Load{"ietf-ip", "2018-02-22", all}, Load{"cimnet", nullptr, nullptr}}) {
     if (!ly_ctx_load_module(raw, m.name, m.revision, m.features)) {
       const ly_err_item* e = ly_err_last(raw);
-      throw ConfigError(ErrorKind::kIo, std::string("cannot load YANG module ") + m.name + " (searched " +
-                                            yang_dir.string() + " and /usr/share/yuma): " +
-                                            (e && e->msg ? e->msg : "not found"));
+      throw ConfigError(ErrorKind::kIo,
+                        std::string("cannot load YANG module ") + m.name + " (searched " +
+                            yang_dir.string() +
+                            " and /usr/share/yuma): " + (e && e->msg ? e->msg : "not found"));
     }
   }
   return ctx;
 }
 
-void throw_libyang(const ly_ctx* ctx, ErrorKind kind, const std::string& fallback, const std::string& data_path) {
+void throw_libyang(const ly_ctx* ctx, ErrorKind kind, const std::string& fallback,
+                   const std::string& data_path) {
   const ly_err_item* e = ly_err_last(ctx);
   if (!e || !e->msg) throw ConfigError(kind, fallback, data_path);
   std::string msg = e->msg;
@@ -100,7 +103,8 @@ std::string missing_node_path(const lyd_node* tree, const ly_ctx* ctx) {
   if (std::string(e->msg).rfind("Mandatory node", 0) != 0) return schema;
   ly_set* set = nullptr;
   std::string found = schema;
-  if (lyd_find_xpath(tree, (parent + "[not(" + leaf + ")]").c_str(), &set) == LY_SUCCESS && set->count > 0) {
+  if (lyd_find_xpath(tree, (parent + "[not(" + leaf + ")]").c_str(), &set) == LY_SUCCESS &&
+      set->count > 0) {
     found = node_path(set->dnodes[0]) + "/" + leaf;
   }
   ly_set_free(set, nullptr);
@@ -114,17 +118,20 @@ void validate_tree(const ly_ctx* ctx, TreePtr& tree) {
   LY_ERR rc = lyd_validate_all(&raw, ctx, LYD_VALIDATE_NO_STATE, nullptr);
   tree.reset(raw);
   if (rc != LY_SUCCESS) {
-    throw_libyang(ctx, ErrorKind::kInvalid, "the configuration is not valid", missing_node_path(tree.get(), ctx));
+    throw_libyang(ctx, ErrorKind::kInvalid, "the configuration is not valid",
+                  missing_node_path(tree.get(), ctx));
   }
 }
 
 TreePtr parse_config(const ly_ctx* ctx, std::string_view text, Format format) {
   std::string copy(text);
   lyd_node* raw = nullptr;
-  LY_ERR rc = lyd_parse_data_mem(ctx, copy.c_str(), format == Format::kXml ? LYD_XML : LYD_JSON,
-                                 LYD_PARSE_STRICT | LYD_PARSE_NO_STATE, LYD_VALIDATE_NO_STATE, &raw);
+  LY_ERR rc =
+      lyd_parse_data_mem(ctx, copy.c_str(), format == Format::kXml ? LYD_XML : LYD_JSON,
+                         LYD_PARSE_STRICT | LYD_PARSE_NO_STATE, LYD_VALIDATE_NO_STATE, &raw);
   TreePtr tree(raw);
-  if (rc != LY_SUCCESS) throw_libyang(ctx, ErrorKind::kInvalid, "the configuration document is not valid");
+  if (rc != LY_SUCCESS)
+    throw_libyang(ctx, ErrorKind::kInvalid, "the configuration document is not valid");
   return tree;
 }
 
@@ -140,7 +147,9 @@ std::string print_tree(const lyd_node* tree, Format format, bool shrink) {
   return out ? std::string(out) : std::string();
 }
 
-lyd_node* first_sibling(lyd_node* node) { return node ? lyd_first_sibling(node) : nullptr; }
+lyd_node* first_sibling(lyd_node* node) {
+  return node ? lyd_first_sibling(node) : nullptr;
+}
 
 std::string node_path(const lyd_node* node) {
   std::unique_ptr<char, FreeDeleter> p(lyd_path(node, LYD_PATH_STD, nullptr, 0));

@@ -45,7 +45,8 @@ LookupRecord record(uint32_t i, uint32_t salt = 0) {
   r.provider_address.bytes[3] = uint8_t(i + salt);
   r.rule = TranslationRule::kEncap;
   r.vm_name = std::string("vm").append(std::to_string(i / 4));
-  r.customer_id = std::string("{00000000-0000-0000-0000-00000000").append(std::to_string(1000 + i % 64)) + "}";
+  r.customer_id =
+      std::string("{00000000-0000-0000-0000-00000000").append(std::to_string(1000 + i % 64)) + "}";
   return r;
 }
 
@@ -95,9 +96,10 @@ Latency measure_commits(Store& s, uint32_t n, int commits, uint32_t salt_base = 
   return {us[us.size() / 2], us[std::min(us.size() - 1, us.size() * 99 / 100)]};
 }
 
-void bench_line(const std::string& name, double value, const char* unit, const std::string& base, double base_value) {
-  std::printf("BENCH %s %.4g %s baseline=%s:%.4g ratio=%.3g\n", name.c_str(), value, unit, base.c_str(), base_value,
-              base_value > 0 ? value / base_value : 0.0);
+void bench_line(const std::string& name, double value, const char* unit, const std::string& base,
+                double base_value) {
+  std::printf("BENCH %s %.4g %s baseline=%s:%.4g ratio=%.3g\n", name.c_str(), value, unit,
+              base.c_str(), base_value, base_value > 0 ? value / base_value : 0.0);
   std::fflush(stdout);
 }
 
@@ -116,8 +118,8 @@ int child_libyang(const char* dir, const char* file) {
   double ctx_secs = std::chrono::duration<double>(Clock::now() - t0).count();
   t0 = Clock::now();
   lyd_node* tree = nullptr;
-  if (lyd_parse_data_path(s->context(), file, LYD_JSON, LYD_PARSE_STRICT | LYD_PARSE_NO_STATE, LYD_VALIDATE_NO_STATE,
-                          &tree) != LY_SUCCESS) {
+  if (lyd_parse_data_path(s->context(), file, LYD_JSON, LYD_PARSE_STRICT | LYD_PARSE_NO_STATE,
+                          LYD_VALIDATE_NO_STATE, &tree) != LY_SUCCESS) {
     std::fprintf(stderr, "libyang could not parse %s\n", file);
     return 1;
   }
@@ -148,12 +150,15 @@ bool run_child(const std::vector<std::string>& args, double& secs, double& rss) 
 
 int main(int argc, char** argv) {
   if (argc == 3 && std::strcmp(argv[1], "--child-restart") == 0) return child_restart(argv[2]);
-  if (argc == 4 && std::strcmp(argv[1], "--child-libyang") == 0) return child_libyang(argv[2], argv[3]);
+  if (argc == 4 && std::strcmp(argv[1], "--child-libyang") == 0)
+    return child_libyang(argv[2], argv[3]);
   uint32_t big = 1000000;
-  if (argc == 3 && std::strcmp(argv[1], "--records") == 0) big = static_cast<uint32_t>(std::stoul(argv[2]));
+  if (argc == 3 && std::strcmp(argv[1], "--records") == 0)
+    big = static_cast<uint32_t>(std::stoul(argv[2]));
   std::string big_name = big == 1000000 ? "1M" : std::to_string(big);
 
-  fs::path root = fs::temp_directory_path() / (std::string("cimnet-config-bench-").append(std::to_string(::getpid())));
+  fs::path root = fs::temp_directory_path() /
+                  (std::string("cimnet-config-bench-").append(std::to_string(::getpid())));
   fs::remove_all(root);
   fs::create_directories(root);
 
@@ -198,7 +203,8 @@ int main(int argc, char** argv) {
     }
     double secs = 0, rss = 0, base_secs = 0, base_rss = 0;
     bool ok = run_child({"--child-restart", (root / "big").string()}, secs, rss);
-    bool base_ok = run_child({"--child-libyang", (root / "other").string(), json.string()}, base_secs, base_rss);
+    bool base_ok = run_child({"--child-libyang", (root / "other").string(), json.string()},
+                             base_secs, base_rss);
     if (ok && base_ok) {
       bench_line("config.restart." + big_name, secs, "s", "libyang-tree", base_secs);
       bench_line("config.rss." + big_name, rss, "MB", "libyang-tree", base_rss);

@@ -12,9 +12,13 @@
 
 namespace cimnet::config::testing {
 
-inline std::string crash_vlan_path(uint32_t id) { return std::string("/cimnet:vlans/vlan[id='").append(std::to_string(id)) + "']"; }
+inline std::string crash_vlan_path(uint32_t id) {
+  return std::string("/cimnet:vlans/vlan[id='").append(std::to_string(id)) + "']";
+}
 inline std::string crash_port_path(uint32_t n) {
-  return std::string("/ietf-interfaces:interfaces/interface[name='Ethernet").append(std::to_string(n)) + "']";
+  return std::string("/ietf-interfaces:interfaces/interface[name='Ethernet")
+             .append(std::to_string(n)) +
+         "']";
 }
 
 inline LookupRecord crash_record(uint64_t k) {
@@ -67,21 +71,26 @@ struct CrashModel {
       auto it = vlan_names.find(id);
       std::optional<std::string> want;
       if (it != vlan_names.end()) want = it->second;
-      if (got != want) diff << "vlan " << id << " name " << got.value_or("<none>") << " want " << want.value_or("<none>") << "\n";
+      if (got != want)
+        diff << "vlan " << id << " name " << got.value_or("<none>") << " want "
+             << want.value_or("<none>") << "\n";
     }
     for (uint32_t p = 1; p <= 4; ++p) {
       auto got = store.get(crash_port_path(p) + "/cimnet:switchport/access-vlan");
       auto it = port_vlan.find(p);
       std::optional<std::string> want;
       if (it != port_vlan.end()) want = std::to_string(it->second);
-      if (got != want) diff << "port " << p << " vlan " << got.value_or("<none>") << " want " << want.value_or("<none>") << "\n";
+      if (got != want)
+        diff << "port " << p << " vlan " << got.value_or("<none>") << " want "
+             << want.value_or("<none>") << "\n";
     }
     if (store.lookup_count() != records.size()) {
       diff << "lookup count " << store.lookup_count() << " want " << records.size() << "\n";
     }
     for (uint64_t k : records) {
       auto got = store.find_lookup(crash_record(k).key);
-      if (!got || !(*got == crash_record(k))) diff << "lookup record " << k << " missing or different\n";
+      if (!got || !(*got == crash_record(k)))
+        diff << "lookup record " << k << " missing or different\n";
     }
     return diff.str();
   }

@@ -35,7 +35,8 @@ Child spawn(const std::filesystem::path& state, const char* snapshot_bytes) {
   if (pid == 0) {
     ::dup2(fds[1], 1);
     std::string last = std::to_string(kCommits);
-    ::execl(CRASH_CHILD_PATH, CRASH_CHILD_PATH, state.c_str(), last.c_str(), snapshot_bytes, nullptr);
+    ::execl(CRASH_CHILD_PATH, CRASH_CHILD_PATH, state.c_str(), last.c_str(), snapshot_bytes,
+            nullptr);
     ::_exit(127);
   }
   ::close(fds[1]);
@@ -84,7 +85,8 @@ void run_crash_test(const char* snapshot_bytes) {
     ::kill(c.pid, SIGKILL);
     int status = 0;
     ::waitpid(c.pid, &status, 0);
-    last = read_acks(c, last, 1 << 30, pending, deadline);  // drain what was written before the kill
+    last =
+        read_acks(c, last, 1 << 30, pending, deadline);  // drain what was written before the kill
     ::close(c.out);
     if (WIFEXITED(status)) {
       ASSERT_EQ(WEXITSTATUS(status), 0) << "the child failed";
@@ -101,10 +103,13 @@ void run_crash_test(const char* snapshot_bytes) {
     ASSERT_EQ(diff, "") << "state after kill " << kills << " is not that of commit " << g;
     acked = g;
   }
-  std::printf("crash test: %d kills over %llu commits\n", kills, static_cast<unsigned long long>(kCommits));
+  std::printf("crash test: %d kills over %llu commits\n", kills,
+              static_cast<unsigned long long>(kCommits));
 }
 
-TEST(ConfigCrash, KilledWriterAlwaysRestoresACommittedState) { run_crash_test("8192"); }
+TEST(ConfigCrash, KilledWriterAlwaysRestoresACommittedState) {
+  run_crash_test("8192");
+}
 
 }  // namespace
 }  // namespace cimnet::config

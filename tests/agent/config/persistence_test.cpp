@@ -13,8 +13,8 @@ namespace cimnet::config {
 namespace {
 
 namespace fs = std::filesystem;
-using testing::TempDir;
 using testing::make_record;
+using testing::TempDir;
 
 std::unique_ptr<Store> open_store(const fs::path& state, uint64_t snapshot_bytes = 4u << 20) {
   StoreOptions o;
@@ -45,7 +45,8 @@ void commit_n(Store& s, uint32_t from, uint32_t to) {
     auto tx = s.begin();
     tx.set(path, value);
     tx.put_lookup(make_record(i));
-    if (i % 3 == 0 && s.find_lookup(make_record(i / 2).key)) tx.remove_lookup(make_record(i / 2).key);
+    if (i % 3 == 0 && s.find_lookup(make_record(i / 2).key))
+      tx.remove_lookup(make_record(i / 2).key);
     tx.commit();
   }
 }
@@ -90,7 +91,8 @@ TEST(ConfigPersistence, TornAndCorruptTailsAreDropped) {
   auto full = fs::file_size(j);
   // A torn write of a further record: it never completed, so it is not there.
   {
-    std::ofstream(j, std::ios::app | std::ios::binary) << std::string("CNJ1\x40\x00\x00\x00partial", 15);
+    std::ofstream(j, std::ios::app | std::ios::binary)
+        << std::string("CNJ1\x40\x00\x00\x00partial", 15);
   }
   {
     auto s = open_store(state);

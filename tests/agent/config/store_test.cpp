@@ -15,11 +15,11 @@
 namespace cimnet::config {
 namespace {
 
-using testing::TempDir;
-using testing::make_record;
 using ::testing::_;
 using ::testing::HasSubstr;
 using ::testing::InSequence;
+using testing::make_record;
+using testing::TempDir;
 using ::testing::Throw;
 
 const std::string kIf = "/ietf-interfaces:interfaces/interface[name='Ethernet1']";
@@ -103,7 +103,8 @@ TEST(ConfigValidation, CustomerRouteMustMatchTheSubnetsRoutingDomain) {
   auto tx = store->begin();
   tx.set(kNv + "/virtual-subnet[vsid='5001']/routing-domain", kRd);
   std::string other = "{99999999-2222-3333-4444-000000000000}";
-  std::string route = kNv + "/customer-route[routing-domain='" + other + "'][vsid='5001'][destination-prefix='10.0.0.0/24']";
+  std::string route = kNv + "/customer-route[routing-domain='" + other +
+                      "'][vsid='5001'][destination-prefix='10.0.0.0/24']";
   tx.set(route + "/next-hop", "0.0.0.0");
   ConfigError e = commit_error(tx);
   EXPECT_THAT(e.message(), HasSubstr("another routing domain"));
@@ -146,11 +147,12 @@ TEST(ConfigValidation, LookupRecordRulesMatchTheYangModel) {
   for (const auto& r : {bad_vsid, long_name}) {
     auto tx = store->begin();
     EXPECT_THROW(tx.put_lookup(r), ConfigError);
-    std::string doc = "{\"cimnet:network-virtualization\":{\"lookup-record\":[{\"vsid\":" +
-                      std::to_string(r.key.vsid) + ",\"customer-address\":\"" + r.key.customer_address.to_string() +
-                      "\",\"mac-address\":\"" + r.key.mac.to_string() + "\",\"provider-address\":\"" +
-                      r.provider_address.to_string() + "\",\"rule\":\"translation-method-encap\",\"vm-name\":\"" +
-                      r.vm_name + "\"}]}}";
+    std::string doc =
+        "{\"cimnet:network-virtualization\":{\"lookup-record\":[{\"vsid\":" +
+        std::to_string(r.key.vsid) + ",\"customer-address\":\"" +
+        r.key.customer_address.to_string() + "\",\"mac-address\":\"" + r.key.mac.to_string() +
+        "\",\"provider-address\":\"" + r.provider_address.to_string() +
+        "\",\"rule\":\"translation-method-encap\",\"vm-name\":\"" + r.vm_name + "\"}]}}";
     EXPECT_THROW(store->import_config(doc, Format::kJson), ConfigError) << doc.substr(0, 200);
   }
   auto tx = store->begin();
@@ -176,15 +178,17 @@ TEST(ConfigValidation, TreeEditsCannotBypassTheLookupTable) {
   TempDir dir("bypass");
   auto store = open_store(dir);
   auto tx = store->begin();
-  EXPECT_THROW(tx.set(kNv + "/lookup-record[vsid='5001'][customer-address='10.0.0.1'][mac-address='001122334455']/"
-                             "provider-address",
+  EXPECT_THROW(tx.set(kNv + "/lookup-record[vsid='5001'][customer-address='10.0.0.1'][mac-address='"
+                            "001122334455']/"
+                            "provider-address",
                       "1.2.3.4"),
                ConfigError);
 }
 
 TEST(ConfigAddresses, ParseAndPrint) {
   EXPECT_EQ(IpAddress::parse("10.0.0.5")->to_string(), "10.0.0.5");
-  EXPECT_EQ(IpAddress::parse("2001:DB8:11:22:33:44:55:6")->to_string(), "2001:db8:11:22:33:44:55:6");
+  EXPECT_EQ(IpAddress::parse("2001:DB8:11:22:33:44:55:6")->to_string(),
+            "2001:db8:11:22:33:44:55:6");
   EXPECT_FALSE(IpAddress::parse("10.0.0.256"));
   EXPECT_FALSE(IpAddress::parse("fe80::1%eth0"));
   EXPECT_TRUE(IpAddress::parse("::")->is_unspecified());
@@ -240,7 +244,8 @@ TEST(ConfigTransaction, FailedPrepareAbortsEverything) {
   store->register_backend(a);
   store->register_backend(b);
   EXPECT_CALL(a, prepare(_, _));
-  EXPECT_CALL(b, prepare(_, _)).WillOnce(Throw(ConfigError(ErrorKind::kRejected, "no room in the datapath")));
+  EXPECT_CALL(b, prepare(_, _))
+      .WillOnce(Throw(ConfigError(ErrorKind::kRejected, "no room in the datapath")));
   EXPECT_CALL(a, abort(_));
   EXPECT_CALL(a, apply(_)).Times(0);
   EXPECT_CALL(b, apply(_)).Times(0);
@@ -332,7 +337,8 @@ TEST(ConfigLookup, PagesInKeyOrderWithFilter) {
   const LookupKey* after = nullptr;
   LookupKey last;
   for (;;) {
-    auto page = store->lookup_page(after, 7, [](const LookupRecord& r) { return r.key.vsid == 5002; });
+    auto page =
+        store->lookup_page(after, 7, [](const LookupRecord& r) { return r.key.vsid == 5002; });
     if (page.empty()) break;
     all.insert(all.end(), page.begin(), page.end());
     last = page.back().key;
@@ -354,10 +360,13 @@ void seed_everything(Store& store) {
   tx.set(e2 + "/cimnet:switchport/trunk-vlan", "10");
   tx.set(kNv + "/virtual-subnet[vsid='5001']/routing-domain", kRd);
   tx.set(kNv + "/virtual-subnet[vsid='5001']/prefix", "10.0.0.0/24");
-  tx.set(kNv + "/customer-route[routing-domain='" + kRd + "'][vsid='5001'][destination-prefix='10.0.0.0/24']/next-hop",
+  tx.set(kNv + "/customer-route[routing-domain='" + kRd +
+             "'][vsid='5001'][destination-prefix='10.0.0.0/24']/next-hop",
          "0.0.0.0");
   tx.set(kNv + "/provider-address[interface-index='13'][address='10.0.1.23']/prefix-length", "24");
-  tx.set(kNv + "/provider-route[interface-index='13'][destination-prefix='0.0.0.0/0'][next-hop='10.0.1.1']/metric",
+  tx.set(kNv +
+             "/provider-route[interface-index='13'][destination-prefix='0.0.0.0/"
+             "0'][next-hop='10.0.1.1']/metric",
          "5");
   tx.set(kNv + "/vm-adapter[name='vm1-eth0']/mac-address", "101010101105");
   tx.set(kNv + "/vm-adapter[name='vm1-eth0']/vsid", "5001");
@@ -438,9 +447,11 @@ TEST(ConfigStartup, SaveThenRestoreAfterChanges) {
 // Runs yanglint -t config on `file`; returns its exit status.
 int yanglint(const std::filesystem::path& file) {
   std::string yang = CIMNET_SOURCE_YANG_DIR;
-  std::string cmd = "yanglint -p " + yang + " -p /usr/share/yuma/nmda-modules/ietf -p /usr/share/yuma/modules/ietf" +
-                    " -t config " + yang + "/cimnet@2026-11-21.yang /usr/share/yuma/modules/ietf/iana-if-type@2014-05-08.yang " +
-                    file.string() + " 2>&1";
+  std::string cmd =
+      "yanglint -p " + yang +
+      " -p /usr/share/yuma/nmda-modules/ietf -p /usr/share/yuma/modules/ietf" + " -t config " +
+      yang + "/cimnet@2026-11-21.yang /usr/share/yuma/modules/ietf/iana-if-type@2014-05-08.yang " +
+      file.string() + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   char buf[512];
   std::string output;
@@ -454,7 +465,8 @@ TEST(ConfigExport, YanglintAcceptsEveryFileWritten) {
   TempDir dir("yanglint");
   auto store = open_store(dir);
   seed_everything(*store);
-  for (auto [f, name] : {std::pair{Format::kJson, "export.json"}, std::pair{Format::kXml, "export.xml"}}) {
+  for (auto [f, name] :
+       {std::pair{Format::kJson, "export.json"}, std::pair{Format::kXml, "export.xml"}}) {
     std::ofstream(dir.path() / name) << export_text(*store, f);
     EXPECT_EQ(yanglint(dir.path() / name), 0) << name;
   }
@@ -470,7 +482,8 @@ TEST(ConfigExport, YanglintAcceptsEveryFileWritten) {
   auto tx = only->begin();
   tx.put_lookup(make_record(1));
   tx.commit();
-  for (auto [f, name] : {std::pair{Format::kJson, "rec.json"}, std::pair{Format::kXml, "rec.xml"}}) {
+  for (auto [f, name] :
+       {std::pair{Format::kJson, "rec.json"}, std::pair{Format::kXml, "rec.xml"}}) {
     std::ofstream(dir2.path() / name) << export_text(*only, f);
     EXPECT_EQ(yanglint(dir2.path() / name), 0) << name;
   }
@@ -485,21 +498,28 @@ TEST(ConfigCommand, ExportImportThroughTheCli) {
   std::string state_a = (a.path() / "state").string(), state_b = (b.path() / "state").string();
   for (std::string fmt : {"json", "xml"}) {
     std::ostringstream out, err;
-    ASSERT_EQ(run_config_command({"config", "export", "--format", fmt, "--state-dir", state_a}, out, err), 0)
+    ASSERT_EQ(
+        run_config_command({"config", "export", "--format", fmt, "--state-dir", state_a}, out, err),
+        0)
         << err.str();
     std::filesystem::path file = a.path() / ("cfg." + fmt);
     std::ofstream(file) << out.str();
     std::ostringstream out2, err2;
-    ASSERT_EQ(run_config_command({"config", "import", file.string(), "--state-dir", state_b}, out2, err2), 0)
+    ASSERT_EQ(
+        run_config_command({"config", "import", file.string(), "--state-dir", state_b}, out2, err2),
+        0)
         << err2.str();
     std::ostringstream again, err3;
-    ASSERT_EQ(run_config_command({"config", "export", "--format", fmt, "--state-dir", state_b}, again, err3), 0);
+    ASSERT_EQ(run_config_command({"config", "export", "--format", fmt, "--state-dir", state_b},
+                                 again, err3),
+              0);
     EXPECT_EQ(again.str(), out.str());
   }
   std::filesystem::path bad = a.path() / "bad.json";
   std::ofstream(bad) << "{\"cimnet:vlans\":{\"vlan\":[{\"id\":5000}]}}";
   std::ostringstream out, err;
-  EXPECT_EQ(run_config_command({"config", "import", bad.string(), "--state-dir", state_b}, out, err), 1);
+  EXPECT_EQ(
+      run_config_command({"config", "import", bad.string(), "--state-dir", state_b}, out, err), 1);
   EXPECT_THAT(err.str(), HasSubstr("/cimnet:vlans/vlan"));
   std::ostringstream o2, e2;
   EXPECT_EQ(run_config_command({"config", "frobnicate"}, o2, e2), 2);

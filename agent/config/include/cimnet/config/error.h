@@ -27,7 +27,9 @@ class ConfigError : public std::runtime_error {
  public:
   ConfigError(ErrorKind kind, const std::string& message, const std::string& path = {})
       : std::runtime_error(path.empty() ? message : message + " (at " + path + ")"),
-        kind_(kind), path_(path), message_(message) {}
+        kind_(kind),
+        path_(path),
+        message_(message) {}
   ErrorKind kind() const { return kind_; }
   const std::string& path() const { return path_; }
   // The message without the path suffix.

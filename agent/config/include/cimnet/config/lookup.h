@@ -39,7 +39,12 @@ struct MacAddress {
 // MSFT_NetVirtualizationLookupRecordSettingData.Rule (CIM integer values).
 enum class TranslationRule : uint8_t { kNat = 0, kEncap = 1, kNone = 2 };
 // MSFT_NetVirtualizationLookupRecordSettingData.Type (CIM integer values).
-enum class LookupRecordType : uint8_t { kStatic = 0, kDynamic = 1, kGatewayWildcard = 2, kL2Only = 3 };
+enum class LookupRecordType : uint8_t {
+  kStatic = 0,
+  kDynamic = 1,
+  kGatewayWildcard = 2,
+  kL2Only = 3
+};
 
 // YANG enum names ("translation-method-encap", "l2-only") and back.
 std::string_view to_yang(TranslationRule rule);

@@ -118,12 +118,13 @@ class Backend {
 
 // Tuning and location of a store.
 struct StoreOptions {
-  std::filesystem::path state_dir;        // created if missing
-  std::filesystem::path yang_dir;         // empty: $CIMNET_YANG_DIR, else the source tree's cim-schema/yang
+  std::filesystem::path state_dir;  // created if missing
+  std::filesystem::path
+      yang_dir;  // empty: $CIMNET_YANG_DIR, else the source tree's cim-schema/yang
   // A snapshot is taken when the journal has grown past
   // max(snapshot_min_journal_bytes, size of the last snapshot): O(1) amortised I/O per commit.
   std::uint64_t snapshot_min_journal_bytes = 4u << 20;
-  bool fsync = true;                      // false only for benchmarks that measure without the disk
+  bool fsync = true;  // false only for benchmarks that measure without the disk
   // Rewrites the whole store on every commit: the naive design, kept only as
   // the benchmark baseline.
   bool snapshot_every_commit = false;
@@ -211,8 +212,9 @@ class Store {
   std::size_t lookup_count() const;
   // Up to `max` records in key order after `after` (from the first when
   // null) that pass `filter` (all when empty): one page of an enumeration.
-  std::vector<LookupRecord> lookup_page(const LookupKey* after, std::size_t max,
-                                        const std::function<bool(const LookupRecord&)>& filter = {}) const;
+  std::vector<LookupRecord> lookup_page(
+      const LookupKey* after, std::size_t max,
+      const std::function<bool(const LookupRecord&)>& filter = {}) const;
 
   // Number of commits since the store was created (persisted).
   std::uint64_t generation() const;
