@@ -415,6 +415,9 @@ struct Transaction::Impl {
   Store::Impl* store;
   bool spent = false;
   uint64_t base_seq = 0;
+  // The candidate tree, copied from running at the first tree edit only, so
+  // a lookup-record-only transaction costs no tree copy, validation or diff.
+  bool has_tree = false;
   TreePtr candidate;
   std::unique_ptr<LookupTable> replacement;  // set by replace_all: the candidate's own table
   LookupOverlay overlay;
@@ -435,8 +438,18 @@ struct Transaction::Impl {
     return store->table.find(key);
   }
 
+  void ensure_tree() {
+    if (has_tree) return;
+    std::shared_lock lock(store->state_mu);
+    candidate = dup_tree(store->running.get());
+    has_tree = true;
+  }
+
   void apply(const EditOp& op) {
     clear_errors(ctx());
+    if (op.kind == OpKind::kSet || op.kind == OpKind::kCreate || op.kind == OpKind::kRemove) {
+      ensure_tree();
+    }
     switch (op.kind) {
       case OpKind::kSet:
       case OpKind::kCreate: {
@@ -520,10 +533,8 @@ struct Transaction::Impl {
     if (base_seq == store->seq) return;
     base_seq = store->seq;
     if (replacement) return;  // a replacement does not depend on what ran before
-    {
-      std::shared_lock lock(store->state_mu);
-      candidate = dup_tree(store->running.get());
-    }
+    has_tree = false;
+    candidate.reset();
     overlay.edits.clear();
     for (const EditOp& op : ops) apply(op);
   }
@@ -531,8 +542,18 @@ struct Transaction::Impl {
   // Validates the candidate and computes what it changes. Caller holds commit_mu.
   Change prepare_change(TreePtr& diff_out) {
     clear_errors(ctx());
-    validate_tree(ctx(), candidate);
-    refirst(candidate);
+    Change change;
+    if (has_tree) {
+      validate_tree(ctx(), candidate);
+      refirst(candidate);
+      lyd_node* diff = nullptr;
+      if (lyd_diff_siblings(store->running.get(), candidate.get(), 0, &diff) != LY_SUCCESS) {
+        throw_libyang(ctx(), ErrorKind::kInvalid,
+                      "cannot compare the candidate with the running configuration");
+      }
+      diff_out.reset(diff);
+      collect_changes(diff, "none", change.nodes);
+    }
     if (replacement) {
       for (auto& [key, rec] : overlay.edits) {
         if (rec) {
@@ -543,14 +564,6 @@ struct Transaction::Impl {
       }
       overlay.edits.clear();
     }
-    Change change;
-    lyd_node* diff = nullptr;
-    if (lyd_diff_siblings(store->running.get(), candidate.get(), 0, &diff) != LY_SUCCESS) {
-      throw_libyang(ctx(), ErrorKind::kInvalid,
-                    "cannot compare the candidate with the running configuration");
-    }
-    diff_out.reset(diff);
-    collect_changes(diff, "none", change.nodes);
     const LookupTable& running = store->table;
     auto emit = [&](const LookupKey& key, std::optional<LookupRecord> before,
                     std::optional<LookupRecord> after) {
@@ -622,6 +635,7 @@ void Transaction::replace_all(std::string_view text, Format format) {
   extract_lookup_records(tree, *table);
   refirst(tree);
   impl_->candidate = std::move(tree);
+  impl_->has_tree = true;
   impl_->replacement = std::move(table);
   impl_->overlay.edits.clear();
   impl_->ops.clear();
@@ -648,7 +662,7 @@ Change Transaction::commit() {
   if (change.empty()) return change;
 
   const LookupTable& cand_table = tx.replacement ? *tx.replacement : s.table;
-  ConfigView candidate_view(tx.candidate.get(), &cand_table,
+  ConfigView candidate_view(tx.has_tree ? tx.candidate.get() : s.running.get(), &cand_table,
                             tx.replacement ? nullptr : &tx.overlay);
   std::vector<Backend*> prepared;
   auto abort_prepared = [&] {
@@ -698,7 +712,7 @@ Change Transaction::commit() {
   for (Backend* b : s.backends) b->apply(change);
   {
     std::unique_lock lock(s.state_mu);
-    s.running.swap(tx.candidate);
+    if (tx.has_tree) s.running.swap(tx.candidate);
     if (tx.replacement) {
       s.table.swap(*tx.replacement);
     } else {
@@ -765,7 +779,6 @@ Transaction Store::begin() {
   tx->store = impl_.get();
   std::shared_lock lock(impl_->state_mu);
   tx->base_seq = impl_->seq;
-  tx->candidate = dup_tree(impl_->running.get());
   return Transaction(std::move(tx));
 }
 
