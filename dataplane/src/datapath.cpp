@@ -89,9 +89,7 @@ void fill_header(ProviderTarget& t, const MacAddress& src_mac) {
 }  // namespace
 
 Datapath::State::State(Limits l) : limits(l) {
-  readers = std::make_unique<ReaderSlot[]>(limits.max_workers);
-  for (size_t i = 0; i < limits.max_workers; ++i)
-    readers[i].counters = std::make_unique<WorkerCounters>(limits.max_subnets);
+  readers = std::make_unique<ReaderSlot[]>(limits.max_workers);  // counters: on first use
   settings.router_mac = *MacAddress::parse("02:00:5e:00:01:01");
   settings.provider_mac = *MacAddress::parse("02:00:5e:00:02:01");
 }
@@ -226,7 +224,33 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
     local_list.emplace_back(addr, it == s.pa_index.end() ? kNoPa : it->second);
   }
   snap->providers = providers;
+  auto encap = std::make_shared<std::vector<EncapTemplate>>(providers->size());
+  auto pa4 = std::make_shared<std::vector<uint32_t>>(providers->size());
+  for (size_t i = 0; i < providers->size(); ++i) {
+    const ProviderTarget& t = (*providers)[i];
+    EncapTemplate& e = (*encap)[i];
+    std::memcpy(e.header, t.header, sizeof e.header);
+    e.length = t.reachable ? t.header_length : 0;
+    e.local = t.local;
+    if (t.family == 4) {
+      uint32_t sum = t.checksum_base;
+      while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
+      put16(e.header + 24, uint16_t(sum));
+      (*pa4)[i] = load32(t.address.bytes.data());
+    }
+  }
+  snap->encap = encap;
+  snap->pa4 = pa4;
   snap->local_pas = std::make_shared<FlatMap<IpAddress, uint32_t>>(local_list);
+  snap->local4_all = true;
+  for (auto& [addr, lp] : s.local_pas) {
+    if (!addr.is_v4()) continue;
+    if (snap->local4_count == snap->local4.size()) {
+      snap->local4_all = false;
+      break;
+    }
+    snap->local4[snap->local4_count++] = load32(addr.bytes.data());
+  }
   auto is_local_pa = [&](uint32_t pa) { return pa != kNoPa && (*providers)[pa].local; };
 
   // Subnets, ports, routes.
@@ -795,24 +819,23 @@ TableStats Datapath::table_stats() const {
 }
 
 DropCounters Datapath::drop_counters() const {
+  std::lock_guard lock(state_->write_mutex);
   DropCounters out{};
   for (size_t w = 0; w < state_->limits.max_workers; ++w)
-    for (size_t i = 0; i < kDropReasonCount; ++i)
+    for (size_t i = 0; i < kDropReasonCount && state_->readers[w].counters; ++i)
       out[i] += state_->readers[w].counters->drops[i].load(std::memory_order_relaxed);
   return out;
 }
 
 std::optional<VsidCounters> Datapath::vsid_counters(uint32_t vsid) const {
-  uint32_t idx;
-  {
-    std::lock_guard lock(state_->write_mutex);
-    auto it = state_->vsid_counter.find(vsid);
-    if (it == state_->vsid_counter.end()) return std::nullopt;
-    idx = it->second;
-  }
+  std::lock_guard lock(state_->write_mutex);
+  auto it = state_->vsid_counter.find(vsid);
+  if (it == state_->vsid_counter.end()) return std::nullopt;
+  uint32_t idx = it->second;
   VsidCounters out;
   auto r = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
   for (size_t w = 0; w < state_->limits.max_workers; ++w) {
+    if (!state_->readers[w].counters) continue;
     const auto& c = state_->readers[w].counters->vsid[idx];
     out.encapsulated.packets += r(c.enc_packets);
     out.encapsulated.bytes += r(c.enc_bytes);
@@ -828,8 +851,10 @@ std::optional<VsidCounters> Datapath::vsid_counters(uint32_t vsid) const {
 PortCounters Datapath::port_counters(PortId port) const {
   PortCounters out;
   if (port >= kMaxPorts) return out;
+  std::lock_guard lock(state_->write_mutex);
   auto r = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
   for (size_t w = 0; w < state_->limits.max_workers; ++w) {
+    if (!state_->readers[w].counters) continue;
     const auto& c = state_->readers[w].counters->port[port];
     out.from_vm.packets += r(c.from_packets);
     out.from_vm.bytes += r(c.from_bytes);

@@ -41,6 +41,10 @@ inline uint64_t mac48(const uint8_t* m) {
          uint64_t(m[3]) << 16 | uint64_t(m[4]) << 8 | m[5];
 }
 
+inline bool eq16(const uint8_t* a, const uint8_t* b) {
+  return ((load64(a) ^ load64(b)) | (load64(a + 8) ^ load64(b + 8))) == 0;
+}
+
 // Key hashes. The top 8 bits pick a shard, the low 32 bits the slot inside it.
 inline uint64_t hash_ca4(uint32_t vsid, uint32_t ca_raw) {
   return mix64(uint64_t(vsid) << 32 | ca_raw);
@@ -158,7 +162,7 @@ inline const Ca6Slot* find_ca6(const ShardedTable<Ca6Slot>& t, uint64_t h, uint3
   for (;;) {
     const Ca6Slot& s = r.slots[i];
     if (s.tag == 0) return nullptr;
-    if (s.vsid() == vsid && std::memcmp(s.ca, ca, 16) == 0) return &s;
+    if (s.vsid() == vsid && eq16(s.ca, ca)) return &s;
     if (++i == r.capacity) i = 0;
   }
 }
@@ -182,6 +186,10 @@ inline void prefetch_slot(const ShardedTable<Slot>& t, uint64_t h) {
 }
 
 inline uint64_t hash_key(uint32_t k) { return mix64(k); }
+inline bool key_equal(uint32_t a, uint32_t b) { return a == b; }
+inline bool key_equal(const IpAddress& a, const IpAddress& b) {
+  return a.family == b.family && eq16(a.bytes.data(), b.bytes.data());
+}
 inline uint64_t hash_key(const IpAddress& a) {
   return mix64(load64(a.bytes.data()) ^ mix64(load64(a.bytes.data() + 8) + a.family));
 }
@@ -193,6 +201,9 @@ struct RouteKey {
   IpAddress address;
   bool operator==(const RouteKey&) const = default;
 };
+inline bool key_equal(const RouteKey& a, const RouteKey& b) {
+  return a.domain == b.domain && a.length == b.length && key_equal(a.address, b.address);
+}
 inline uint64_t hash_key(const RouteKey& k) {
   return hash_key(k.address) ^ mix64(uint64_t(k.domain) << 8 | k.length);
 }
@@ -211,7 +222,7 @@ class FlatMap {
     used_.assign(cap, 0);
     for (auto& [k, v] : items) {
       size_t i = hash_key(k) & (cap - 1);
-      while (used_[i] && !(keys_[i] == k)) i = (i + 1) & (cap - 1);
+      while (used_[i] && !key_equal(keys_[i], k)) i = (i + 1) & (cap - 1);
       used_[i] = 1;
       keys_[i] = k;
       values_[i] = v;
@@ -222,7 +233,7 @@ class FlatMap {
     size_t mask = used_.size() - 1;
     for (size_t i = hash_key(k) & mask;; i = (i + 1) & mask) {
       if (!used_[i]) return nullptr;
-      if (keys_[i] == k) return &values_[i];
+      if (key_equal(keys_[i], k)) return &values_[i];
     }
   }
 
@@ -274,6 +285,15 @@ struct ProviderTarget {
   MacAddress next_hop_mac;
 };
 
+// The hot part of a provider target: the 42/62-byte outer header in one cache line. For IPv4 the
+// checksum field holds the folded sum of the other header words (length added per packet).
+struct alignas(64) EncapTemplate {
+  uint8_t header[62];
+  uint8_t length;  // 42 or 62; 0 when the provider address is not reachable
+  uint8_t local;   // one of this host's provider addresses
+};
+static_assert(sizeof(EncapTemplate) == 64);
+
 struct SubnetInfo {
   uint32_t domain = 0;
   uint32_t counter = 0;  // index of this VSID's counters
@@ -304,11 +324,17 @@ struct Snapshot {
   ShardedTable<Ca4Slot> ca4;
   ShardedTable<Ca6Slot> ca6;
   ShardedTable<MacSlot> mac;
-  std::shared_ptr<const std::vector<ProviderTarget>> providers;
+  std::shared_ptr<const std::vector<ProviderTarget>> providers;  // cold details, by PA index
+  std::shared_ptr<const std::vector<EncapTemplate>> encap;       // by PA index
+  std::shared_ptr<const std::vector<uint32_t>> pa4;              // IPv4 PA by index (anti-spoofing)
   std::shared_ptr<const FlatMap<uint32_t, SubnetInfo>> subnets;
   std::shared_ptr<const std::vector<PortInfo>> ports;  // kMaxPorts entries
   std::shared_ptr<const CustomerRouteTable> routes;
   std::shared_ptr<const FlatMap<IpAddress, uint32_t>> local_pas;  // -> provider index
+  // Up to four local IPv4 provider addresses (network order) for a quick check on receive.
+  std::array<uint32_t, 4> local4{};
+  uint8_t local4_count = 0;
+  bool local4_all = false;  // local4 holds every local IPv4 provider address
   std::shared_ptr<const FlatMap<IpAddress, NatTarget>> nat;       // by provider address
   bool has_nat = false;
 };

@@ -108,14 +108,20 @@ class Transmitter {
     vc_ = &c_.vsid[port_.counter];
     Pending pend[kBatchSize];
     size_t n = pkts.size();
+    uint64_t bytes = 0;
     for (size_t i = 0; i < n; ++i) {
-      bump(pc.from_packets);
-      bump(pc.from_bytes, pkts[i].length);
+      bytes += pkts[i].length;
       pend[i] = Pending{};
       classify(pkts[i], pend[i]);
     }
+    bump(pc.from_packets, n);
+    bump(pc.from_bytes, bytes);
     for (size_t i = 0; i < n; ++i)
       if (pend[i].kind != kNone) resolve(pkts[i], pend[i]);
+    if (enc_packets_) {
+      bump(vc_->enc_packets, enc_packets_);
+      bump(vc_->enc_bytes, enc_bytes_);
+    }
   }
 
  private:
@@ -250,31 +256,32 @@ class Transmitter {
 
   void encapsulate(Packet& p, uint32_t pa, uint32_t vsid) {
     if (pa == kNoPa) return drop(p, DropReason::UnknownDestination);
-    const ProviderTarget& t = (*s_.providers)[pa];
-    if (!t.reachable)
+    const EncapTemplate& t = (*s_.encap)[pa];
+    if (!t.length)
       return drop(p, t.local ? DropReason::UnknownDestination : DropReason::NoProviderRoute);
-    uint32_t outer_ip = p.length + t.header_length - kEthHeader;
-    if (outer_ip > s_.settings.provider_mtu) return too_big(p, t.header_length - kEthHeader);
+    uint32_t outer_ip = p.length + t.length - kEthHeader;
+    if (outer_ip > s_.settings.provider_mtu) return too_big(p, t.length - kEthHeader);
+    if (p.offset < t.length) return drop(p, DropReason::Malformed);
     uint8_t* f = p.data();
     uint8_t fid = s_.settings.flow_id_zero ? 0 : flow_id(f, p.length, get16(f + 12));
-    if (p.offset < t.header_length) return drop(p, DropReason::Malformed);
-    p.offset -= t.header_length;
+    p.offset -= t.length;
     uint8_t* h = p.data();
-    std::memcpy(h, t.header, t.header_length);
     uint8_t* ip = h + 14;
-    if (t.family == 4) {
-      uint16_t total = uint16_t(outer_ip);
-      put16(ip + 2, total);
-      put16(ip + 10, checksum_fold(t.checksum_base + total));
+    if (t.length == 42) {
+      std::memcpy(h, t.header, 42);
+      put16(ip + 2, uint16_t(outer_ip));
+      uint32_t sum = uint32_t(get16(ip + 10)) + outer_ip;
+      put16(ip + 10, checksum_fold(sum));
       put32(ip + 24, vsid << 8 | fid);
     } else {
+      std::memcpy(h, t.header, 62);
       put16(ip + 4, uint16_t(outer_ip - 40));
       put32(ip + 44, vsid << 8 | fid);
     }
-    p.length += t.header_length;
+    p.length += t.length;
     p.port = kProviderPort;
-    bump(vc_->enc_packets);
-    bump(vc_->enc_bytes, p.length);
+    ++enc_packets_;
+    enc_bytes_ += p.length;
   }
 
   // ICMP "fragmentation needed" / ICMPv6 "packet too big" back to the VM.
@@ -357,7 +364,7 @@ class Transmitter {
     uint8_t* f = p.data();
     uint8_t* ip = f + 14;
     const ProviderTarget& dst = (*s_.providers)[dst_pa];
-    if (!dst.reachable) return drop(p, DropReason::NoProviderRoute);
+    if (!dst.reachable || dst.local) return drop(p, DropReason::NoProviderRoute);
     // The sender's own Nat record gives its provider address.
     uint32_t src_pa = kNoPa;
     if (!v6) {
@@ -466,6 +473,7 @@ class Transmitter {
   PortId from_;
   const PortInfo& port_;
   WorkerCounters::Vsid* vc_ = nullptr;
+  uint64_t enc_packets_ = 0, enc_bytes_ = 0;  // added to the VSID counters once per batch
 };
 
 class Receiver {
@@ -516,10 +524,7 @@ class Receiver {
       uint16_t total = get16(ip + 2);
       if (total < ihl || total > p.length - 14) return drop(p, DropReason::Malformed);
       p.length = 14u + total;  // drop Ethernet padding
-      IpAddress dst;
-      dst.family = 4;
-      std::memcpy(dst.bytes.data(), ip + 16, 4);
-      if (!s_.local_pas->find(dst)) return drop(p, DropReason::NotForUs);
+      if (!is_local4(load32(ip + 16))) return drop(p, DropReason::NotForUs);
       if (ip[9] != kIpProtoGre) {
         if (s_.has_nat) return nat_receive(p, false);
         return drop(p, DropReason::NotNvgre);
@@ -586,11 +591,25 @@ class Receiver {
     x.ok = true;
   }
 
+  bool is_local4(uint32_t a) const {
+    for (uint8_t i = 0; i < s_.local4_count; ++i)
+      if (s_.local4[i] == a) return true;
+    if (s_.local4_all) return false;
+    IpAddress dst;
+    dst.family = 4;
+    std::memcpy(dst.bytes.data(), &a, 4);
+    return s_.local_pas->find(dst) != nullptr;
+  }
+
   bool from_pa(uint32_t pa, const Rx& x) const {
     if (pa == kNoPa) return false;
+    if (x.outer_family == 4) {
+      // pa4 is 0 for IPv6 provider addresses; 0.0.0.0 is never a provider address.
+      uint32_t a = load32(x.outer_src);
+      return a != 0 && (*s_.pa4)[pa] == a;
+    }
     const IpAddress& a = (*s_.providers)[pa].address;
-    return a.family == x.outer_family &&
-           std::memcmp(a.bytes.data(), x.outer_src, x.outer_family == 4 ? 4 : 16) == 0;
+    return a.family == 6 && eq16(a.bytes.data(), x.outer_src);
   }
 
   // Anti-spoofing: the inner source must be a record (or the gateway wildcard) located at the
@@ -599,6 +618,14 @@ class Receiver {
     if (x.src_kind == kMac) {
       const MacSlot* m = find_mac(s_.mac, x.src_hash, x.vsid, mac48(in + 6));
       return m && from_pa(m->pa_index, x);
+    }
+    // Common case: the source is a record of this VSID.
+    if (x.src_kind == kV4) {
+      const Ca4Slot* r = find_ca4(s_.ca4, x.src_hash, x.vsid, load32(in + 26));
+      if (r && r->kind() != kGatewayAddress) return from_pa(r->pa_index, x);
+    } else {
+      const Ca6Slot* r = find_ca6(s_.ca6, x.src_hash, x.vsid, in + 22);
+      if (r && r->kind() != kGatewayAddress) return from_pa(r->pa_index, x);
     }
     IpAddress src;
     src.family = x.src_kind == kV4 ? 4 : 6;
@@ -614,8 +641,7 @@ class Receiver {
     auto hash_of = [](uint32_t vsid, const IpAddress& a) {
       return a.family == 4 ? hash_ca4(vsid, load32(a.bytes.data())) : hash_ca6(vsid, a.bytes.data());
     };
-    uint32_t pa = lookup(x.vsid, x.src_hash, src);
-    if (pa != kNoPa) return from_pa(pa, x);
+    uint32_t pa;
     if (const RouteTarget* t = s_.routes->lookup(x.subnet->domain, src)) {
       pa = lookup(t->vsid, hash_of(t->vsid, src), src);
       if (pa != kNoPa) return from_pa(pa, x);
@@ -711,10 +737,14 @@ class Receiver {
 }  // namespace
 
 Worker::Worker(Datapath& datapath) : state_(datapath.state_.get()), slot_(0) {
+  // Counters are allocated on a slot's first use, under the lock their readers take.
+  std::lock_guard lock(state_->write_mutex);
   for (size_t i = 0; i < state_->limits.max_workers; ++i) {
     bool expected = false;
     if (state_->readers[i].in_use.compare_exchange_strong(expected, true)) {
       slot_ = i;
+      if (!state_->readers[i].counters)
+        state_->readers[i].counters = std::make_unique<WorkerCounters>(state_->limits.max_subnets);
       return;
     }
   }
