@@ -113,6 +113,8 @@ EndpointReference parse_endpoint_reference(pugi::xml_node element) {
   return parse_epr(element, 0);
 }
 
+std::vector<Selector> parse_selector_set(pugi::xml_node set) { return parse_selector_set(set, 0); }
+
 namespace {
 
 EndpointReference parse_epr(pugi::xml_node element, int depth) {

@@ -59,6 +59,8 @@ struct Request {
   pugi::xml_node header;  // s:Header (may be empty)
   pugi::xml_node body;    // s:Body
   pugi::xml_node payload;  // first element child of s:Body, or empty
+  // Set by the endpoint: the response will be UTF-16 (twice the bytes).
+  bool response_utf16 = false;
 
   // Identify: no Action and a wsmid:Identify body.
   bool is_identify() const;
@@ -78,6 +80,10 @@ Request parse_request(std::string_view bytes, pugi::xml_encoding encoding = pugi
 // wsa:ReferenceParameters (an EndpointReference, a reference property, a
 // ResourceCreated); throws Fault(kInvalidSelectors / kSchemaValidationError).
 EndpointReference parse_endpoint_reference(pugi::xml_node element);
+
+// Parses a wsman:SelectorSet element (the header's, or one inside a filter
+// or EPR) with the same checks as the header. Throws Fault.
+std::vector<Selector> parse_selector_set(pugi::xml_node set);
 
 // Parses an xs:duration ("PT60.000S", "P1DT2H", "PT1M") into milliseconds;
 // nullopt when malformed, negative or absurdly large.

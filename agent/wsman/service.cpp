@@ -214,6 +214,7 @@ http::Response Service::handle(const http::Request& http_request) {
   http::Response response;
   try {
     Request request = parse_request(body, encoding);
+    request.response_utf16 = utf16;
     relates_to = request.message_id;
     has_relates_to = request.has_message_id;
     if (request.is_identify()) {
