@@ -137,7 +137,12 @@ void ParameterBinder::bind_command_line(const std::vector<ArgumentValue>& args) 
   }
   // 2. positional: parameters by position over the candidate sets, default set preferred
   size_t next_arg = 0;
-  for (int pos = 0; next_arg < positional.size() && pos < 64; ++pos) {
+  std::set<int> positions;
+  for (auto& p : def_.params)
+    for (auto& m : p.sets)
+      if (m.position >= 0) positions.insert(m.position);
+  for (int pos : positions) {
+    if (next_arg >= positional.size()) break;
     std::vector<const Param*> at_pos;
     for (auto& p : def_.params) {
       if (current_.values.count(p.name)) continue;

@@ -322,9 +322,100 @@ class ConvertFromCsv : public Cmdlet {
   std::string text_;
 };
 
+// ---------------- files ----------------
+
+class GetContent : public Cmdlet {
+ public:
+  void process(CommandRuntime& rt) override {
+    int64_t total = rt.has("TotalCount") ? rt.get_int("TotalCount") : -1;
+    for (auto& p : rt.get_array("Path")) {
+      std::string path = to_string(p);
+      std::ifstream f(path);
+      if (!f) {
+        rt.write_error(make_error("Cannot find path '" + path + "' because it does not exist.", "PathNotFound", ErrorCategory::ObjectNotFound, Value(path)));
+        continue;
+      }
+      std::string line;
+      int64_t n = 0;
+      if (rt.get_switch("Raw")) {
+        std::stringstream ss;
+        ss << f.rdbuf();
+        rt.write_object(Value(ss.str()));
+        continue;
+      }
+      while ((total < 0 || n < total) && std::getline(f, line)) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        rt.write_object(Value(line));
+        ++n;
+      }
+    }
+  }
+};
+
+class TestPath : public Cmdlet {
+ public:
+  void process(CommandRuntime& rt) override {
+    for (auto& p : rt.get_array("Path")) {
+      std::ifstream f(to_string(p));
+      rt.write_object(Value(static_cast<bool>(f)));
+    }
+  }
+};
+
+class OutFile : public Cmdlet {
+ public:
+  void process(CommandRuntime& rt) override {
+    if (rt.expecting_input()) items_.push_back(rt.input());
+    else if (rt.has("InputObject")) items_.push_back(rt.get("InputObject"));
+  }
+  void end(CommandRuntime& rt) override {
+    std::string path = rt.get_string("FilePath");
+    if (!rt.should_process(path, "Output to File")) return;
+    std::string text = rt.interpreter().formatter().render_default(items_, rt.has("Width") ? static_cast<int>(rt.get_int("Width")) : 120);
+    std::ofstream f(path, rt.get_switch("Append") ? std::ios::app : std::ios::trunc);
+    if (!f) rt.throw_terminating(make_error("Could not find a part of the path '" + path + "'.", "FileOpenFailure", ErrorCategory::OpenError, Value(path)));
+    f << text;
+  }
+
+ private:
+  std::vector<Value> items_;
+};
+
 }  // namespace
 
 void register_convert_cmdlets(CommandRegistry& r) {
+  {
+    CommandDef d("Get-Content");
+    d.alias("gc").alias("cat").alias("type").synopsis("Gets the content of a file, one string per line.")
+        .description("Get-Content outputs each line of the files as a string (-Raw: the whole file as one string).")
+        .example("Get-Content ports.csv -TotalCount 2", "The first two lines.");
+    d.param(Param("Path", ParamType::String).array().position(0).mandatory().pipeline_by_name().alias("FullName").help("The files to read."));
+    d.param(Param("TotalCount", ParamType::Int).alias("First").alias("Head").help("Reads at most this many lines."));
+    d.param(Param("Raw", ParamType::Switch).help("Outputs the whole file as one string."));
+    d.make<GetContent>();
+    r.add(std::move(d));
+  }
+  {
+    CommandDef d("Test-Path");
+    d.synopsis("Determines whether a file exists.").description("Test-Path outputs $true for each path that can be opened, else $false.")
+        .example("Test-Path ports.csv", "True when the file exists.");
+    d.param(Param("Path", ParamType::String).array().position(0).mandatory().pipeline().pipeline_by_name().help("The paths to test."));
+    d.make<TestPath>();
+    r.add(std::move(d));
+  }
+  {
+    CommandDef d("Out-File");
+    d.synopsis("Sends output to a file.").description("Out-File writes the input, formatted as the console would show it (120 columns unless -Width), to -FilePath.")
+        .example("$ports | Out-File ports.txt", "Saves the table.")
+        .should_process(ConfirmImpact::Medium);
+    d.param(Param("FilePath", ParamType::String).alias("Path").position(0).mandatory().help("The file to write."));
+    d.param(Param("InputObject", ParamType::Any).pipeline().help("The objects to write."));
+    d.param(Param("Append", ParamType::Switch).help("Adds to the end of the file."));
+    d.param(Param("Width", ParamType::Int).help("Line width for tables."));
+    d.param(Param("Encoding", ParamType::String).help("Accepted for compatibility; files are UTF-8."));
+    d.make<OutFile>();
+    r.add(std::move(d));
+  }
   {
     CommandDef d("ConvertTo-Json");
     d.synopsis("Converts an object to a JSON-formatted string.")

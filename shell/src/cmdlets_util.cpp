@@ -285,7 +285,13 @@ class SelectObject : public Cmdlet {
   void end(CommandRuntime& rt) override {
     if (stopped_) return;
     std::vector<Value> items = std::move(buffer_);
-    if (unique_) items = dedupe(items);
+    if (unique_) {
+      // -Unique compares what is selected, not the input objects
+      std::vector<Value> projected;
+      for (auto& v : items) projected.push_back(rt.has("ExpandProperty") ? get_member(v, rt.get_string("ExpandProperty")) : project(rt, v));
+      items = dedupe(projected);
+      projected_ = true;
+    }
     size_t begin = 0;
     if (last_ >= 0 && static_cast<size_t>(last_) < items.size()) begin = items.size() - static_cast<size_t>(last_);
     std::vector<Value> out(items.begin() + static_cast<long>(begin), items.end());
@@ -335,6 +341,10 @@ class SelectObject : public Cmdlet {
     return Value(o);
   }
   void emit(CommandRuntime& rt, const Value& v) {
+    if (projected_) {
+      rt.write_object(v, rt.has("ExpandProperty"));
+      return;
+    }
     if (rt.has("ExpandProperty")) {
       std::string name = rt.get_string("ExpandProperty");
       if (v.is_object() && !v.as_object()->get(name)) {
@@ -368,7 +378,7 @@ class SelectObject : public Cmdlet {
     emit(rt, v);
   }
   int64_t first_ = -1, last_ = -1, skip_ = 0, emitted_ = 0;
-  bool unique_ = false, stopped_ = false;
+  bool unique_ = false, stopped_ = false, projected_ = false;
   std::vector<Selector> selectors_;
   std::vector<std::string> exclude_;
   std::vector<Value> buffer_;
@@ -498,11 +508,11 @@ class GroupObject : public Cmdlet {
     }
     for (auto& g : groups) {
       std::vector<Property> props{{"Count", Value(g.items.size())}, {"Name", Value(g.name)}};
-      if (!rt.get_switch("NoElement")) {
-        props.push_back({"Group", Value::array(g.items)});
-      }
+      bool no_element = rt.get_switch("NoElement");
+      if (!no_element) props.push_back({"Group", Value::array(g.items)});
       props.push_back({"Values", Value::array(g.values)});
-      auto o = make_object(std::move(props), "Microsoft.PowerShell.Commands.GroupInfo");
+      auto o = make_object(std::move(props), no_element ? "Microsoft.PowerShell.Commands.GroupInfoNoElement"
+                                                        : "Microsoft.PowerShell.Commands.GroupInfo");
       rt.write_object(Value(o), false);
     }
   }

@@ -276,13 +276,17 @@ std::vector<std::string> CommandDef::syntax() const {
       }
       return t;
     };
+    auto arg_of = [&](const Param& p) {
+      std::string t = type_of(p);
+      return t[0] == '{' ? t : "<" + t + ">";
+    };
     for (auto& e : positional) {
-      std::string core = "[-" + e.p->name + "] <" + type_of(*e.p) + ">";
+      std::string core = "[-" + e.p->name + "] " + arg_of(*e.p);
       if (e.p->type == ParamType::Switch) core = "[-" + e.p->name + "]";
       line += " " + (e.m->mandatory ? core : "[" + core + "]");
     }
     for (auto& e : named) {
-      std::string core = "-" + e.p->name + (e.p->type == ParamType::Switch ? "" : " <" + type_of(*e.p) + ">");
+      std::string core = "-" + e.p->name + (e.p->type == ParamType::Switch ? "" : " " + arg_of(*e.p));
       line += " " + (e.m->mandatory ? core : "[" + core + "]");
     }
     if (supports_should_process) line += " [-WhatIf] [-Confirm]";

@@ -67,6 +67,8 @@ Formatter::Formatter() {
   View group;
   group.columns = {{"Count", "Count", {}, 5, 1}, {"Name", "Name", {}, 0, -1}, {"Group", "Group", {}, 0, -1}};
   add_view("Microsoft.PowerShell.Commands.GroupInfo", group);
+  group.columns.pop_back();
+  add_view("Microsoft.PowerShell.Commands.GroupInfoNoElement", group);
   View member;
   member.columns = {{"Name", "Name", {}, 0, -1}, {"MemberType", "MemberType", {}, 0, -1}, {"Definition", "Definition", {}, 0, -1}};
   member.group_by = "TypeName";

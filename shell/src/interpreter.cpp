@@ -165,8 +165,18 @@ void Interpreter::fail(const std::string& message, const std::string& id, ErrorC
 }
 
 std::string Interpreter::format_error(const ErrorRecord& rec) const {
-  std::string head = rec.command.empty() ? (rec.category == ErrorCategory::ParserError ? "ParserError" : "Exception")
-                                         : rec.command;
+  // PowerShell's concise view names the command, or else the category (or the exception
+  // type for uncategorised errors; "Exception" for `throw`).
+  std::string head = rec.command;
+  if (rec.error_id == "CommandNotFoundException") head = to_string(rec.target);
+  if (head.empty()) {
+    if (rec.category == ErrorCategory::OperationStopped || rec.category == ErrorCategory::ParserError)
+      head = rec.category == ErrorCategory::ParserError ? "ParserError" : "Exception";
+    else if (rec.category == ErrorCategory::NotSpecified)
+      head = rec.exception_type.substr(rec.exception_type.rfind('.') + 1);
+    else
+      head = category_name(rec.category);
+  }
   const Extent& p = rec.position;
   bool show_block = p.line > 0 && p.source && (!p.source->name.empty() || rec.category == ErrorCategory::ParserError ||
                                                p.source->line_starts.size() > 1);
@@ -518,6 +528,7 @@ std::shared_ptr<CommandDef> make_function_def(const std::string& name, const Scr
   }
   def->advanced = advanced;
   if (ast.supports_should_process) def->should_process();
+  def->default_set_name = ast.default_set;
   if (!advanced) {
     Param rest("__args", ParamType::Any);
     rest.position(1000).remaining();
@@ -561,8 +572,8 @@ class FunctionCmdlet : public Cmdlet {
     if (auto* ea = rt.parameters().find("ErrorAction")) in_.set_variable("ErrorActionPreference", *ea);
     if (rt.get_switch("Verbose")) in_.set_variable("VerbosePreference", Value("Continue"));
     if (rt.get_switch("WhatIf")) in_.set_variable("WhatIfPreference", Value(true));
-    auto cmdlet_obj = make_object({}, "System.Management.Automation.PSScriptCmdlet");
-    in_.set_variable("PSCmdlet", Value(cmdlet_obj));
+    cmdlet_obj_ = make_object({{"ParameterSetName", Value(rt.parameter_set())}}, "System.Management.Automation.PSScriptCmdlet");
+    in_.set_variable("PSCmdlet", Value(cmdlet_obj_));
     runtime_ = &rt;
     run(ast.begin, rt, nullptr);
   }
@@ -578,6 +589,7 @@ class FunctionCmdlet : public Cmdlet {
       // parameters bound from this pipeline object
       for (auto& pa : ast.params)
         if (auto* v = rt.parameters().find(pa.name)) in_.set_variable(pa.name, *v);
+      cmdlet_obj_->set("ParameterSetName", Value(rt.parameter_set()));
       run(ast.process, rt, &rt.input());
     } else {
       input_.push_back(rt.input());
@@ -612,6 +624,7 @@ class FunctionCmdlet : public Cmdlet {
   std::unique_ptr<Scope> scope_;
   std::vector<Value> input_;
   CommandRuntime* runtime_ = nullptr;
+  std::shared_ptr<Object> cmdlet_obj_;
 };
 
 void Interpreter::define_function(const FunctionStatement& f) {
@@ -719,7 +732,7 @@ class PipelineRunner {
     const CommandDef& command() const override { return *stage_.def; }
     const BoundParameters& parameters() const override { return stage_.params; }
     const Value& input() const override { return stage_.input; }
-    bool expecting_input() const override { return stage_.index > 0; }
+    bool expecting_input() const override { return stage_.expects_input; }
     void write_object(const Value& v, bool enumerate_it) override {
       if (enumerate_it && v.is_array()) {
         for (auto& item : *v.as_array()) emit(item);
@@ -825,6 +838,7 @@ class PipelineRunner {
 
   struct Stage {
     size_t index = 0;
+    bool expects_input = false;
     const CommandDef* def = nullptr;
     std::shared_ptr<const CommandDef> def_keep;
     std::unique_ptr<Cmdlet> cmdlet;
@@ -1047,6 +1061,11 @@ void Interpreter::execute_pipeline(const PipelineStatement& st, const OutputSink
   if (expression_first) {
     Value v = eval(*st.elements[0].expression);
     if (st.elements.size() == 1) {
+      auto k = st.elements[0].expression->kind;
+      if (k == Expr::Kind::PostIncrement || k == Expr::Kind::PreIncrement) {
+        last_status_ = true;
+        goto finish;
+      }
       if (v.is_array()) {
         for (auto& item : *v.as_array()) effective(item);
       } else if (!v.is_null() || st.elements[0].expression->kind != Expr::Kind::Paren) {
@@ -1073,6 +1092,7 @@ void Interpreter::execute_pipeline(const PipelineStatement& st, const OutputSink
       stage->index = i - start;
       stage->extent = el.extent;
       bool expects_input = i > 0;
+      stage->expects_input = expects_input;
       Value name_value = eval(*el.name);
       std::vector<ArgumentValue> args;
       for (auto& a : el.args) {

@@ -189,8 +189,16 @@ class Parser {
         if (peek() == '(') {
           size_t end = find_matching(pos_, '(', ')');
           std::string args = s_.substr(pos_, end - pos_);
-          if (to_lower(args).find("supportsshouldprocess") != std::string::npos)
-            block.supports_should_process = true;
+          std::string largs = to_lower(args);
+          if (largs.find("supportsshouldprocess") != std::string::npos) block.supports_should_process = true;
+          auto d = largs.find("defaultparametersetname");
+          if (d != std::string::npos) {
+            size_t q = args.find_first_of("'\"", d);
+            if (q != std::string::npos) {
+              size_t e = args.find(args[q], q + 1);
+              if (e != std::string::npos) block.default_set = args.substr(q + 1, e - q - 1);
+            }
+          }
           pos_ = end + 1;
         }
         skip_ws(false);
@@ -608,6 +616,8 @@ class Parser {
     ++pos_;
     std::vector<ParameterAst> outer = std::move(body->params);
     bool had = body->has_param_block;
+    body->params.clear();
+    body->has_param_block = false;
     parse_block_body(*body, '}');
     if (had) {
       if (body->has_param_block) fail("A function cannot have both a parameter list and a param block.", "OnlyOneParameterList", open);

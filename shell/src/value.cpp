@@ -439,7 +439,7 @@ Value get_member(const Value& target, std::string_view name) {
   }
   if (target.is_date()) return date_member(target.as_date(), name);
   if (target.is_scriptblock()) return Value();
-  if (target.is_null()) return Value();
+  if (target.is_null()) return (iequals(name, "Count") || iequals(name, "Length")) ? Value(int64_t{0}) : Value();
   if (iequals(name, "Count") || iequals(name, "Length")) return Value(int64_t{1});
   return Value();
 }

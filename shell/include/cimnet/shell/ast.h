@@ -223,6 +223,7 @@ struct ScriptBlockAst : Node {
   bool has_param_block = false;
   bool cmdlet_binding = false;
   bool supports_should_process = false;
+  std::string default_set;  // [CmdletBinding(DefaultParameterSetName = '...')]
   // begin/process/end; a block without named blocks puts everything in `end`.
   StatementList begin, process, end;
   bool named_blocks = false;
