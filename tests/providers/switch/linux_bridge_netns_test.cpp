@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -91,7 +91,8 @@ class LinuxBridgeNetns : public ::testing::Test {
     must(ip("link add br1 type bridge"));
     for (const char* p : {"p1", "p2", "p3", "p9"}) {
       must(ip(std::string("link add ") + p + " type veth peer name " + p + "x"));
-      must(ip(std::string("link set ") + p + " master " + (p == std::string("p9") ? "br1" : "br0")));
+      must(
+          ip(std::string("link set ") + p + " master " + (p == std::string("p9") ? "br1" : "br0")));
       must(ip(std::string("link set ") + p + " up"));
       must(ip(std::string("link set ") + p + "x up"));
     }
@@ -200,10 +201,11 @@ TEST_F(LinuxBridgeNetns, PortsAreTheBridgeMembersWithLiveIdentity) {
 TEST_F(LinuxBridgeNetns, CountersAreReadFromTheKernel) {
   SwitchDriver& sw = open_br0();
   // Some traffic: five 64-byte broadcast frames sent on p1's peer arrive on p1.
-  must(run("ip netns exec " + ns_ +
-           " /usr/bin/python3 -c \"import socket; s = socket.socket(socket.AF_PACKET, "
-           "socket.SOCK_RAW); s.bind(('p1x', 0)); "
-           "[s.send(b'\\xff' * 6 + b'\\x02' * 6 + b'\\x88\\xb5' + b'x' * 50) for _ in range(5)]\""));
+  must(
+      run("ip netns exec " + ns_ +
+          " /usr/bin/python3 -c \"import socket; s = socket.socket(socket.AF_PACKET, "
+          "socket.SOCK_RAW); s.bind(('p1x', 0)); "
+          "[s.send(b'\\xff' * 6 + b'\\x02' * 6 + b'\\x88\\xb5' + b'x' * 50) for _ in range(5)]\""));
   auto rx_bytes = [&] { return link("p1")["stats64"]["rx"].value("bytes", 0ULL); };
   std::uint64_t before = rx_bytes();
   PortCounters c = sw.port("p1").counters;
@@ -251,8 +253,11 @@ TEST_F(LinuxBridgeNetns, ChangesMadeOutsideShowOnTheNextRead) {
   // A port leaving and joining the bridge.
   must(ip("link set p3 nomaster"));
   EXPECT_EQ(sw.ports().size(), 2u);
-  expect_error([&] { sw.prepare({SetPortAdmin{"p3", false}}); }, Status::kNotFound,
-               "no port named 'p3'");
+  expect_error(
+      [&] {
+        sw.prepare({SetPortAdmin{"p3", false}});
+      },
+      Status::kNotFound, "no port named 'p3'");
   must(ip("link set p9 nomaster"));
   must(ip("link set p9 master br0"));
   EXPECT_NO_THROW(sw.port("p9"));
@@ -273,8 +278,11 @@ TEST_F(LinuxBridgeNetns, PlainBridgeRefusesVlanChanges) {
   ASSERT_EQ(sw->ports().size(), 1u);
   EXPECT_EQ(sw->ports()[0].vlans.mode, PortMode::kOther);
   EXPECT_TRUE(sw->vlans().empty());
-  expect_error([&] { sw->prepare({CreateVlan{10, ""}}); }, Status::kNotSupported,
-               "cannot change VLANs: bridge br1 does not filter VLANs");
+  expect_error(
+      [&] {
+        sw->prepare({CreateVlan{10, ""}});
+      },
+      Status::kNotSupported, "cannot change VLANs: bridge br1 does not filter VLANs");
   // Admin state still works there.
   sw->change({SetPortAdmin{"p9", false}});
   EXPECT_FALSE(has_flag(link("p9"), "UP"));
@@ -322,10 +330,16 @@ TEST_F(LinuxBridgeNetns, VlansAccessAndTrunkModes) {
   EXPECT_EQ(bridge_vlans("p2"), "10:PU");
 
   // Bad input changes nothing.
-  expect_error([&] { sw.prepare({SetPortVlans{"p1", PortVlans::access(4095)}}); },
-               Status::kInvalidParameter, "out of range");
-  expect_error([&] { sw.prepare({SetPortVlans{"p1", PortVlans::access(40)}}); }, Status::kNotFound,
-               "VLAN 40 does not exist");
+  expect_error(
+      [&] {
+        sw.prepare({SetPortVlans{"p1", PortVlans::access(4095)}});
+      },
+      Status::kInvalidParameter, "out of range");
+  expect_error(
+      [&] {
+        sw.prepare({SetPortVlans{"p1", PortVlans::access(40)}});
+      },
+      Status::kNotFound, "VLAN 40 does not exist");
   EXPECT_EQ(bridge_vlans("p1"), "10:PU");
 
   // Outside change: an extra tagged VLAN on p1 makes it a trunk with native 10.

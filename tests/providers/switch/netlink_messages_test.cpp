@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "netlink.h"
@@ -75,6 +76,101 @@ TEST(NetlinkMessages, VlanDumpAsksForBridgeVlanInfo) {
   EXPECT_EQ(m[16], 7);           // AF_BRIDGE
   EXPECT_EQ(m[34], 29);          // IFLA_EXT_MASK
   EXPECT_EQ(m[36], 2);           // RTEXT_FILTER_BRVLAN
+}
+
+// An RTM_NEWLINK answer of an AF_BRIDGE dump the way br_fill_ifinfo lays it
+// out: name, master, MTU, then IFLA_AF_SPEC with one VLAN_INFO per VLAN.
+class DumpAnswer {
+ public:
+  explicit DumpAnswer(int ifindex) {
+    bytes_.resize(32, 0);
+    bytes_[4] = 0x10;  // RTM_NEWLINK
+    bytes_[16] = 7;    // AF_BRIDGE
+    bytes_[20] = static_cast<std::uint8_t>(ifindex);
+  }
+  void attr(std::uint16_t type, const Bytes& payload) {
+    std::uint16_t len = static_cast<std::uint16_t>(4 + payload.size());
+    bytes_.push_back(len & 0xff);
+    bytes_.push_back(len >> 8);
+    bytes_.push_back(type & 0xff);
+    bytes_.push_back(type >> 8);
+    bytes_.insert(bytes_.end(), payload.begin(), payload.end());
+    while (bytes_.size() % 4) bytes_.push_back(0);
+  }
+  static Bytes vlan_info(std::uint16_t flags, std::uint16_t vid) {
+    return {0x08,
+            0x00,
+            0x02,
+            0x00,
+            static_cast<std::uint8_t>(flags),
+            0x00,
+            static_cast<std::uint8_t>(vid & 0xff),
+            static_cast<std::uint8_t>(vid >> 8)};
+  }
+  const nlmsghdr* finish() {
+    std::uint32_t len = static_cast<std::uint32_t>(bytes_.size());
+    std::memcpy(bytes_.data(), &len, sizeof len);
+    return reinterpret_cast<const nlmsghdr*>(bytes_.data());
+  }
+
+ private:
+  Bytes bytes_;  // heap storage: aligned for nlmsghdr
+};
+
+TEST(NetlinkMessages, ParsesVlanEntriesOfADumpAnswer) {
+  DumpAnswer a(4);
+  a.attr(3, {'p', '1', 0});  // IFLA_IFNAME
+  a.attr(10, {3, 0, 0, 0});  // IFLA_MASTER
+  Bytes spec;
+  for (const Bytes& e : {DumpAnswer::vlan_info(0, 30), DumpAnswer::vlan_info(2 | 4, 10),
+                         DumpAnswer::vlan_info(0, 20), DumpAnswer::vlan_info(4, 4094)}) {
+    spec.insert(spec.end(), e.begin(), e.end());
+  }
+  a.attr(26, spec);  // IFLA_AF_SPEC
+  EXPECT_EQ(parse_vlan_entries(a.finish()),
+            (std::vector<VlanMembership>{
+                {10, true, true}, {20, false, false}, {30, false, false}, {4094, false, true}}));
+}
+
+TEST(NetlinkMessages, ExpandsVlanRanges) {
+  DumpAnswer a(4);
+  Bytes spec = DumpAnswer::vlan_info(0x08, 100);  // RANGE_BEGIN
+  Bytes end = DumpAnswer::vlan_info(0x10, 103);   // RANGE_END
+  spec.insert(spec.end(), end.begin(), end.end());
+  a.attr(26 | 0x8000, spec);
+  std::vector<VlanMembership> got = parse_vlan_entries(a.finish());
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_EQ(got.front().vlan, 100);
+  EXPECT_EQ(got.back().vlan, 103);
+}
+
+TEST(NetlinkMessages, NoAfSpecMeansNoVlans) {
+  DumpAnswer a(4);
+  a.attr(3, {'b', 'r', '0', 0});
+  EXPECT_TRUE(parse_vlan_entries(a.finish()).empty());
+}
+
+TEST(PlanPortVlans, AccessToTrunkMovesThePvidLast) {
+  // access 10  ->  trunk {10, 20} tagged, native 30
+  std::vector<VlanOp> ops =
+      plan_port_vlans({{10, true, true}}, PortVlans::trunk({10, 20}, 30).to_membership());
+  EXPECT_EQ(ops,
+            (std::vector<VlanOp>{
+                {true, {10, false, false}}, {true, {20, false, false}}, {true, {30, true, true}}}));
+}
+
+TEST(PlanPortVlans, TrunkToAccessDeletesTheRest) {
+  std::vector<VlanOp> ops =
+      plan_port_vlans({{1, true, true}, {20, false, false}, {30, false, false}},
+                      PortVlans::access(20).to_membership());
+  EXPECT_EQ(ops,
+            (std::vector<VlanOp>{
+                {true, {20, true, true}}, {false, {1, true, true}}, {false, {30, false, false}}}));
+}
+
+TEST(PlanPortVlans, NothingToDoWhenEqual) {
+  std::vector<VlanMembership> m = PortVlans::trunk({5, 6}, 7).to_membership();
+  EXPECT_TRUE(plan_port_vlans(m, m).empty());
 }
 
 }  // namespace

@@ -357,23 +357,13 @@ class LinuxBridge final : public SwitchDriver {
         throw Error(Status::kNotFound,
                     "port " + port + " is no longer a member of bridge " + bridge_);
       }
-      std::vector<VlanMembership> want = settings.vlans.to_membership();
-      std::vector<VlanMembership>& have = current[l->ifindex];
       if (br.vlan_filtering == 1) {
-        std::stable_partition(want.begin(), want.end(),
-                              [](const VlanMembership& m) { return !m.pvid; });
-        for (const VlanMembership& w : want) {
-          if (std::find(have.begin(), have.end(), w) != have.end()) continue;
-          netlink::Message m = netlink::bridge_vlan(true, l->ifindex, w, false);
-          socket_.request(m, "add VLAN " + std::to_string(w.vlan) + " to port " + port);
-        }
-        for (const VlanMembership& h : have) {
-          if (std::any_of(want.begin(), want.end(),
-                          [&](const VlanMembership& w) { return w.vlan == h.vlan; })) {
-            continue;
-          }
-          netlink::Message m = netlink::bridge_vlan(false, l->ifindex, h, false);
-          socket_.request(m, "remove VLAN " + std::to_string(h.vlan) + " from port " + port);
+        for (const netlink::VlanOp& op :
+             netlink::plan_port_vlans(current[l->ifindex], settings.vlans.to_membership())) {
+          netlink::Message m = netlink::bridge_vlan(op.add, l->ifindex, op.entry, false);
+          socket_.request(m, (op.add ? "add VLAN " : "remove VLAN ") +
+                                 std::to_string(op.entry.vlan) +
+                                 (op.add ? " to port " : " from port ") + port);
         }
       }
       if (((l->flags & IFF_UP) != 0) != settings.admin_up) {
@@ -415,25 +405,8 @@ class LinuxBridge final : public SwitchDriver {
     socket_.dump(m, "list bridge VLANs", [&](const nlmsghdr* nlh) {
       if (nlh->nlmsg_type != RTM_NEWLINK) return;
       const auto* ifm = static_cast<const ifinfomsg*>(mnl_nlmsg_get_payload(nlh));
-      const nlattr* tb[IFLA_MAX + 1] = {};
-      AttrTable t{tb, IFLA_MAX};
-      mnl_attr_parse(nlh, sizeof(ifinfomsg), collect_attr, &t);
-      if (!tb[IFLA_AF_SPEC]) return;
-      std::vector<VlanMembership>& list = out[ifm->ifi_index];
-      mnl_attr_parse_nested(
-          tb[IFLA_AF_SPEC],
-          [](const nlattr* attr, void* data) {
-            if (mnl_attr_get_type(attr) == IFLA_BRIDGE_VLAN_INFO &&
-                mnl_attr_get_payload_len(attr) >= sizeof(bridge_vlan_info)) {
-              bridge_vlan_info info;
-              std::memcpy(&info, mnl_attr_get_payload(attr), sizeof info);
-              static_cast<std::vector<VlanMembership>*>(data)->push_back(
-                  {info.vid, (info.flags & BRIDGE_VLAN_INFO_PVID) != 0,
-                   (info.flags & BRIDGE_VLAN_INFO_UNTAGGED) != 0});
-            }
-            return MNL_CB_OK;
-          },
-          &list);
+      std::vector<VlanMembership> entries = netlink::parse_vlan_entries(nlh);
+      if (!entries.empty()) out[ifm->ifi_index] = std::move(entries);
     });
     return out;
   }

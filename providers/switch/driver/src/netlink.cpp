@@ -6,8 +6,10 @@
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "cimnet/cim/error.h"
 
@@ -97,6 +99,66 @@ Message dump_bridge_vlans() {
   put_ifinfo(nlh, AF_BRIDGE, 0);
   mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_BRVLAN);
   return m;
+}
+
+std::vector<VlanMembership> parse_vlan_entries(const nlmsghdr* nlh) {
+  struct Walk {
+    std::vector<VlanMembership> out;
+    std::optional<bridge_vlan_info> range_begin;
+  } walk;
+  const nlattr* spec = nullptr;
+  mnl_attr_parse(
+      nlh, sizeof(ifinfomsg),
+      [](const nlattr* attr, void* data) {
+        if (mnl_attr_get_type(attr) == IFLA_AF_SPEC) *static_cast<const nlattr**>(data) = attr;
+        return MNL_CB_OK;
+      },
+      &spec);
+  if (!spec) return {};
+  mnl_attr_parse_nested(
+      spec,
+      [](const nlattr* attr, void* data) {
+        auto* w = static_cast<Walk*>(data);
+        if (mnl_attr_get_type(attr) != IFLA_BRIDGE_VLAN_INFO ||
+            mnl_attr_get_payload_len(attr) < sizeof(bridge_vlan_info)) {
+          return MNL_CB_OK;
+        }
+        bridge_vlan_info info;
+        std::memcpy(&info, mnl_attr_get_payload(attr), sizeof info);
+        if (info.flags & BRIDGE_VLAN_INFO_RANGE_BEGIN) {
+          w->range_begin = info;
+          return MNL_CB_OK;
+        }
+        std::uint16_t first = info.vid;
+        if ((info.flags & BRIDGE_VLAN_INFO_RANGE_END) && w->range_begin) {
+          first = w->range_begin->vid;
+          w->range_begin.reset();
+        }
+        for (unsigned vid = first; vid <= info.vid; ++vid) {
+          w->out.push_back({static_cast<VlanId>(vid), (info.flags & BRIDGE_VLAN_INFO_PVID) != 0,
+                            (info.flags & BRIDGE_VLAN_INFO_UNTAGGED) != 0});
+        }
+        return MNL_CB_OK;
+      },
+      &walk);
+  std::sort(walk.out.begin(), walk.out.end(),
+            [](const VlanMembership& a, const VlanMembership& b) { return a.vlan < b.vlan; });
+  return walk.out;
+}
+
+std::vector<VlanOp> plan_port_vlans(const std::vector<VlanMembership>& have,
+                                    std::vector<VlanMembership> want) {
+  std::stable_partition(want.begin(), want.end(), [](const VlanMembership& m) { return !m.pvid; });
+  std::vector<VlanOp> ops;
+  for (const VlanMembership& w : want) {
+    if (std::find(have.begin(), have.end(), w) == have.end()) ops.push_back({true, w});
+  }
+  for (const VlanMembership& h : have) {
+    bool kept = std::any_of(want.begin(), want.end(),
+                            [&](const VlanMembership& w) { return w.vlan == h.vlan; });
+    if (!kept) ops.push_back({false, h});
+  }
+  return ops;
 }
 
 Socket::Socket() : receive_buffer_(kReceiveSize) {

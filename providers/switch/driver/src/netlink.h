@@ -46,6 +46,24 @@ Message dump_links();
 // RTEXT_FILTER_BRVLAN: each bridge port's (and bridge's) VLAN entries.
 Message dump_bridge_vlans();
 
+// The VLAN entries (IFLA_AF_SPEC / IFLA_BRIDGE_VLAN_INFO) of one RTM_NEWLINK
+// message of an AF_BRIDGE dump, sorted by VLAN; RANGE_BEGIN..RANGE_END pairs
+// are expanded.
+std::vector<VlanMembership> parse_vlan_entries(const nlmsghdr* nlh);
+
+// One `bridge vlan add|del` on a port.
+struct VlanOp {
+  bool add = true;
+  VlanMembership entry;
+  bool operator==(const VlanOp&) const = default;
+};
+// The operations that turn a port's VLAN entries `have` into `want`: first
+// the new or changed entries (re-adding an entry rewrites its flags; the PVID
+// entry goes last, since setting a PVID takes it from any other VLAN), then
+// the deletions of VLANs `want` does not have.
+std::vector<VlanOp> plan_port_vlans(const std::vector<VlanMembership>& have,
+                                    std::vector<VlanMembership> want);
+
 // One rtnetlink socket (NETLINK_ROUTE) in the calling thread's network
 // namespace. Not thread-safe; the driver serializes calls.
 class Socket {
