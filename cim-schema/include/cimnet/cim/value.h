@@ -39,12 +39,22 @@ bool is_integer_type(Type type);
 bool is_signed_type(Type type);
 bool is_real_type(Type type);
 
-// A CIM datetime: either a timestamp (with a UTC offset in minutes) or an
-// interval. Both keep microsecond precision, as DSP0004 does.
+// The smallest and largest value of an integer type ({0, 0} for others).
+struct IntegerLimits {
+  int64_t min;
+  uint64_t max;
+};
+IntegerLimits integer_limits(Type type);
+
+// A CIM datetime: a timestamp (with a UTC offset in minutes), a time of day
+// (a timestamp whose date is not significant: "********hhmmss.mmmmmmsutc",
+// xs:time) or an interval. All keep microsecond precision, as DSP0004 does.
 class Datetime {
  public:
   static Datetime timestamp(int year, int month, int day, int hour, int minute, int second,
                             uint32_t microsecond, int utc_offset_minutes);
+  static Datetime time_of_day(int hour, int minute, int second, uint32_t microsecond,
+                              int utc_offset_minutes);
   static Datetime interval(uint64_t days, int hours, int minutes, int seconds,
                            uint32_t microseconds);
 
@@ -52,15 +62,17 @@ class Datetime {
   // or "ddddddddhhmmss.mmmmmm:000" (interval). Throws Error(kInvalidParameter).
   static Datetime parse_cim(std::string_view text);
   // DSP0230 forms: xs:dateTime ("2010-12-31T12:30:03.123456+06:00" or "...Z"),
-  // xs:duration ("P1DT10H11M12.5S"), xs:date, xs:time, or the DSP0004 form.
+  // xs:duration ("P1DT10H11M12.5S"), xs:date (midnight of that day), xs:time,
+  // or the DSP0004 form. Throws Error(kInvalidParameter).
   static Datetime parse_xml(std::string_view text);
 
   std::string to_cim() const;
   // xs:dateTime for timestamps (fraction only when non-zero, Z for offset 0),
-  // xs:duration for intervals.
+  // xs:time for times of day, xs:duration for intervals.
   std::string to_xml() const;
 
   bool is_interval() const { return interval_; }
+  bool is_time_of_day() const { return time_of_day_; }
   int year() const { return year_; }
   int month() const { return month_; }
   int day() const { return day_; }
@@ -76,6 +88,7 @@ class Datetime {
  private:
   Datetime() = default;
   bool interval_ = false;
+  bool time_of_day_ = false;
   int year_ = 0, month_ = 0, day_ = 0;
   uint64_t days_ = 0;
   int hour_ = 0, minute_ = 0, second_ = 0;
@@ -136,9 +149,9 @@ class Value {
   // Scalar access; throws Error(kTypeMismatch) when the value is NULL, an
   // array or of another kind.
   bool as_bool() const;
-  int64_t as_int() const;       // any integer type that fits in int64
-  uint64_t as_uint() const;     // any non-negative integer
-  double as_real() const;       // reals and integers
+  int64_t as_int() const;    // any integer type that fits in int64
+  uint64_t as_uint() const;  // any non-negative integer
+  double as_real() const;    // reals and integers
   const std::string& as_string() const;
   char16_t as_char16() const;
   const Datetime& as_datetime() const;
@@ -161,9 +174,9 @@ class Value {
   bool operator!=(const Value& other) const { return !(*this == other); }
 
  private:
-  using Scalar = std::variant<std::monostate, bool, uint64_t, int64_t, double, std::string,
-                              Datetime, std::shared_ptr<const ObjectPath>,
-                              std::shared_ptr<const Instance>>;
+  using Scalar =
+      std::variant<std::monostate, bool, uint64_t, int64_t, double, std::string, Datetime,
+                   std::shared_ptr<const ObjectPath>, std::shared_ptr<const Instance>>;
   Value(Type type, bool array, bool null) : type_(type), array_(array), null_(null) {}
   static Value scalar(Type type, Scalar s);
   const Scalar& scalar_ref(const char* wanted) const;
