@@ -68,7 +68,10 @@ class DispatcherTest : public ::testing::Test {
         (selectors.empty() ? "" : "<w:SelectorSet>" + selectors + "</w:SelectorSet>") +
         extra_headers + "</s:Header><s:Body>" + body + "</s:Body></s:Envelope>";
     Request req = parse_request(xml);
-    Caller caller{{user, auth::Role::kAdmin}, "127.0.0.1"};
+    Caller caller;
+    caller.identity.user = user;
+    caller.identity.role = auth::Role::kAdmin;
+    caller.client = "127.0.0.1";
     return dispatcher_->perform(req, caller);
   }
 
