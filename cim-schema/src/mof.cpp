@@ -10,6 +10,8 @@
 #include <map>
 #include <sstream>
 
+#include "utf8.h"
+
 namespace cimnet::cim {
 
 MofError::MofError(MofLocation where, const std::string& message)
@@ -31,15 +33,23 @@ struct Token {
 
 std::string describe(const Token& t) {
   switch (t.kind) {
-    case Tok::kEnd: return "end of file";
-    case Tok::kIdent: return "'" + t.text + "'";
+    case Tok::kEnd:
+      return "end of file";
+    case Tok::kIdent:
+      return "'" + t.text + "'";
     case Tok::kInt:
-    case Tok::kReal: return "number " + t.text;
-    case Tok::kString: return "string \"" + (t.text.size() > 30 ? t.text.substr(0, 30) + "..." : t.text) + "\"";
-    case Tok::kChar: return "character literal";
-    case Tok::kAlias: return "alias $" + t.text;
-    case Tok::kPunct: return "'" + t.text + "'";
-    case Tok::kPragma: return "#pragma";
+    case Tok::kReal:
+      return "number " + t.text;
+    case Tok::kString:
+      return "string \"" + (t.text.size() > 30 ? t.text.substr(0, 30) + "..." : t.text) + "\"";
+    case Tok::kChar:
+      return "character literal";
+    case Tok::kAlias:
+      return "alias $" + t.text;
+    case Tok::kPunct:
+      return "'" + t.text + "'";
+    case Tok::kPragma:
+      return "#pragma";
   }
   return "token";
 }
@@ -149,19 +159,6 @@ class Lexer {
     return std::string(s_.substr(start, pos_ - start));
   }
 
-  static void append_utf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) {
-      out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    } else {
-      out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    }
-  }
-
   std::string quoted(char q, const Token& start) {
     advance();
     std::string out;
@@ -175,7 +172,8 @@ class Lexer {
         // DSP0221 strings end on their line; Microsoft's schema has one that
         // does not, which other compilers accept. Keep the line break, warn.
         warnings_.push_back(file_ + ":" + std::to_string(start.line) + ":" +
-                            std::to_string(start.column) + ": string continues past the end of its line");
+                            std::to_string(start.column) +
+                            ": string continues past the end of its line");
         warned_newline = true;
       }
       if (c == q) {
@@ -195,19 +193,36 @@ class Lexer {
       char e = s_[pos_];
       advance();
       switch (e) {
-        case 'b': out.push_back('\b'); break;
-        case 't': out.push_back('\t'); break;
-        case 'n': out.push_back('\n'); break;
-        case 'f': out.push_back('\f'); break;
-        case 'r': out.push_back('\r'); break;
-        case '"': out.push_back('"'); break;
-        case '\'': out.push_back('\''); break;
-        case '\\': out.push_back('\\'); break;
+        case 'b':
+          out.push_back('\b');
+          break;
+        case 't':
+          out.push_back('\t');
+          break;
+        case 'n':
+          out.push_back('\n');
+          break;
+        case 'f':
+          out.push_back('\f');
+          break;
+        case 'r':
+          out.push_back('\r');
+          break;
+        case '"':
+          out.push_back('"');
+          break;
+        case '\'':
+          out.push_back('\'');
+          break;
+        case '\\':
+          out.push_back('\\');
+          break;
         case 'x':
         case 'X': {
           uint32_t cp = 0;
           int digits = 0;
-          while (digits < 4 && pos_ < s_.size() && std::isxdigit(static_cast<unsigned char>(s_[pos_]))) {
+          while (digits < 4 && pos_ < s_.size() &&
+                 std::isxdigit(static_cast<unsigned char>(s_[pos_]))) {
             char h = s_[pos_];
             cp = cp * 16 + static_cast<uint32_t>(h <= '9' ? h - '0' : (h | 0x20) - 'a' + 10);
             advance();
@@ -236,10 +251,12 @@ class Lexer {
       char c = s_[pos_];
       if (is_ident(c) || c == '.') {
         if (c == '.') real = true;
-        if ((c == 'e' || c == 'E') && !(s_.substr(start, 2) == "0x" || s_.substr(start, 2) == "0X")) {
+        if ((c == 'e' || c == 'E') &&
+            !(s_.substr(start, 2) == "0x" || s_.substr(start, 2) == "0X")) {
           real = real || (pos_ + 1 < s_.size() &&
                           (is_digit(s_[pos_ + 1]) || s_[pos_ + 1] == '+' || s_[pos_ + 1] == '-'));
-          if (real && pos_ + 1 < s_.size() && (s_[pos_ + 1] == '+' || s_[pos_ + 1] == '-')) advance();
+          if (real && pos_ + 1 < s_.size() && (s_[pos_ + 1] == '+' || s_[pos_ + 1] == '-'))
+            advance();
         }
         advance();
       } else {
@@ -278,22 +295,15 @@ std::string read_file(const std::string& path, bool& ok) {
   std::string raw = ss.str();
   // UTF-8 BOM, or UTF-16 with a BOM (DSP0221 allows both): give UTF-8 back.
   if (raw.size() >= 3 && raw.compare(0, 3, "\xEF\xBB\xBF") == 0) return raw.substr(3);
-  if (raw.size() >= 2 && (raw.compare(0, 2, "\xFF\xFE") == 0 || raw.compare(0, 2, "\xFE\xFF") == 0)) {
+  if (raw.size() >= 2 &&
+      (raw.compare(0, 2, "\xFF\xFE") == 0 || raw.compare(0, 2, "\xFE\xFF") == 0)) {
     bool le = raw[0] == '\xFF';
     std::string out;
     for (size_t i = 2; i + 1 < raw.size(); i += 2) {
-      uint32_t cu = le ? (static_cast<unsigned char>(raw[i]) | static_cast<unsigned char>(raw[i + 1]) << 8)
-                       : (static_cast<unsigned char>(raw[i]) << 8 | static_cast<unsigned char>(raw[i + 1]));
-      if (cu < 0x80) {
-        out.push_back(static_cast<char>(cu));
-      } else if (cu < 0x800) {
-        out.push_back(static_cast<char>(0xc0 | (cu >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cu & 0x3f)));
-      } else {
-        out.push_back(static_cast<char>(0xe0 | (cu >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cu >> 6) & 0x3f)));
-        out.push_back(static_cast<char>(0x80 | (cu & 0x3f)));
-      }
+      uint32_t cu =
+          le ? (static_cast<unsigned char>(raw[i]) | static_cast<unsigned char>(raw[i + 1]) << 8)
+             : (static_cast<unsigned char>(raw[i]) << 8 | static_cast<unsigned char>(raw[i + 1]));
+      append_utf8(out, cu);
     }
     return out;
   }
@@ -331,7 +341,8 @@ class MofParser {
       } else if (is_word("qualifier") && quals.empty()) {
         qualifier_declaration();
       } else {
-        error("expected a class, instance or qualifier declaration or #pragma, found " + describe(tok_));
+        error("expected a class, instance or qualifier declaration or #pragma, found " +
+              describe(tok_));
       }
     }
   }
@@ -363,7 +374,8 @@ class MofParser {
     take();
   }
   Token expect_ident(const char* what) {
-    if (tok_.kind != Tok::kIdent) error(std::string("expected ") + what + ", found " + describe(tok_));
+    if (tok_.kind != Tok::kIdent)
+      error(std::string("expected ") + what + ", found " + describe(tok_));
     return take();
   }
   void expect_word(const char* w) {
@@ -411,7 +423,8 @@ class MofParser {
     }
     if (c_.include_depth_ > 32) error_at(at, "includes nested more than 32 deep (a cycle?)");
     std::optional<std::string> text = c_.loader_(resolved);
-    if (!text) error_at(at, "cannot open include file \"" + path + "\" (looked for " + resolved + ")");
+    if (!text)
+      error_at(at, "cannot open include file \"" + path + "\" (looked for " + resolved + ")");
     ++c_.include_depth_;
     MofParser nested(c_, *text, resolved);
     nested.parse();
@@ -448,7 +461,8 @@ class MofParser {
     }
     if (is_punct("-") || is_punct("+")) {
       lit.negative = take().text == "-";
-      if (tok_.kind != Tok::kInt && tok_.kind != Tok::kReal) error("expected a number after the sign");
+      if (tok_.kind != Tok::kInt && tok_.kind != Tok::kReal)
+        error("expected a number after the sign");
     }
     switch (tok_.kind) {
       case Tok::kString:
@@ -508,12 +522,16 @@ class MofParser {
     unsigned __int128 v = 0;
     for (char ch : digits) {
       int d = -1;
-      if (ch >= '0' && ch <= '9') d = ch - '0';
-      else if (ch >= 'a' && ch <= 'f') d = ch - 'a' + 10;
-      else if (ch >= 'A' && ch <= 'F') d = ch - 'A' + 10;
+      if (ch >= '0' && ch <= '9')
+        d = ch - '0';
+      else if (ch >= 'a' && ch <= 'f')
+        d = ch - 'a' + 10;
+      else if (ch >= 'A' && ch <= 'F')
+        d = ch - 'A' + 10;
       if (d < 0 || d >= base) error_at(lit.at, "'" + s + "' is not a valid integer");
       v = v * static_cast<unsigned>(base) + static_cast<unsigned>(d);
-      if (v > std::numeric_limits<uint64_t>::max()) error_at(lit.at, "integer " + s + " is too large");
+      if (v > std::numeric_limits<uint64_t>::max())
+        error_at(lit.at, "integer " + s + " is too large");
     }
     if (digits.empty()) error_at(lit.at, "'" + s + "' is not a valid integer");
     return static_cast<uint64_t>(v);
@@ -556,11 +574,13 @@ class MofParser {
         case Type::kInstance:
           if (lit.kind == Literal::kAlias) {
             auto it = alias_instances().find(lit.text);
-            if (it == alias_instances().end()) error_at(lit.at, "alias $" + lit.text + " is not defined");
+            if (it == alias_instances().end())
+              error_at(lit.at, "alias $" + lit.text + " is not defined");
             return Value::instance(it->second);
           }
-          error_at(lit.at, "embedded instance values must be given as an alias ($Name) of an "
-                           "instance declared earlier");
+          error_at(lit.at,
+                   "embedded instance values must be given as an alias ($Name) of an "
+                   "instance declared earlier");
         default:
           if (lit.kind != Literal::kInt) return wrong();
           uint64_t mag = integer_magnitude(lit);
@@ -572,9 +592,10 @@ class MofParser {
           if (mag > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) + 1) {
             error_at(lit.at, "-" + lit.text + " is too small for " + std::string(type_name(type)));
           }
-          return Value::integer(type, mag == static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) + 1
-                                          ? std::numeric_limits<int64_t>::min()
-                                          : -static_cast<int64_t>(mag));
+          return Value::integer(
+              type, mag == static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) + 1
+                        ? std::numeric_limits<int64_t>::min()
+                        : -static_cast<int64_t>(mag));
       }
     } catch (const MofError&) {
       throw;
@@ -639,23 +660,36 @@ class MofParser {
 
   static const char* scope_name(uint16_t scope) {
     switch (scope) {
-      case kScopeClass: return "a class";
-      case kScopeAssociation: return "an association";
-      case kScopeIndication: return "an indication";
-      case kScopeProperty: return "a property";
-      case kScopeReference: return "a reference";
-      case kScopeMethod: return "a method";
-      case kScopeParameter: return "a parameter";
-      default: return "this element";
+      case kScopeClass:
+        return "a class";
+      case kScopeAssociation:
+        return "an association";
+      case kScopeIndication:
+        return "an indication";
+      case kScopeProperty:
+        return "a property";
+      case kScopeReference:
+        return "a reference";
+      case kScopeMethod:
+        return "a method";
+      case kScopeParameter:
+        return "a parameter";
+      default:
+        return "this element";
     }
   }
 
   void apply_flavor(Flavor& f, const Token& at, const std::string& word) {
-    if (iequals(word, "EnableOverride")) f.overridable = true;
-    else if (iequals(word, "DisableOverride")) f.overridable = false;
-    else if (iequals(word, "ToSubclass")) f.to_subclass = true;
-    else if (iequals(word, "Restricted")) f.to_subclass = false;
-    else if (iequals(word, "Translatable")) f.translatable = true;
+    if (iequals(word, "EnableOverride"))
+      f.overridable = true;
+    else if (iequals(word, "DisableOverride"))
+      f.overridable = false;
+    else if (iequals(word, "ToSubclass"))
+      f.to_subclass = true;
+    else if (iequals(word, "Restricted"))
+      f.to_subclass = false;
+    else if (iequals(word, "Translatable"))
+      f.translatable = true;
     else if (iequals(word, "ToInstance")) {
     } else {
       error_at(at, "unknown flavor '" + word + "'");
@@ -676,7 +710,8 @@ class MofParser {
         error_at(w.name, "qualifier " + qt->name + " cannot be used on " + scope_name(scope) +
                              " (" + what + ")");
       }
-      if (out.find(qt->name)) error_at(w.name, "qualifier " + qt->name + " is given twice on " + what);
+      if (out.find(qt->name))
+        error_at(w.name, "qualifier " + qt->name + " is given twice on " + what);
       Qualifier q;
       q.name = qt->name;
       q.flavor = qt->flavor;
@@ -737,16 +772,26 @@ class MofParser {
     expect("(");
     while (true) {
       Token s = expect_ident("a scope");
-      if (iequals(s.text, "class")) qt.scopes |= kScopeClass;
-      else if (iequals(s.text, "association")) qt.scopes |= kScopeAssociation;
-      else if (iequals(s.text, "indication")) qt.scopes |= kScopeIndication;
-      else if (iequals(s.text, "property")) qt.scopes |= kScopeProperty;
-      else if (iequals(s.text, "reference")) qt.scopes |= kScopeReference;
-      else if (iequals(s.text, "method")) qt.scopes |= kScopeMethod;
-      else if (iequals(s.text, "parameter")) qt.scopes |= kScopeParameter;
-      else if (iequals(s.text, "qualifier")) qt.scopes |= kScopeQualifier;
-      else if (iequals(s.text, "any")) qt.scopes |= kScopeAny;
-      else error_at(s, "unknown scope '" + s.text + "'");
+      if (iequals(s.text, "class"))
+        qt.scopes |= kScopeClass;
+      else if (iequals(s.text, "association"))
+        qt.scopes |= kScopeAssociation;
+      else if (iequals(s.text, "indication"))
+        qt.scopes |= kScopeIndication;
+      else if (iequals(s.text, "property"))
+        qt.scopes |= kScopeProperty;
+      else if (iequals(s.text, "reference"))
+        qt.scopes |= kScopeReference;
+      else if (iequals(s.text, "method"))
+        qt.scopes |= kScopeMethod;
+      else if (iequals(s.text, "parameter"))
+        qt.scopes |= kScopeParameter;
+      else if (iequals(s.text, "qualifier"))
+        qt.scopes |= kScopeQualifier;
+      else if (iequals(s.text, "any"))
+        qt.scopes |= kScopeAny;
+      else
+        error_at(s, "unknown scope '" + s.text + "'");
       if (!is_punct(",")) break;
       take();
     }
@@ -788,7 +833,8 @@ class MofParser {
       return spec;
     }
     auto type = parse_type_name(first.text);
-    if (!type) error_at(first, "'" + first.text + "' is not a data type (or a class name followed by REF)");
+    if (!type)
+      error_at(first, "'" + first.text + "' is not a data type (or a class name followed by REF)");
     spec.type = *type;
     return spec;
   }
@@ -804,7 +850,8 @@ class MofParser {
       n.at = tok_;
       n.text = take().text;
       uint64_t v = integer_magnitude(n);
-      if (v == 0 || v > std::numeric_limits<uint32_t>::max()) error_at(n.at, "bad array size " + n.text);
+      if (v == 0 || v > std::numeric_limits<uint32_t>::max())
+        error_at(n.at, "bad array size " + n.text);
       size = static_cast<uint32_t>(v);
     }
     expect("]");
@@ -833,9 +880,12 @@ class MofParser {
         indication = indication || parent->is_indication();
       }
     }
-    uint16_t class_scope = association ? kScopeAssociation : indication ? kScopeIndication : kScopeClass;
+    uint16_t class_scope = association  ? kScopeAssociation
+                           : indication ? kScopeIndication
+                                        : kScopeClass;
     Class cls(name.text, super);
-    cls.qualifiers() = qualifiers(class_quals, class_scope | kScopeClass, class_scope, "class " + name.text);
+    cls.qualifiers() =
+        qualifiers(class_quals, class_scope | kScopeClass, class_scope, "class " + name.text);
     expect("{");
     while (!is_punct("}")) {
       QualifierSyntax quals;
@@ -853,14 +903,16 @@ class MofParser {
       p.reference_class = spec.ref_class;
       std::string what = "property " + name.text + "." + p.name;
       p.array_size = array_suffix(p.is_array);
-      if (p.type == Type::kReference && p.is_array) error_at(member, "reference " + p.name + " cannot be an array");
+      if (p.type == Type::kReference && p.is_array)
+        error_at(member, "reference " + p.name + " cannot be an array");
       uint16_t scope = p.type == Type::kReference ? kScopeReference : kScopeProperty;
       p.qualifiers = qualifiers(quals, scope, scope, what);
       if (is_punct("=")) {
         take();
         Literal lit = literal();
-        p.default_value = value(lit, p.type == Type::kString && is_embedded(p.qualifiers) ? Type::kString : p.type,
-                                p.is_array, what);
+        p.default_value = value(
+            lit, p.type == Type::kString && is_embedded(p.qualifiers) ? Type::kString : p.type,
+            p.is_array, what);
       } else {
         p.default_value = Value::null(p.type, p.is_array);
       }
@@ -909,7 +961,8 @@ class MofParser {
   }
 
   void method(Class& cls, const TypeSpec& ret, const Token& name, const QualifierSyntax& quals) {
-    if (ret.type == Type::kReference) error_at(name, "method " + name.text + " cannot return a reference");
+    if (ret.type == Type::kReference)
+      error_at(name, "method " + name.text + " cannot return a reference");
     Method m;
     m.name = name.text;
     m.return_type = ret.type;
@@ -927,12 +980,14 @@ class MofParser {
       p.type = spec.type;
       p.reference_class = spec.ref_class;
       p.array_size = array_suffix(p.is_array);
-      p.qualifiers = qualifiers(pquals, kScopeParameter, kScopeParameter, what + " parameter " + p.name);
+      p.qualifiers =
+          qualifiers(pquals, kScopeParameter, kScopeParameter, what + " parameter " + p.name);
       if (is_punct("=")) {  // DSP0221 3 default; accepted and checked, not kept
         take();
         value(literal(), p.type, p.is_array, what + " parameter " + p.name);
       }
-      if (m.find_parameter(p.name)) error_at(pname, "parameter " + p.name + " is declared twice in " + what);
+      if (m.find_parameter(p.name))
+        error_at(pname, "parameter " + p.name + " is declared twice in " + what);
       m.parameters.push_back(std::move(p));
       if (!is_punct(",")) break;
       take();
@@ -970,7 +1025,8 @@ class MofParser {
       Literal lit = literal();
       expect(";");
       if (inst.has(prop->name)) error_at(prop_tok, "property " + prop->name + " is given twice");
-      inst.set(prop->name, value(lit, prop->type, prop->is_array, "property " + cls->name() + "." + prop->name));
+      inst.set(prop->name, value(lit, prop->type, prop->is_array,
+                                 "property " + cls->name() + "." + prop->name));
     }
     expect("}");
     expect(";");

@@ -24,7 +24,9 @@ struct Repository::Namespace {
 
 namespace {
 
-[[noreturn]] void fail(Status status, const std::string& message) { throw Error(status, message); }
+[[noreturn]] void fail(Status status, const std::string& message) {
+  throw Error(status, message);
+}
 
 // A string property or parameter carrying EmbeddedObject / EmbeddedInstance is
 // an embedded instance in this model.
@@ -50,7 +52,8 @@ QualifierList inherited(const QualifierList& parent) {
 
 // Applies the qualifiers written on an overriding element over the inherited
 // ones, refusing to change a DisableOverride qualifier.
-QualifierList merge(const QualifierList& parent, const QualifierList& own, const std::string& what) {
+QualifierList merge(const QualifierList& parent, const QualifierList& own,
+                    const std::string& what) {
   QualifierList out = inherited(parent);
   for (const auto& q : own.items()) {
     const Qualifier* base = out.find(q.name);
@@ -92,10 +95,14 @@ bool parse_number(std::string_view s, __int128& out) {
   __int128 v = 0;
   for (char c : s) {
     int d;
-    if (c >= '0' && c <= '9') d = c - '0';
-    else if (base == 16 && c >= 'a' && c <= 'f') d = c - 'a' + 10;
-    else if (base == 16 && c >= 'A' && c <= 'F') d = c - 'A' + 10;
-    else return false;
+    if (c >= '0' && c <= '9')
+      d = c - '0';
+    else if (base == 16 && c >= 'a' && c <= 'f')
+      d = c - 'a' + 10;
+    else if (base == 16 && c >= 'A' && c <= 'F')
+      d = c - 'A' + 10;
+    else
+      return false;
     v = v * base + d;
     if (v > (static_cast<__int128>(1) << 80)) return false;
   }
@@ -103,24 +110,11 @@ bool parse_number(std::string_view s, __int128& out) {
   return true;
 }
 
-void type_bounds(Type type, __int128& lo, __int128& hi) {
-  switch (type) {
-    case Type::kUint8: lo = 0; hi = 0xff; return;
-    case Type::kSint8: lo = -128; hi = 127; return;
-    case Type::kUint16: lo = 0; hi = 0xffff; return;
-    case Type::kSint16: lo = -32768; hi = 32767; return;
-    case Type::kUint32: lo = 0; hi = 0xffffffffll; return;
-    case Type::kSint32: lo = std::numeric_limits<int32_t>::min(); hi = std::numeric_limits<int32_t>::max(); return;
-    case Type::kUint64: lo = 0; hi = std::numeric_limits<uint64_t>::max(); return;
-    default: lo = std::numeric_limits<int64_t>::min(); hi = std::numeric_limits<int64_t>::max(); return;
-  }
-}
-
 // Builds the allowed intervals of an integer ValueMap: "n", "a..b", "a..",
 // "..b" and a bare ".." (everything between its neighbours).
 std::vector<Range> value_map_ranges(const Value& map, Type type) {
-  __int128 tlo, thi;
-  type_bounds(type, tlo, thi);
+  IntegerLimits limits = integer_limits(type);
+  __int128 tlo = limits.min, thi = limits.max;
   std::vector<Range> out;
   std::vector<size_t> gaps;  // positions in `out` of bare ".." entries
   size_t n = map.size();
@@ -155,7 +149,8 @@ std::vector<Range> value_map_ranges(const Value& map, Type type) {
 std::string int128_text(__int128 v) {
   if (v == 0) return "0";
   bool neg = v < 0;
-  unsigned __int128 u = neg ? static_cast<unsigned __int128>(-v) : static_cast<unsigned __int128>(v);
+  unsigned __int128 u =
+      neg ? static_cast<unsigned __int128>(-v) : static_cast<unsigned __int128>(v);
   std::string s;
   while (u) {
     s.insert(s.begin(), static_cast<char>('0' + static_cast<int>(u % 10)));
@@ -188,7 +183,9 @@ void Repository::add_namespace(std::string_view ns) {
   namespaces_.emplace(name, std::move(space));
 }
 
-bool Repository::has_namespace(std::string_view ns) const { return find_ns(ns) != nullptr; }
+bool Repository::has_namespace(std::string_view ns) const {
+  return find_ns(ns) != nullptr;
+}
 
 std::vector<std::string> Repository::namespaces() const {
   std::vector<std::string> out;
@@ -259,8 +256,9 @@ const Class& Repository::add_class(std::string_view ns, Class declared) {
 
   auto resolved = std::make_unique<Class>(name, parent ? parent->name() : std::string());
   // Class qualifiers.
-  resolved->qualifiers() = parent ? merge(parent->qualifiers(), declared.qualifiers(), "class " + name)
-                                  : declared.qualifiers();
+  resolved->qualifiers() = parent
+                               ? merge(parent->qualifiers(), declared.qualifiers(), "class " + name)
+                               : declared.qualifiers();
 
   // Properties: inherited ones first, in their order, then new ones.
   if (parent) {
@@ -283,9 +281,10 @@ const Class& Repository::add_class(std::string_view ns, Class declared) {
     if (!base->propagated) {
       fail(Status::kInvalidParameter, "property " + own.name + " is declared twice in " + name);
     }
-    const Property& original = parent->properties()[static_cast<size_t>(base - resolved->properties().data())];
-    own.qualifiers = merge(original.qualifiers, own.qualifiers,
-                           "property " + name + "." + own.name);
+    const Property& original =
+        parent->properties()[static_cast<size_t>(base - resolved->properties().data())];
+    own.qualifiers =
+        merge(original.qualifiers, own.qualifiers, "property " + name + "." + own.name);
     mark_embedded(own);
     if (own.type != original.type || own.is_array != original.is_array) {
       fail(Status::kInvalidParameter,
@@ -343,8 +342,8 @@ const Class& Repository::add_class(std::string_view ns, Class declared) {
   if (!resolved->is_association()) {
     for (const auto& p : resolved->properties()) {
       if (p.type == Type::kReference) {
-        fail(Status::kInvalidParameter, "class " + name + " declares reference " + p.name +
-                                            " but is not an association");
+        fail(Status::kInvalidParameter,
+             "class " + name + " declares reference " + p.name + " but is not an association");
       }
     }
   }
@@ -364,7 +363,8 @@ const Class* Repository::find_class(std::string_view ns, std::string_view name) 
 const Class& Repository::get_class(std::string_view ns, std::string_view name) const {
   const Namespace& space = ns_or_throw(ns);
   const Class* cls = space.find(name);
-  if (!cls) fail(Status::kInvalidClass, "class " + std::string(name) + " does not exist in " + space.name);
+  if (!cls)
+    fail(Status::kInvalidClass, "class " + std::string(name) + " does not exist in " + space.name);
   return *cls;
 }
 
@@ -422,8 +422,8 @@ void Repository::validate_instance(std::string_view ns, const Instance& instance
                                    Validation mode) const {
   const Class& cls = get_class(ns, instance.class_name());
   if (cls.is_abstract()) {
-    fail(Status::kInvalidClass, "class " + cls.name() +
-                                    " is abstract; an instance must be of a concrete subclass");
+    fail(Status::kInvalidClass,
+         "class " + cls.name() + " is abstract; an instance must be of a concrete subclass");
   }
   for (const auto& pv : instance.properties()) {
     const Property* prop = cls.find_property(pv.name);
@@ -453,9 +453,9 @@ void Repository::validate_value(std::string_view ns, const Class& cls, const Pro
     return;
   }
   if (value.type() != prop.type || value.is_array() != prop.is_array) {
-    fail(Status::kTypeMismatch,
-         "property " + where + " is " + describe_type(prop.type, prop.is_array, prop.reference_class) +
-             ", not " + describe_type(value.type(), value.is_array(), ""));
+    fail(Status::kTypeMismatch, "property " + where + " is " +
+                                    describe_type(prop.type, prop.is_array, prop.reference_class) +
+                                    ", not " + describe_type(value.type(), value.is_array(), ""));
   }
   std::vector<Value> elements;
   if (value.is_array()) {
@@ -496,8 +496,9 @@ void Repository::validate_value(std::string_view ns, const Class& cls, const Pro
         bool ok = false;
         for (const auto& r : ranges) ok = ok || (v >= r.lo && v <= r.hi);
         if (!ok) {
-          fail(Status::kInvalidParameter, "value " + int128_text(v) + " is not in the ValueMap of " +
-                                              where + " (allowed: " + map->to_mof() + ")");
+          fail(Status::kInvalidParameter, "value " + int128_text(v) +
+                                              " is not in the ValueMap of " + where +
+                                              " (allowed: " + map->to_mof() + ")");
         }
       } else if (values && !values->is_null() && values->is_array() &&
                  (v < 0 || v >= static_cast<__int128>(values->size()))) {
@@ -537,19 +538,19 @@ void Repository::validate_value(std::string_view ns, const Class& cls, const Pro
     } else if (is_real_type(prop.type)) {
       double d = e.as_real();
       if (has_min_value && d < static_cast<double>(min_value)) {
-        fail(Status::kInvalidParameter, "value of " + where + " is below its MinValue " +
-                                            int128_text(min_value));
+        fail(Status::kInvalidParameter,
+             "value of " + where + " is below its MinValue " + int128_text(min_value));
       }
       if (has_max_value && d > static_cast<double>(max_value)) {
-        fail(Status::kInvalidParameter, "value of " + where + " is above its MaxValue " +
-                                            int128_text(max_value));
+        fail(Status::kInvalidParameter,
+             "value of " + where + " is above its MaxValue " + int128_text(max_value));
       }
     } else if (prop.type == Type::kInstance) {
       std::string wanted = prop.embedded_class();
       const Instance& inst = e.as_instance();
       if (!wanted.empty() && find_class(ns, wanted) && !is_a(ns, inst.class_name(), wanted)) {
-        fail(Status::kTypeMismatch, "property " + where + " embeds " + wanted + ", not " +
-                                        inst.class_name());
+        fail(Status::kTypeMismatch,
+             "property " + where + " embeds " + wanted + ", not " + inst.class_name());
       }
       if (find_class(ns, inst.class_name())) {
         validate_instance(ns, inst, Validation::kModify);

@@ -8,6 +8,7 @@
 #include "cimnet/cim/error.h"
 #include "cimnet/cim/instance.h"
 #include "cimnet/cim/names.h"
+#include "utf8.h"
 
 namespace cimnet::cim {
 
@@ -19,11 +20,11 @@ struct TypeInfo {
 };
 
 constexpr TypeInfo kTypes[] = {
-    {Type::kBoolean, "boolean"}, {Type::kString, "string"},     {Type::kChar16, "char16"},
-    {Type::kUint8, "uint8"},     {Type::kSint8, "sint8"},       {Type::kUint16, "uint16"},
-    {Type::kSint16, "sint16"},   {Type::kUint32, "uint32"},     {Type::kSint32, "sint32"},
-    {Type::kUint64, "uint64"},   {Type::kSint64, "sint64"},     {Type::kReal32, "real32"},
-    {Type::kReal64, "real64"},   {Type::kDatetime, "datetime"}, {Type::kReference, "ref"},
+    {Type::kBoolean, "boolean"},   {Type::kString, "string"},     {Type::kChar16, "char16"},
+    {Type::kUint8, "uint8"},       {Type::kSint8, "sint8"},       {Type::kUint16, "uint16"},
+    {Type::kSint16, "sint16"},     {Type::kUint32, "uint32"},     {Type::kSint32, "sint32"},
+    {Type::kUint64, "uint64"},     {Type::kSint64, "sint64"},     {Type::kReal32, "real32"},
+    {Type::kReal64, "real64"},     {Type::kDatetime, "datetime"}, {Type::kReference, "ref"},
     {Type::kInstance, "instance"},
 };
 
@@ -64,28 +65,9 @@ int fixed_int(std::string_view s) {
   return static_cast<int>(v);
 }
 
-void integer_range(Type type, int64_t& lo, uint64_t& hi) {
-  switch (type) {
-    case Type::kUint8: lo = 0; hi = 0xff; return;
-    case Type::kSint8: lo = -128; hi = 127; return;
-    case Type::kUint16: lo = 0; hi = 0xffff; return;
-    case Type::kSint16: lo = -32768; hi = 32767; return;
-    case Type::kUint32: lo = 0; hi = 0xffffffffu; return;
-    case Type::kSint32: lo = std::numeric_limits<int32_t>::min(); hi = 0x7fffffff; return;
-    case Type::kUint64: lo = 0; hi = std::numeric_limits<uint64_t>::max(); return;
-    case Type::kSint64:
-      lo = std::numeric_limits<int64_t>::min();
-      hi = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
-      return;
-    default: lo = 0; hi = 0; return;
-  }
-}
-
 std::string range_text(Type type) {
-  int64_t lo;
-  uint64_t hi;
-  integer_range(type, lo, hi);
-  return std::to_string(lo) + ".." + std::to_string(hi);
+  IntegerLimits l = integer_limits(type);
+  return std::to_string(l.min) + ".." + std::to_string(l.max);
 }
 
 int days_in_month(int year, int month) {
@@ -132,7 +114,8 @@ uint32_t parse_fraction(std::string_view digits) {
   if (!all_digits(digits)) invalid("bad fraction of a second '." + std::string(digits) + "'");
   std::string six(digits.substr(0, std::min<size_t>(6, digits.size())));
   for (size_t i = 6; i < digits.size(); ++i) {
-    if (digits[i] != '0') invalid("more than microsecond precision in '" + std::string(digits) + "'");
+    if (digits[i] != '0')
+      invalid("more than microsecond precision in '" + std::string(digits) + "'");
   }
   while (six.size() < 6) six.push_back('0');
   return static_cast<uint32_t>(fixed_int(six));
@@ -140,7 +123,8 @@ uint32_t parse_fraction(std::string_view digits) {
 
 // Parses "hh:mm:ss[.f]" and an optional zone; returns the rest.
 void parse_xml_clock(std::string_view s, int& h, int& m, int& sec, uint32_t& us, int& offset) {
-  if (s.size() < 8 || s[2] != ':' || s[5] != ':') invalid("expected hh:mm:ss in '" + std::string(s) + "'");
+  if (s.size() < 8 || s[2] != ':' || s[5] != ':')
+    invalid("expected hh:mm:ss in '" + std::string(s) + "'");
   h = fixed_int(s.substr(0, 2));
   m = fixed_int(s.substr(3, 2));
   sec = fixed_int(s.substr(6, 2));
@@ -193,12 +177,14 @@ Datetime parse_duration(std::string_view s) {
     uint64_t v = 0;
     if (!parse_uint(num, v)) invalid("interval component too large in '" + std::string(s) + "'");
     char unit = s[i++];
-    if (has_frac && !(in_time && unit == 'S')) invalid("only seconds may have a fraction in an interval");
+    if (has_frac && !(in_time && unit == 'S'))
+      invalid("only seconds may have a fraction in an interval");
     any = true;
     if (!in_time && unit == 'D') {
       days += v;
     } else if (!in_time && (unit == 'Y' || unit == 'M')) {
-      if (v != 0) invalid("years and months are not exact; use days in interval '" + std::string(s) + "'");
+      if (v != 0)
+        invalid("years and months are not exact; use days in interval '" + std::string(s) + "'");
     } else if (in_time && unit == 'H') {
       hours += v;
     } else if (in_time && unit == 'M') {
@@ -229,14 +215,30 @@ std::string quote_mof(std::string_view s, char q) {
   std::string out(1, q);
   for (unsigned char c : s) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += q == '"' ? "\\\"" : "\""; break;
-      case '\'': out += q == '\'' ? "\\'" : "'"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += q == '"' ? "\\\"" : "\"";
+        break;
+      case '\'':
+        out += q == '\'' ? "\\'" : "'";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           char buf[8];
@@ -282,21 +284,6 @@ bool single_code_point(std::string_view s, uint32_t& cp) {
   return cp >= kMin[len] && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff);
 }
 
-std::string utf8(uint32_t cp) {
-  std::string out;
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else {
-    out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  }
-  return out;
-}
-
 template <typename F>
 std::string real_text(F v) {
   if (std::isnan(v)) return "NaN";
@@ -321,15 +308,18 @@ double parse_real(Type type, std::string_view text) {
     ++i;
     while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i, ++mantissa;
   }
-  if (mantissa == 0) invalid("'" + std::string(text) + "' is not a valid " + std::string(type_name(type)));
+  if (mantissa == 0)
+    invalid("'" + std::string(text) + "' is not a valid " + std::string(type_name(type)));
   if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
     ++i;
     if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
     size_t exp = 0;
     while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i, ++exp;
-    if (exp == 0) invalid("'" + std::string(text) + "' is not a valid " + std::string(type_name(type)));
+    if (exp == 0)
+      invalid("'" + std::string(text) + "' is not a valid " + std::string(type_name(type)));
   }
-  if (i != s.size()) invalid("'" + std::string(text) + "' is not a valid " + std::string(type_name(type)));
+  if (i != s.size())
+    invalid("'" + std::string(text) + "' is not a valid " + std::string(type_name(type)));
   std::string copy(s[0] == '+' ? s.substr(1) : s);
   const char* first = copy.data();
   const char* last = copy.data() + copy.size();
@@ -338,8 +328,10 @@ double parse_real(Type type, std::string_view text) {
   };
   // The magnitude decides between overflow (an error) and underflow (rounds
   // to a signed zero, as XML Schema does).
-  auto underflow = [&]() { return copy.find_first_of("eE") != std::string::npos &&
-                                  copy[copy.find_first_of("eE") + 1] == '-'; };
+  auto underflow = [&]() {
+    return copy.find_first_of("eE") != std::string::npos &&
+           copy[copy.find_first_of("eE") + 1] == '-';
+  };
   double v = 0;
   if (type == Type::kReal32) {
     float f = 0;
@@ -380,8 +372,14 @@ std::optional<Type> parse_type_name(std::string_view name) {
 
 bool is_integer_type(Type type) {
   switch (type) {
-    case Type::kUint8: case Type::kSint8: case Type::kUint16: case Type::kSint16:
-    case Type::kUint32: case Type::kSint32: case Type::kUint64: case Type::kSint64:
+    case Type::kUint8:
+    case Type::kSint8:
+    case Type::kUint16:
+    case Type::kSint16:
+    case Type::kUint32:
+    case Type::kSint32:
+    case Type::kUint64:
+    case Type::kSint64:
       return true;
     default:
       return false;
@@ -393,7 +391,33 @@ bool is_signed_type(Type type) {
          type == Type::kSint64;
 }
 
-bool is_real_type(Type type) { return type == Type::kReal32 || type == Type::kReal64; }
+bool is_real_type(Type type) {
+  return type == Type::kReal32 || type == Type::kReal64;
+}
+
+IntegerLimits integer_limits(Type type) {
+  switch (type) {
+    case Type::kUint8:
+      return {0, 0xff};
+    case Type::kSint8:
+      return {-128, 127};
+    case Type::kUint16:
+      return {0, 0xffff};
+    case Type::kSint16:
+      return {-32768, 32767};
+    case Type::kUint32:
+      return {0, 0xffffffffu};
+    case Type::kSint32:
+      return {std::numeric_limits<int32_t>::min(), 0x7fffffff};
+    case Type::kUint64:
+      return {0, std::numeric_limits<uint64_t>::max()};
+    case Type::kSint64:
+      return {std::numeric_limits<int64_t>::min(),
+              static_cast<uint64_t>(std::numeric_limits<int64_t>::max())};
+    default:
+      return {0, 0};
+  }
+}
 
 // ---- Datetime ---------------------------------------------------------------
 
@@ -435,7 +459,8 @@ Datetime Datetime::time_of_day(int hour, int minute, int second, uint32_t micros
 
 Datetime Datetime::interval(uint64_t days, int hours, int minutes, int seconds,
                             uint32_t microseconds) {
-  if (days > 99999999) invalid("interval of " + std::to_string(days) + " days is more than 99999999");
+  if (days > 99999999)
+    invalid("interval of " + std::to_string(days) + " days is more than 99999999");
   check_clock(hours, minutes, seconds, microseconds);
   Datetime d;
   d.interval_ = true;
@@ -456,10 +481,10 @@ Datetime Datetime::parse_cim(std::string_view text) {
   if (s[21] == ':') {
     if (s.substr(22) != "000") invalid("interval '" + std::string(text) + "' must end in ':000'");
     uint64_t days = 0;
-    if (!parse_uint(s.substr(0, 8), days)) invalid("bad days in interval '" + std::string(text) + "'");
+    if (!parse_uint(s.substr(0, 8), days))
+      invalid("bad days in interval '" + std::string(text) + "'");
     return interval(days, fixed_int(s.substr(8, 2)), fixed_int(s.substr(10, 2)),
-                    fixed_int(s.substr(12, 2)),
-                    static_cast<uint32_t>(fixed_int(s.substr(15, 6))));
+                    fixed_int(s.substr(12, 2)), static_cast<uint32_t>(fixed_int(s.substr(15, 6))));
   }
   if (s[21] != '+' && s[21] != '-') {
     invalid("'" + std::string(text) + "': expected '+', '-' or ':' at position 22");
@@ -474,8 +499,8 @@ Datetime Datetime::parse_cim(std::string_view text) {
     invalid("'" + std::string(text) +
             "': wildcard ('*') fields other than a whole date are not supported");
   }
-  return timestamp(fixed_int(s.substr(0, 4)), fixed_int(s.substr(4, 2)),
-                   fixed_int(s.substr(6, 2)), hour, minute, second, us, offset);
+  return timestamp(fixed_int(s.substr(0, 4)), fixed_int(s.substr(4, 2)), fixed_int(s.substr(6, 2)),
+                   hour, minute, second, us, offset);
 }
 
 Datetime Datetime::parse_xml(std::string_view text) {
@@ -516,7 +541,8 @@ Datetime Datetime::parse_xml(std::string_view text) {
     parse_xml_clock(s, h, m, sec, us, offset);
     return time_of_day(h, m, sec, us, offset);
   }
-  invalid("'" + std::string(text) + "' is not a datetime (xs:dateTime, xs:date, xs:time, "
+  invalid("'" + std::string(text) +
+          "' is not a datetime (xs:dateTime, xs:date, xs:time, "
           "xs:duration or CIM datetime)");
 }
 
@@ -548,11 +574,12 @@ std::string Datetime::to_xml() const {
     out += "T";
     if (hour_ != 0) out += std::to_string(hour_) + "H";
     if (minute_ != 0) out += std::to_string(minute_) + "M";
-    if (second_ != 0 || microsecond_ != 0) out += std::to_string(second_) + fraction(microsecond_) + "S";
+    if (second_ != 0 || microsecond_ != 0)
+      out += std::to_string(second_) + fraction(microsecond_) + "S";
     return out;
   }
-  std::string clock = two(hour_) + ":" + two(minute_) + ":" + two(second_) + fraction(microsecond_) +
-                      xml_offset(utc_offset_);
+  std::string clock = two(hour_) + ":" + two(minute_) + ":" + two(second_) +
+                      fraction(microsecond_) + xml_offset(utc_offset_);
   if (time_of_day_) return clock;
   char date[16];
   std::snprintf(date, sizeof date, "%04d-%02d-%02dT", year_, month_, day_);
@@ -563,7 +590,9 @@ std::string Datetime::to_xml() const {
 
 Value::Value() = default;
 
-Value Value::null(Type type, bool array) { return Value(type, array, true); }
+Value Value::null(Type type, bool array) {
+  return Value(type, array, true);
+}
 
 Value Value::scalar(Type type, Scalar s) {
   Value v(type, false, false);
@@ -571,8 +600,12 @@ Value Value::scalar(Type type, Scalar s) {
   return v;
 }
 
-Value Value::boolean(bool v) { return scalar(Type::kBoolean, v); }
-Value Value::string(std::string v) { return scalar(Type::kString, std::move(v)); }
+Value Value::boolean(bool v) {
+  return scalar(Type::kBoolean, v);
+}
+Value Value::string(std::string v) {
+  return scalar(Type::kString, std::move(v));
+}
 Value Value::char16(char16_t v) {
   if (v >= 0xd800 && v <= 0xdfff) invalid("char16 value is a lone UTF-16 surrogate");
   return scalar(Type::kChar16, static_cast<uint64_t>(v));
@@ -581,10 +614,7 @@ Value Value::char16(char16_t v) {
 Value Value::integer(Type type, int64_t v) {
   if (!is_integer_type(type)) mismatch(std::string(type_name(type)) + " is not an integer type");
   if (v >= 0) return unsigned_integer(type, static_cast<uint64_t>(v));
-  int64_t lo;
-  uint64_t hi;
-  integer_range(type, lo, hi);
-  if (v < lo) {
+  if (v < integer_limits(type).min) {
     invalid(std::to_string(v) + " is out of range for " + std::string(type_name(type)) + " (" +
             range_text(type) + ")");
   }
@@ -593,10 +623,7 @@ Value Value::integer(Type type, int64_t v) {
 
 Value Value::unsigned_integer(Type type, uint64_t v) {
   if (!is_integer_type(type)) mismatch(std::string(type_name(type)) + " is not an integer type");
-  int64_t lo;
-  uint64_t hi;
-  integer_range(type, lo, hi);
-  if (v > hi) {
+  if (v > integer_limits(type).max) {
     invalid(std::to_string(v) + " is out of range for " + std::string(type_name(type)) + " (" +
             range_text(type) + ")");
   }
@@ -604,9 +631,15 @@ Value Value::unsigned_integer(Type type, uint64_t v) {
   return scalar(type, v);
 }
 
-Value Value::real32(float v) { return scalar(Type::kReal32, static_cast<double>(v)); }
-Value Value::real64(double v) { return scalar(Type::kReal64, v); }
-Value Value::datetime(Datetime v) { return scalar(Type::kDatetime, v); }
+Value Value::real32(float v) {
+  return scalar(Type::kReal32, static_cast<double>(v));
+}
+Value Value::real64(double v) {
+  return scalar(Type::kReal64, v);
+}
+Value Value::datetime(Datetime v) {
+  return scalar(Type::kDatetime, v);
+}
 Value Value::reference(ObjectPath v) {
   return scalar(Type::kReference, std::make_shared<const ObjectPath>(std::move(v)));
 }
@@ -778,12 +811,21 @@ const Instance& Value::as_instance() const {
 
 std::string Value::scalar_text(Type type, const Scalar& s) {
   switch (type) {
-    case Type::kBoolean: return std::get<bool>(s) ? "true" : "false";
-    case Type::kString: return std::get<std::string>(s);
-    case Type::kChar16: return utf8(static_cast<uint32_t>(std::get<uint64_t>(s)));
-    case Type::kReal32: return real_text(static_cast<float>(std::get<double>(s)));
-    case Type::kReal64: return real_text(std::get<double>(s));
-    case Type::kDatetime: return std::get<Datetime>(s).to_xml();
+    case Type::kBoolean:
+      return std::get<bool>(s) ? "true" : "false";
+    case Type::kString:
+      return std::get<std::string>(s);
+    case Type::kChar16: {
+      std::string out;
+      append_utf8(out, static_cast<uint32_t>(std::get<uint64_t>(s)));
+      return out;
+    }
+    case Type::kReal32:
+      return real_text(static_cast<float>(std::get<double>(s)));
+    case Type::kReal64:
+      return real_text(std::get<double>(s));
+    case Type::kDatetime:
+      return std::get<Datetime>(s).to_xml();
     case Type::kReference:
     case Type::kInstance:
       invalid(std::string(type_name(type)) + " values have no text form");
@@ -793,13 +835,18 @@ std::string Value::scalar_text(Type type, const Scalar& s) {
   }
 }
 
-std::string Value::to_text() const { return scalar_text(type_, scalar_ref("text")); }
+std::string Value::to_text() const {
+  return scalar_text(type_, scalar_ref("text"));
+}
 
 std::string Value::scalar_mof(Type type, const Scalar& s) {
   switch (type) {
-    case Type::kString: return quote_mof(std::get<std::string>(s), '"');
-    case Type::kChar16: return quote_mof(scalar_text(type, s), '\'');
-    case Type::kDatetime: return "\"" + std::get<Datetime>(s).to_cim() + "\"";
+    case Type::kString:
+      return quote_mof(std::get<std::string>(s), '"');
+    case Type::kChar16:
+      return quote_mof(scalar_text(type, s), '\'');
+    case Type::kDatetime:
+      return "\"" + std::get<Datetime>(s).to_cim() + "\"";
     case Type::kReference:
       return quote_mof(std::get<std::shared_ptr<const ObjectPath>>(s)->to_string(), '"');
     case Type::kInstance: {
@@ -843,20 +890,23 @@ Value Value::convert_to(Type type) const {
   }
   if (is_real_type(type_) && is_real_type(type)) {
     double d = std::get<double>(scalar_);
-    if (type == Type::kReal32 && std::isfinite(d) && std::fabs(d) > std::numeric_limits<float>::max()) {
+    if (type == Type::kReal32 && std::isfinite(d) &&
+        std::fabs(d) > std::numeric_limits<float>::max()) {
       invalid(real_text(d) + " is out of range for real32");
     }
     return type == Type::kReal32 ? real32(static_cast<float>(d)) : real64(d);
   }
   if (type_ == Type::kString) {
-    if (type == Type::kReference) return reference(ObjectPath::parse(std::get<std::string>(scalar_)));
+    if (type == Type::kReference)
+      return reference(ObjectPath::parse(std::get<std::string>(scalar_)));
     return from_text(type, std::get<std::string>(scalar_));
   }
   if (type == Type::kString && type_ != Type::kReference && type_ != Type::kInstance) {
     if (type_ == Type::kDatetime) return string(std::get<Datetime>(scalar_).to_cim());
     return string(to_text());
   }
-  mismatch("cannot convert " + std::string(type_name(type_)) + " to " + std::string(type_name(type)));
+  mismatch("cannot convert " + std::string(type_name(type_)) + " to " +
+           std::string(type_name(type)));
 }
 
 namespace {
@@ -929,11 +979,16 @@ std::string key_text(const Value& v) {
     case Type::kString:
     case Type::kChar16:
       return quote_mof(v.to_text(), '"');
-    case Type::kDatetime: return "\"" + v.as_datetime().to_cim() + "\"";
-    case Type::kReference: return quote_mof(v.as_reference().to_string(), '"');
-    case Type::kBoolean: return v.as_bool() ? "TRUE" : "FALSE";
-    case Type::kInstance: invalid("an embedded instance cannot be a key");
-    default: return v.to_text();
+    case Type::kDatetime:
+      return "\"" + v.as_datetime().to_cim() + "\"";
+    case Type::kReference:
+      return quote_mof(v.as_reference().to_string(), '"');
+    case Type::kBoolean:
+      return v.as_bool() ? "TRUE" : "FALSE";
+    case Type::kInstance:
+      invalid("an embedded instance cannot be a key");
+    default:
+      return v.to_text();
   }
 }
 
@@ -984,10 +1039,17 @@ ObjectPath ObjectPath::parse(std::string_view text) {
         if (c == '\\' && i < s.size()) {
           char e = s[i++];
           switch (e) {
-            case 'n': str.push_back('\n'); break;
-            case 't': str.push_back('\t'); break;
-            case 'r': str.push_back('\r'); break;
-            default: str.push_back(e);
+            case 'n':
+              str.push_back('\n');
+              break;
+            case 't':
+              str.push_back('\t');
+              break;
+            case 'r':
+              str.push_back('\r');
+              break;
+            default:
+              str.push_back(e);
           }
         } else if (c == '"') {
           closed = true;

@@ -108,10 +108,13 @@ TEST(MofCompiler, ErrorsGiveFileLineColumnAndWhatWasExpected) {
       {"class A { uint8 X[] = 5; };", "t.mof:1:23: property A.X is an array"},
       {"class A { string S = \"open; };", "t.mof:1:22: unterminated string"},
       {"class A { string S; string s; };", "t.mof:1:28: s is declared twice"},
-      {"class A { B REF R; };", "t.mof:1:1: class A declares reference R but is not an association"},
+      {"class A { B REF R; };",
+       "t.mof:1:1: class A declares reference R but is not an association"},
       {"instance of Nope { };", "t.mof:1:13: class Nope is not defined"},
-      {"class A { [Key] string K; };\ninstance of A { Q = 1; };", "t.mof:2:17: class A has no property Q"},
-      {"class A { [Key] string K; };\ninstance of A { };", "t.mof:2:1: key property A.K is not set"},
+      {"class A { [Key] string K; };\ninstance of A { Q = 1; };",
+       "t.mof:2:17: class A has no property Q"},
+      {"class A { [Key] string K; };\ninstance of A { };",
+       "t.mof:2:1: key property A.K is not set"},
       {"#pragma include (\"missing.mof\")", "t.mof:1:1: cannot open include file \"missing.mof\""},
       {"/* never closed", "t.mof:1:1: unterminated /* comment"},
       {"class A { uint32 M(uint16 P, uint16 P); };", "t.mof:1:37: parameter P is declared twice"},
@@ -147,7 +150,8 @@ class A {
   [Description ("m")] uint32 Go([In] string Why, [In (false), Out] A REF Result,
                                 [EmbeddedInstance ("A")] string Emb[]);
 };
-)MOF", &repo);
+)MOF",
+                                  &repo);
   ASSERT_EQ(err, "");
   const Class& a = repo.get_class("root/t", "A");
   EXPECT_EQ(a.qualifiers().text("Description"), "one two");
@@ -179,16 +183,16 @@ class A {
   const Class& b = repo2.get_class("root/t", "A");
   ASSERT_EQ(b.properties().size(), a.properties().size());
   for (size_t i = 0; i < a.properties().size(); ++i) {
-    EXPECT_EQ(b.properties()[i].default_value, a.properties()[i].default_value) << a.properties()[i].name;
+    EXPECT_EQ(b.properties()[i].default_value, a.properties()[i].default_value)
+        << a.properties()[i].name;
   }
 }
 
 TEST(MofCompiler, InstancesAliasesNamespacesAndIncludes) {
   std::map<std::string, std::string> files = {
-      {"dir/root.mof", std::string(kQualifiers) +
-                           "#pragma include (\"sub/classes.mof\")\n"
-                           "#pragma namespace (\"root/other\")\n"
-                           "#pragma include (\"sub/other.mof\")\n"},
+      {"dir/root.mof", std::string(kQualifiers) + "#pragma include (\"sub/classes.mof\")\n"
+                                                  "#pragma namespace (\"root/other\")\n"
+                                                  "#pragma include (\"sub/other.mof\")\n"},
       {"dir/sub/classes.mof",
        "class P { [Key] string Id; uint16 N; };\n"
        "class S { [Key] string Id; };\n"
@@ -226,10 +230,11 @@ TEST(MofCompiler, DuplicateAliasAndUnknownAliasAreErrors) {
                           "instance of P as $a { Id = \"2\"; };")
                 .find("t.mof:3:18: alias $a is already defined"),
             std::string::npos);
-  EXPECT_NE(compile_error("class P { [Key] string Id; };\n"
-                          "[Association] class L { [Key] P REF R; };\ninstance of L { R = $nope; };")
-                .find("alias $nope is not defined"),
-            std::string::npos);
+  EXPECT_NE(
+      compile_error("class P { [Key] string Id; };\n"
+                    "[Association] class L { [Key] P REF R; };\ninstance of L { R = $nope; };")
+          .find("alias $nope is not defined"),
+      std::string::npos);
 }
 
 }  // namespace

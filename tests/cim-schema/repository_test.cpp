@@ -84,7 +84,8 @@ class RepositoryTest : public ::testing::Test {
   }
 
   // Validates and returns the status plus message.
-  std::pair<Status, std::string> check(const Instance& inst, Validation mode = Validation::kCreate) {
+  std::pair<Status, std::string> check(const Instance& inst,
+                                       Validation mode = Validation::kCreate) {
     try {
       repo_.validate_instance("root/test", inst, mode);
     } catch (const Error& e) {
@@ -117,7 +118,7 @@ TEST_F(RepositoryTest, QualifierFlavorsDecidePropagation) {
   const Class& element = repo_.get_class("root/test", "T_Element");
   const Class& port = repo_.get_class("root/test", "T_Port");
   EXPECT_TRUE(element.is_abstract());
-  EXPECT_FALSE(port.is_abstract());  // Abstract is Restricted
+  EXPECT_FALSE(port.is_abstract());                       // Abstract is Restricted
   EXPECT_EQ(port.qualifiers().find("Version"), nullptr);  // Restricted
   EXPECT_EQ(port.qualifiers().text("Description"), "a port");
   // Override replaced the Description and kept the inherited default value.
@@ -242,27 +243,51 @@ TEST_F(RepositoryTest, EachValidationError) {
   Instance setting_other("T_Other");
   setting_other.set("InstanceID", Value::string("o"));
   std::vector<Case> cases = {
-      {"unknown property", [](Instance& i) { i.set("Bogus", Value::uint16(1)); }, Status::kNoSuchProperty, "Bogus"},
-      {"wrong type", [](Instance& i) { i.set("Vlan", Value::string("10")); }, Status::kTypeMismatch, "T_Port.Vlan"},
-      {"scalar for array", [](Instance& i) { i.set("Trunk", Value::uint16(1)); }, Status::kTypeMismatch, "Trunk"},
-      {"ValueMap hole", [](Instance& i) { i.set("Mode", Value::uint16(1)); }, Status::kInvalidParameter, "ValueMap"},
-      {"ValueMap hole 2", [](Instance& i) { i.set("Mode", Value::uint16(3)); }, Status::kInvalidParameter, "ValueMap"},
-      {"Values index", [](Instance& i) { i.set("Flag", Value::uint8(2)); }, Status::kInvalidParameter, "Values"},
-      {"string ValueMap", [](Instance& i) { i.set("Kind", Value::string("Trunk")); }, Status::kInvalidParameter, "Kind"},
-      {"MaxLen", [](Instance& i) { i.set("InstanceID", Value::string("123456789")); }, Status::kInvalidParameter, "MaxLen"},
-      {"MinLen", [](Instance& i) { i.set("Caption", Value::string("a")); }, Status::kInvalidParameter, "MinLen"},
-      {"MinValue", [](Instance& i) { i.set("Vlan", Value::uint16(0)); }, Status::kInvalidParameter, "MinValue"},
-      {"MaxValue", [](Instance& i) { i.set("Vlan", Value::uint16(4095)); }, Status::kInvalidParameter, "MaxValue"},
-      {"array size", [](Instance& i) {
-         i.set("Trunk", Value::array(Type::kUint16, {Value::uint16(1), Value::uint16(2), Value::uint16(3),
-                                                     Value::uint16(4), Value::uint16(5)}));
-       }, Status::kInvalidParameter, "at most 4"},
-      {"missing key", [](Instance& i) { i.remove("InstanceID"); }, Status::kInvalidParameter, "key property T_Port.InstanceID"},
-      {"NULL key", [](Instance& i) { i.set("InstanceID", Value::null(Type::kString)); }, Status::kInvalidParameter, "InstanceID"},
-      {"missing required", [](Instance& i) { i.remove("Owner"); }, Status::kInvalidParameter, "required property T_Port.Owner"},
-      {"embedded class", [&](Instance& i) { i.set("Setting", Value::instance(setting_other)); }, Status::kTypeMismatch, "T_Setting"},
-      {"abstract class", [](Instance& i) { i.set_class_name("T_Element"); i.remove("Owner"); }, Status::kInvalidClass, "abstract"},
-      {"unknown class", [](Instance& i) { i.set_class_name("T_Nope"); }, Status::kInvalidClass, "T_Nope"},
+      {"unknown property", [](Instance& i) { i.set("Bogus", Value::uint16(1)); },
+       Status::kNoSuchProperty, "Bogus"},
+      {"wrong type", [](Instance& i) { i.set("Vlan", Value::string("10")); }, Status::kTypeMismatch,
+       "T_Port.Vlan"},
+      {"scalar for array", [](Instance& i) { i.set("Trunk", Value::uint16(1)); },
+       Status::kTypeMismatch, "Trunk"},
+      {"ValueMap hole", [](Instance& i) { i.set("Mode", Value::uint16(1)); },
+       Status::kInvalidParameter, "ValueMap"},
+      {"ValueMap hole 2", [](Instance& i) { i.set("Mode", Value::uint16(3)); },
+       Status::kInvalidParameter, "ValueMap"},
+      {"Values index", [](Instance& i) { i.set("Flag", Value::uint8(2)); },
+       Status::kInvalidParameter, "Values"},
+      {"string ValueMap", [](Instance& i) { i.set("Kind", Value::string("Trunk")); },
+       Status::kInvalidParameter, "Kind"},
+      {"MaxLen", [](Instance& i) { i.set("InstanceID", Value::string("123456789")); },
+       Status::kInvalidParameter, "MaxLen"},
+      {"MinLen", [](Instance& i) { i.set("Caption", Value::string("a")); },
+       Status::kInvalidParameter, "MinLen"},
+      {"MinValue", [](Instance& i) { i.set("Vlan", Value::uint16(0)); }, Status::kInvalidParameter,
+       "MinValue"},
+      {"MaxValue", [](Instance& i) { i.set("Vlan", Value::uint16(4095)); },
+       Status::kInvalidParameter, "MaxValue"},
+      {"array size",
+       [](Instance& i) {
+         i.set("Trunk",
+               Value::array(Type::kUint16, {Value::uint16(1), Value::uint16(2), Value::uint16(3),
+                                            Value::uint16(4), Value::uint16(5)}));
+       },
+       Status::kInvalidParameter, "at most 4"},
+      {"missing key", [](Instance& i) { i.remove("InstanceID"); }, Status::kInvalidParameter,
+       "key property T_Port.InstanceID"},
+      {"NULL key", [](Instance& i) { i.set("InstanceID", Value::null(Type::kString)); },
+       Status::kInvalidParameter, "InstanceID"},
+      {"missing required", [](Instance& i) { i.remove("Owner"); }, Status::kInvalidParameter,
+       "required property T_Port.Owner"},
+      {"embedded class", [&](Instance& i) { i.set("Setting", Value::instance(setting_other)); },
+       Status::kTypeMismatch, "T_Setting"},
+      {"abstract class",
+       [](Instance& i) {
+         i.set_class_name("T_Element");
+         i.remove("Owner");
+       },
+       Status::kInvalidClass, "abstract"},
+      {"unknown class", [](Instance& i) { i.set_class_name("T_Nope"); }, Status::kInvalidClass,
+       "T_Nope"},
   };
   for (const auto& c : cases) {
     Instance i = port();
@@ -284,12 +309,16 @@ TEST_F(RepositoryTest, ModifyChecksOnlyWhatIsPresent) {
 
 TEST_F(RepositoryTest, ReferencesMustPointAtTheRightClass) {
   Instance assoc("T_PortSetting");
-  assoc.set("Port", Value::reference(ObjectPath("root/test", "T_FastPort", {{"InstanceID", Value::string("p")}})));
-  assoc.set("Setting", Value::reference(ObjectPath("", "T_Setting", {{"InstanceID", Value::string("s")}})));
+  assoc.set("Port", Value::reference(ObjectPath("root/test", "T_FastPort",
+                                                {{"InstanceID", Value::string("p")}})));
+  assoc.set("Setting",
+            Value::reference(ObjectPath("", "T_Setting", {{"InstanceID", Value::string("s")}})));
   EXPECT_EQ(check(assoc).first, Status::kOk) << check(assoc).second;
-  assoc.set("Port", Value::reference(ObjectPath("root/test", "T_Setting", {{"InstanceID", Value::string("s")}})));
+  assoc.set("Port", Value::reference(ObjectPath("root/test", "T_Setting",
+                                                {{"InstanceID", Value::string("s")}})));
   EXPECT_EQ(check(assoc).first, Status::kTypeMismatch);
-  assoc.set("Port", Value::reference(ObjectPath("root/test", "T_Ghost", {{"InstanceID", Value::string("s")}})));
+  assoc.set("Port", Value::reference(
+                        ObjectPath("root/test", "T_Ghost", {{"InstanceID", Value::string("s")}})));
   EXPECT_EQ(check(assoc).first, Status::kInvalidParameter);
 }
 

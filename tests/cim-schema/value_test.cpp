@@ -73,14 +73,22 @@ TEST(ValueText, IntegerErrorsNameTheTypeAndRange) {
   struct Case {
     Type type;
     const char* text;
-  } bad[] = {{Type::kUint8, "256"},        {Type::kSint8, "-129"},
-             {Type::kSint8, "128"},        {Type::kUint16, "65536"},
-             {Type::kUint16, "-1"},        {Type::kSint16, "32768"},
-             {Type::kUint32, "4294967296"}, {Type::kSint32, "2147483648"},
-             {Type::kUint64, "18446744073709551616"}, {Type::kSint64, "9223372036854775808"},
-             {Type::kSint64, "-9223372036854775809"}, {Type::kUint8, ""},
-             {Type::kUint8, "1.0"},        {Type::kUint8, "0x10"},
-             {Type::kUint8, "12a"},        {Type::kSint8, "--1"}};
+  } bad[] = {{Type::kUint8, "256"},
+             {Type::kSint8, "-129"},
+             {Type::kSint8, "128"},
+             {Type::kUint16, "65536"},
+             {Type::kUint16, "-1"},
+             {Type::kSint16, "32768"},
+             {Type::kUint32, "4294967296"},
+             {Type::kSint32, "2147483648"},
+             {Type::kUint64, "18446744073709551616"},
+             {Type::kSint64, "9223372036854775808"},
+             {Type::kSint64, "-9223372036854775809"},
+             {Type::kUint8, ""},
+             {Type::kUint8, "1.0"},
+             {Type::kUint8, "0x10"},
+             {Type::kUint8, "12a"},
+             {Type::kSint8, "--1"}};
   for (const auto& c : bad) {
     try {
       Value::from_text(c.type, c.text);
@@ -153,7 +161,8 @@ TEST(ValueText, Datetimes) {
   expect_round_trip(Type::kDatetime, "12:30:03Z");
   expect_round_trip(Type::kDatetime, "12:30:03.25+01:00", "12:30:03.250000+01:00");
   // The DSP0004 string form is accepted and printed back as XML.
-  expect_round_trip(Type::kDatetime, "20101231123003.123456+360", "2010-12-31T12:30:03.123456+06:00");
+  expect_round_trip(Type::kDatetime, "20101231123003.123456+360",
+                    "2010-12-31T12:30:03.123456+06:00");
   expect_round_trip(Type::kDatetime, "00000001101112.000000:000", "P1DT10H11M12S");
   expect_round_trip(Type::kDatetime, "********123003.000000-060", "12:30:03-01:00");
 
@@ -164,10 +173,11 @@ TEST(ValueText, Datetimes) {
   EXPECT_EQ(iv.to_cim(), "00000001101112.000000:000");
   EXPECT_TRUE(iv.is_interval());
 
-  for (const char* bad : {"2010-02-30T00:00:00Z", "2011-02-29", "2010-13-01", "2010-12-31T24:00:00Z",
-                          "2010-12-31T12:60:00Z", "P1Y", "P1M", "-P1D", "P", "PT1.5M", "PT1.1234567S",
-                          "20101231123003.123456*360", "2010123112300.123456+360", "yesterday",
-                          "2010-12-31T12:30:03+25:00", "201012311230**.000000+000"}) {
+  for (const char* bad :
+       {"2010-02-30T00:00:00Z", "2011-02-29", "2010-13-01", "2010-12-31T24:00:00Z",
+        "2010-12-31T12:60:00Z", "P1Y", "P1M", "-P1D", "P", "PT1.5M", "PT1.1234567S",
+        "20101231123003.123456*360", "2010123112300.123456+360", "yesterday",
+        "2010-12-31T12:30:03+25:00", "201012311230**.000000+000"}) {
     EXPECT_EQ(status_of([&] { Value::from_text(Type::kDatetime, bad); }), Status::kInvalidParameter)
         << bad;
   }
@@ -197,7 +207,8 @@ TEST(Value, NullsAndArrays) {
   EXPECT_EQ(a.at(1).as_uint(), 4u);
   EXPECT_EQ(a.to_mof(), "{1, 4}");
   EXPECT_EQ(status_of([&] { (void)a.at(2); }), Status::kInvalidParameter);
-  EXPECT_EQ(status_of([] { Value::array(Type::kUint16, {Value::uint32(1)}); }), Status::kTypeMismatch);
+  EXPECT_EQ(status_of([] { Value::array(Type::kUint16, {Value::uint32(1)}); }),
+            Status::kTypeMismatch);
   EXPECT_EQ(status_of([] { Value::array(Type::kUint16, {Value::null(Type::kUint16)}); }),
             Status::kTypeMismatch);
   Value empty = Value::array(Type::kString, {});
@@ -220,15 +231,18 @@ TEST(Value, Accessors) {
 
 TEST(Value, Conversions) {
   EXPECT_EQ(Value::uint8(200).convert_to(Type::kSint16), Value::sint16(200));
-  EXPECT_EQ(status_of([] { Value::uint16(300).convert_to(Type::kUint8); }), Status::kInvalidParameter);
-  EXPECT_EQ(status_of([] { Value::sint8(-1).convert_to(Type::kUint32); }), Status::kInvalidParameter);
+  EXPECT_EQ(status_of([] { Value::uint16(300).convert_to(Type::kUint8); }),
+            Status::kInvalidParameter);
+  EXPECT_EQ(status_of([] { Value::sint8(-1).convert_to(Type::kUint32); }),
+            Status::kInvalidParameter);
   EXPECT_EQ(Value::string("42").convert_to(Type::kUint32), Value::uint32(42));
   EXPECT_EQ(Value::uint32(42).convert_to(Type::kString), Value::string("42"));
   EXPECT_EQ(Value::uint32(3).convert_to(Type::kReal64), Value::real64(3));
   EXPECT_EQ(status_of([] { Value::real64(1.5).convert_to(Type::kUint8); }), Status::kTypeMismatch);
   EXPECT_EQ(Value::null(Type::kString).convert_to(Type::kUint8), Value::null(Type::kUint8));
   Value arr = Value::array(Type::kString, {Value::string("1"), Value::string("2")});
-  EXPECT_EQ(arr.convert_to(Type::kUint16), Value::array(Type::kUint16, {Value::uint16(1), Value::uint16(2)}));
+  EXPECT_EQ(arr.convert_to(Type::kUint16),
+            Value::array(Type::kUint16, {Value::uint16(1), Value::uint16(2)}));
   Value path = Value::string("root/cimv2:CIM_Foo.Name=\"a\"").convert_to(Type::kReference);
   EXPECT_EQ(path.as_reference().class_name(), "CIM_Foo");
 }
@@ -244,7 +258,8 @@ TEST(Value, MofLiterals) {
 
 TEST(ObjectPath, ParsePrintAndCompare) {
   ObjectPath p = ObjectPath::parse(
-      "//host/root/cimv2:CIM_EthernetPort.CreationClassName=\"CIM_EthernetPort\",DeviceID=\"port \\\"1\\\"\","
+      "//host/root/cimv2:CIM_EthernetPort.CreationClassName=\"CIM_EthernetPort\",DeviceID=\"port "
+      "\\\"1\\\"\","
       "SystemName=\"sw\",Index=3,Neg=-4,Flag=TRUE");
   EXPECT_EQ(p.ns(), "root/cimv2");
   EXPECT_EQ(p.class_name(), "CIM_EthernetPort");
@@ -264,7 +279,8 @@ TEST(ObjectPath, ParsePrintAndCompare) {
   ObjectPath typed("root/cimv2", "X", {{"N", Value::uint16(3)}});
   EXPECT_EQ(typed, ObjectPath::parse("root/cimv2:X.N=3"));
   EXPECT_EQ(ObjectPath::parse("CIM_Singleton=@").keys().size(), 0u);
-  for (const char* bad : {"", ".A=1", "root/cimv2:X.", "X.A", "X.A=\"unterminated", "X A=1", "X.A=1;B=2"}) {
+  for (const char* bad :
+       {"", ".A=1", "root/cimv2:X.", "X.A", "X.A=\"unterminated", "X A=1", "X.A=1;B=2"}) {
     EXPECT_EQ(status_of([&] { ObjectPath::parse(bad); }), Status::kInvalidParameter) << bad;
   }
 }

@@ -44,8 +44,7 @@ std::string status_name(Status status);
 // what was wrong (naming the property, value or class involved).
 class Error : public std::runtime_error {
  public:
-  Error(Status status, const std::string& message)
-      : std::runtime_error(message), status_(status) {}
+  Error(Status status, const std::string& message) : std::runtime_error(message), status_(status) {}
   Status status() const { return status_; }
 
  private:

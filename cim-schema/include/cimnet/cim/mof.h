@@ -81,7 +81,7 @@ class MofCompiler {
   MofStats stats_;
   std::vector<CompiledInstance> instances_;
   std::vector<std::string> warnings_;
-  std::map<std::string, ObjectPath> aliases_;      // instance aliases, for references
+  std::map<std::string, ObjectPath> aliases_;        // instance aliases, for references
   std::map<std::string, Instance> alias_instances_;  // and for embedded instances
   int include_depth_ = 0;
 };

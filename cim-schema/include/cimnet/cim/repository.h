@@ -54,8 +54,7 @@ class Repository {
   // True when `name` is `ancestor` or derives from it.
   bool is_a(std::string_view ns, std::string_view name, std::string_view ancestor) const;
   // Direct subclasses, or all descendants when `deep`, in declaration order.
-  std::vector<const Class*> subclasses(std::string_view ns, std::string_view name,
-                                       bool deep) const;
+  std::vector<const Class*> subclasses(std::string_view ns, std::string_view name, bool deep) const;
   // `name`, its superclass, ... up to the root class.
   std::vector<std::string> superclass_chain(std::string_view ns, std::string_view name) const;
 
@@ -66,8 +65,7 @@ class Repository {
   // the right class, and (for kCreate) keys and Required properties are set.
   // Throws Error with kInvalidClass, kNoSuchProperty, kTypeMismatch or
   // kInvalidParameter and a message naming the class and property.
-  void validate_instance(std::string_view ns, const Instance& instance,
-                         Validation mode) const;
+  void validate_instance(std::string_view ns, const Instance& instance, Validation mode) const;
   // Checks one value for a property (the same rules as above).
   void validate_value(std::string_view ns, const Class& cls, const Property& property,
                       const Value& value) const;

@@ -39,6 +39,13 @@ bool is_integer_type(Type type);
 bool is_signed_type(Type type);
 bool is_real_type(Type type);
 
+// The smallest and largest value of an integer type ({0, 0} for others).
+struct IntegerLimits {
+  int64_t min;
+  uint64_t max;
+};
+IntegerLimits integer_limits(Type type);
+
 // A CIM datetime: a timestamp (with a UTC offset in minutes), a time of day
 // (a timestamp whose date is not significant: "********hhmmss.mmmmmmsutc",
 // xs:time) or an interval. All keep microsecond precision, as DSP0004 does.
@@ -142,9 +149,9 @@ class Value {
   // Scalar access; throws Error(kTypeMismatch) when the value is NULL, an
   // array or of another kind.
   bool as_bool() const;
-  int64_t as_int() const;       // any integer type that fits in int64
-  uint64_t as_uint() const;     // any non-negative integer
-  double as_real() const;       // reals and integers
+  int64_t as_int() const;    // any integer type that fits in int64
+  uint64_t as_uint() const;  // any non-negative integer
+  double as_real() const;    // reals and integers
   const std::string& as_string() const;
   char16_t as_char16() const;
   const Datetime& as_datetime() const;
@@ -167,9 +174,9 @@ class Value {
   bool operator!=(const Value& other) const { return !(*this == other); }
 
  private:
-  using Scalar = std::variant<std::monostate, bool, uint64_t, int64_t, double, std::string,
-                              Datetime, std::shared_ptr<const ObjectPath>,
-                              std::shared_ptr<const Instance>>;
+  using Scalar =
+      std::variant<std::monostate, bool, uint64_t, int64_t, double, std::string, Datetime,
+                   std::shared_ptr<const ObjectPath>, std::shared_ptr<const Instance>>;
   Value(Type type, bool array, bool null) : type_(type), array_(array), null_(null) {}
   static Value scalar(Type type, Scalar s);
   const Scalar& scalar_ref(const char* wanted) const;
