@@ -301,6 +301,32 @@ def writes():
     check('wsman:AccessDenied' in text, text)
 
 
+def associations():
+    # Test_Link: w1 -> part1, part2 (the wire test seeds widget w1 through Create first).
+    p = protocol()
+    inst = '<x:Test_Widget xmlns:x="%s"><x:Id>w1</x:Id><x:Size>1</x:Size></x:Test_Widget>' % W
+    send(envelope(T + 'Create', W, inst, {'__cimnamespace': 'root/test'}), p)
+
+    def assoc(kind, extra=''):
+        flt = ('<w:Filter Dialect="http://schemas.dmtf.org/wbem/wsman/1/cimbinding/associationFilter">'
+               '<b:%s xmlns:b="http://schemas.dmtf.org/wbem/wsman/1/cimbinding.xsd"><b:Object>'
+               '<a:ReferenceParameters><w:ResourceURI>%s</w:ResourceURI><w:SelectorSet>'
+               '<w:Selector Name="Id">w1</w:Selector><w:Selector Name="__cimnamespace">root/test</w:Selector>'
+               '</w:SelectorSet></a:ReferenceParameters></b:Object>%s</b:%s></w:Filter>' % (kind, W, extra, kind))
+        return enumerate_all('http://schemas.dmtf.org/wbem/wscim/1/*',
+                             '<w:OptimizeEnumeration/><w:EnumerationMode>EnumerateObjectAndEPR</w:EnumerationMode>' + flt)
+    items = assoc('AssociatedInstances')
+    P = CIM + 'Test_Part'
+    names = sorted(i.find('{%s}Test_Part' % P).findtext('{%s}Name' % P) for i in items)
+    check(names == ['part1', 'part2'], 'associators: %r' % names)
+    epr_ns = items[0].find('.//wsman:Selector[@Name="__cimnamespace"]', NS)
+    check(epr_ns is not None and epr_ns.text == 'root/test', 'associator EPR namespace')
+    items = assoc('AssociationInstances')
+    check(len(items) == 2 and items[0][0].tag == '{%sTest_Link}Test_Link' % CIM, 'references')
+    items = assoc('AssociatedInstances', '<b:ResultClassName>Test_Widget</b:ResultClassName>')
+    check(items == [], 'ResultClassName filter')
+
+
 def many():
     # 2500 parts through optimized Enumerate + Pull with MaxEnvelopeSize packing.
     p = protocol()
@@ -324,7 +350,7 @@ def many():
 
 SCENARIOS = {'identify': identify, 'get': get, 'enumerate': enumerate_, 'filters': filters,
              'faults': faults, 'http_edges': http_edges, 'slow_client': slow_client,
-             'writes': writes, 'many': many}
+             'writes': writes, 'many': many, 'associations': associations}
 
 try:
     SCENARIOS[scenario]()

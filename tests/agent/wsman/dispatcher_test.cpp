@@ -31,6 +31,7 @@ class DispatcherTest : public ::testing::Test {
     parts_ = std::make_shared<PartProvider>();
     registry_.add("root/test", "Test_Widget", widgets_);
     registry_.add("root/test", "Test_Part", parts_);
+    registry_.add("root/test", "Test_Link", std::make_shared<cimnet::test_schema::LinkProvider>());
     Dispatcher::Config config;
     config.default_namespace = "root/test";
     dispatcher_ = std::make_unique<Dispatcher>(repo_, registry_, config);
@@ -326,12 +327,69 @@ TEST_F(DispatcherTest, FilterFaults) {
   EXPECT_EQ(enumerate_with("<w:Filter Dialect='urn:xpath'>/a</w:Filter>"),
             FaultKind::kFilterDialectRequestedUnavailable);
   EXPECT_EQ(enumerate_with("<w:Filter Dialect='" + std::string(uri::kDialectAssociation) + "'/>"),
-            FaultKind::kFilterDialectRequestedUnavailable);
+            FaultKind::kCannotProcessFilter);
   EXPECT_EQ(enumerate_with("<w:MaxElements>0</w:MaxElements>"), FaultKind::kInvalidParameter);
   EXPECT_EQ(enumerate_with("<b:PolymorphismMode xmlns:b='" + std::string(uri::kCimBinding) +
                            "'>None</b:PolymorphismMode>"),
             FaultKind::kPolymorphismModeNotSupported);
   EXPECT_EQ(enumerate_with("", std::string(uri::kAllClasses)), FaultKind::kCannotProcessFilter);
+}
+
+std::string association_filter(const std::string& kind, const std::string& id,
+                               const std::string& extra = "") {
+  return "<n:Enumerate><w:OptimizeEnumeration/><w:MaxElements>50</w:MaxElements>"
+         "<w:EnumerationMode>EnumerateObjectAndEPR</w:EnumerationMode>"
+         "<w:Filter Dialect='" + std::string(uri::kDialectAssociation) + "'>"
+         "<b:" + kind + " xmlns:b='" + std::string(uri::kCimBinding) + "'><b:Object>"
+         "<a:Address>" + std::string(uri::kAnonymous) + "</a:Address><a:ReferenceParameters>"
+         "<w:ResourceURI>" + class_resource_uri("Test_Widget") + "</w:ResourceURI>"
+         "<w:SelectorSet><w:Selector Name='Id'>" + id + "</w:Selector>"
+         "<w:Selector Name='__cimnamespace'>root/test</w:Selector></w:SelectorSet>"
+         "</a:ReferenceParameters></b:Object>" + extra + "</b:" + kind + "></w:Filter></n:Enumerate>";
+}
+
+size_t count_of(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t p = 0; (p = text.find(what, p)) != std::string::npos; ++p) ++n;
+  return n;
+}
+
+TEST_F(DispatcherTest, AssociatorsAndReferences) {
+  parts_->count = 5;
+  Reply a = run(uri::kEnumerate, std::string(uri::kAllClasses), "",
+                association_filter("AssociatedInstances", "w1"));
+  EXPECT_EQ(count_of(a.body, "<p:Test_Part "), 2u) << a.body;
+  EXPECT_THAT(a.body, HasSubstr("<p:Name>part1</p:Name>"));
+  EXPECT_THAT(a.body, HasSubstr("<p:Name>part2</p:Name>"));
+  EXPECT_THAT(a.body, HasSubstr("<wsman:Selector Name=\"__cimnamespace\">root/test</wsman:Selector>"));
+  EXPECT_THAT(a.body, HasSubstr("<wsman:EndOfSequence/>"));
+
+  Reply r = run(uri::kEnumerate, std::string(uri::kAllClassesSchema2), "",
+                association_filter("AssociationInstances", "w1"));
+  EXPECT_EQ(count_of(r.body, "<p:Test_Link "), 2u) << r.body;
+  EXPECT_THAT(r.body, HasSubstr("<p:Left><wsa:Address>"));
+
+  Reply w2 = run(uri::kEnumerate, std::string(uri::kAllClasses), "",
+                 association_filter("AssociatedInstances", "w2",
+                                    "<b:AssociationClassName>Test_Link</b:AssociationClassName>"
+                                    "<b:Role>Left</b:Role><b:ResultClassName>Test_Part</b:ResultClassName>"
+                                    "<b:ResultRole>Right</b:ResultRole>"
+                                    "<b:IncludeResultProperty>Name</b:IncludeResultProperty>"));
+  EXPECT_EQ(count_of(w2.body, "<p:Test_Part "), 1u) << w2.body;
+  EXPECT_THAT(w2.body, Not(HasSubstr("<p:Weight>")));
+  // Filters that exclude everything.
+  Reply none = run(uri::kEnumerate, std::string(uri::kAllClasses), "",
+                   association_filter("AssociatedInstances", "w1", "<b:Role>Right</b:Role>"));
+  EXPECT_EQ(count_of(none.body, "<p:Test_Part "), 0u);
+  Reply other = run(uri::kEnumerate, std::string(uri::kAllClasses), "",
+                    association_filter("AssociationInstances", "w1",
+                                       "<b:ResultClassName>Test_Part</b:ResultClassName>"));
+  EXPECT_EQ(count_of(other.body, "<p:Test_Link "), 0u);
+  std::string detail;
+  EXPECT_EQ(fault(uri::kEnumerate, std::string(uri::kAllClasses), "",
+                  association_filter("AssociatedInstances", "w1",
+                                     "<b:ResultClassName>Nope</b:ResultClassName>")),
+            FaultKind::kCannotProcessFilter);
 }
 
 TEST_F(DispatcherTest, OneItemLargerThanTheEnvelopeIsEncodingLimit) {
