@@ -6,6 +6,7 @@
 #include <set>
 
 #include "agent/wsman/cim_binding.h"
+#include "agent/wsman/class_xml.h"
 #include "agent/wsman/names.h"
 #include "agent/wsman/wql.h"
 #include "agent/wsman/xml.h"
@@ -36,6 +37,33 @@ uint32_t parse_positive(pugi::xml_node e, const char* what) {
 }
 
 enum class Mode { kObject, kEpr, kObjectAndEpr };
+
+// A boolean wsman:Option, or `fallback` when absent.
+bool option_flag(const Request& request, std::string_view name, bool fallback) {
+  for (const auto& o : request.options) {
+    if (!cim::iequals(o.name, name)) continue;
+    std::string v = cim::to_lower(xml::trim(o.value));
+    if (v == "true" || v == "1") return true;
+    if (v == "false" || v == "0") return false;
+    throw Fault(FaultKind::kInvalidOptions,
+                "Option " + o.name + " must be true or false, not '" + o.value + "'.",
+                "InvalidValue");
+  }
+  return fallback;
+}
+
+ClassWriteOptions class_options(const Request& request, const cim::Repository& repo,
+                                const std::string& ns, const cim::Class& cls) {
+  ClassWriteOptions options;
+  options.qualifiers = option_flag(request, "IncludeQualifiers", true);
+  options.class_origin = option_flag(request, "IncludeClassOrigin", false);
+  auto chain = repo.superclass_chain(ns, cls.name());
+  for (size_t i = 1; i < chain.size(); ++i) {
+    if (i > 1) options.derivation += ',';
+    options.derivation += chain[i];
+  }
+  return options;
+}
 
 // Walks associations of one object (DSP0227 association filter): the
 // instances of the association classes that reference it (references), or
@@ -168,6 +196,11 @@ class InstanceCursor : public EnumerationCursor {
   void set_selector_filter(std::vector<Selector> selectors) {
     selector_filter_ = std::move(selectors);
   }
+  // Items already serialised (class declarations), handed out in order.
+  void set_prepared(std::vector<std::string> items) {
+    prepared_ = std::move(items);
+    use_prepared_ = true;
+  }
   void set_walker(std::unique_ptr<AssociationWalker> walker, std::vector<std::string> properties) {
     walker_ = std::move(walker);
     result_properties_ = std::move(properties);
@@ -182,6 +215,7 @@ class InstanceCursor : public EnumerationCursor {
       if (!e) return std::nullopt;
       total += *e;
     }
+    if (use_prepared_) return prepared_.size() - next_prepared_ + (pending_ ? 1 : 0);
     if (walker_ || next_source_ < sources_.size()) return std::nullopt;  // not opened yet
     return total;
   }
@@ -193,6 +227,10 @@ class InstanceCursor : public EnumerationCursor {
                                   bool& timed_out) {
     timed_out = false;
     if (pending_) return std::exchange(pending_, std::nullopt);
+    if (use_prepared_) {
+      if (next_prepared_ >= prepared_.size()) return std::nullopt;
+      return std::move(prepared_[next_prepared_++]);
+    }
     if (walker_) {
       auto item = walker_->next();
       if (!item) return std::nullopt;
@@ -218,6 +256,7 @@ class InstanceCursor : public EnumerationCursor {
   void push_back(std::string item) { pending_ = std::move(item); }
   bool exhausted() {
     if (pending_) return false;
+    if (use_prepared_) return next_prepared_ >= prepared_.size();
     if (walker_) {
       auto item = walker_->next();
       if (!item) return true;
@@ -304,6 +343,9 @@ class InstanceCursor : public EnumerationCursor {
   std::vector<Selector> selector_filter_;
   std::unique_ptr<AssociationWalker> walker_;
   std::vector<std::string> result_properties_;
+  std::vector<std::string> prepared_;
+  size_t next_prepared_ = 0;
+  bool use_prepared_ = false;
   std::optional<std::string> pending_;
 };
 
@@ -405,6 +447,23 @@ Reply Dispatcher::perform(const Request& request, const Caller& caller) {
 }
 
 Reply Dispatcher::get(const Request& request, const Caller& caller) {
+  if (request.resource_uri == kCimXmlClassUri) {
+    // GetClass: the class declaration in CIM-XML, as WinRM/OMI answer Get-CimClass.
+    std::string ns = namespace_from_selectors(request.selectors, config_.default_namespace);
+    if (!repository_.has_namespace(ns))
+      throw Fault(FaultKind::kDestinationUnreachable, "No CIM namespace '" + ns + "'.")
+          .with_cim_status(cim::Status::kInvalidNamespace);
+    const Selector* name = request.selector("ClassName");
+    const cim::Class* cls = name ? repository_.find_class(ns, name->value) : nullptr;
+    if (!cls)
+      throw Fault(FaultKind::kDestinationUnreachable,
+                  name ? "No class '" + name->value + "' in " + ns + "."
+                       : std::string("GetClass needs a ClassName selector."))
+          .with_cim_status(cim::Status::kInvalidClass);
+    Reply reply{response_action(request.action), {}, {}};
+    append_class_cimxml(reply.body, *cls, class_options(request, repository_, ns, *cls));
+    return reply;
+  }
   Target t = resolve(request);
   cim::ObjectPath path = path_from_selectors(repository_, t.ns, *t.cls, request.selectors);
   auto* provider = provider_for(t.ns, *t.cls);
@@ -513,6 +572,36 @@ Reply Dispatcher::enumerate(const Request& request, const Caller& caller) {
     } else if (ns == uri::kEnumeration && name == "EndTo") {
       throw Fault(FaultKind::kUnsupportedFeature, "wsen:EndTo is not supported.", "AddressingMode");
     }
+  }
+
+  if (request.resource_uri == kCimXmlClassUri) {
+    // EnumerateClasses: every class of the namespace, or the subclasses of ClassName.
+    std::string ns = namespace_from_selectors(request.selectors, config_.default_namespace);
+    if (!repository_.has_namespace(ns))
+      throw Fault(FaultKind::kDestinationUnreachable, "No CIM namespace '" + ns + "'.")
+          .with_cim_status(cim::Status::kInvalidNamespace);
+    if (filter)
+      throw Fault(FaultKind::kFilteringNotSupported, "Class enumerations take no filter.");
+    std::vector<const cim::Class*> classes;
+    if (const Selector* base = request.selector("ClassName")) {
+      if (!repository_.find_class(ns, base->value))
+        throw Fault(FaultKind::kDestinationUnreachable,
+                    "No class '" + base->value + "' in " + ns + ".")
+            .with_cim_status(cim::Status::kInvalidClass);
+      classes = repository_.subclasses(ns, base->value, true);
+    } else {
+      classes = repository_.classes(ns);
+    }
+    std::vector<std::string> items;
+    for (const cim::Class* c : classes) {
+      std::string item;
+      append_class_cimxml(item, *c, class_options(request, repository_, ns, *c));
+      items.push_back(std::move(item));
+    }
+    auto cursor = std::make_unique<InstanceCursor>(repository_, ns, context(request, caller, ns),
+                                                   std::vector<InstanceCursor::Source>{}, mode);
+    cursor->set_prepared(std::move(items));
+    return finish_enumerate(request, caller, std::move(cursor), optimize, max_elements);
   }
 
   // The class: from the ResourceURI, or from the query for the all-classes URI.
@@ -653,6 +742,14 @@ Reply Dispatcher::enumerate(const Request& request, const Caller& caller) {
   if (!selector_filter.empty()) cursor->set_selector_filter(std::move(selector_filter));
   if (walker) cursor->set_walker(std::move(walker), std::move(include_properties));
 
+  return finish_enumerate(request, caller, std::move(cursor), optimize, max_elements);
+}
+
+Reply Dispatcher::finish_enumerate(const Request& request, const Caller& caller,
+                                   std::unique_ptr<EnumerationCursor> owned, bool optimize,
+                                   std::optional<uint32_t> max_elements) {
+  auto cursor = std::unique_ptr<InstanceCursor>(static_cast<InstanceCursor*>(owned.release()));
+  std::string ns = namespace_from_selectors(request.selectors, config_.default_namespace);
   Reply reply{response_action(request.action), {}, {}};
   if (request.request_total_items_count_estimate) {
     auto estimate = cursor->estimate();

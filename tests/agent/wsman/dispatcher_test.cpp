@@ -9,6 +9,7 @@
 #include "agent/provider/provider.h"
 #include "agent/provider/software_identity.h"
 #include "agent/wsman/cim_binding.h"
+#include "agent/wsman/class_xml.h"
 #include "agent/wsman/dispatcher.h"
 #include "agent/wsman/names.h"
 #include "agent/wsman/xml.h"
@@ -390,6 +391,44 @@ TEST_F(DispatcherTest, AssociatorsAndReferences) {
                   association_filter("AssociatedInstances", "w1",
                                      "<b:ResultClassName>Nope</b:ResultClassName>")),
             FaultKind::kCannotProcessFilter);
+}
+
+TEST_F(DispatcherTest, GetClassAnswersInCimXml) {
+  std::string uri(kCimXmlClassUri);
+  Reply r = run(uri::kGet, uri, sel("__cimnamespace", "root/test") + sel("ClassName", "Test_BigWidget"), "");
+  const std::string& b = r.body;
+  EXPECT_THAT(b, HasSubstr("<CLASS NAME=\"Test_BigWidget\" SUPERCLASS=\"Test_Widget\" DERIVATION=\"Test_Widget\">"));
+  EXPECT_THAT(b, HasSubstr("<PROPERTY NAME=\"Id\" TYPE=\"string\" PROPAGATED=\"true\"><QUALIFIER NAME=\"Key\" TYPE=\"boolean\""));
+  EXPECT_THAT(b, HasSubstr("<PROPERTY.ARRAY NAME=\"Tags\" TYPE=\"string\" PROPAGATED=\"true\">"));
+  EXPECT_THAT(b, HasSubstr("<PROPERTY NAME=\"Extra\" TYPE=\"string\">"));
+  EXPECT_THAT(b, HasSubstr("<METHOD NAME=\"Grow\" TYPE=\"uint32\" PROPAGATED=\"true\">"));
+  EXPECT_THAT(b, HasSubstr("<PARAMETER NAME=\"By\" TYPE=\"uint32\">"));
+  EXPECT_THAT(b, Not(HasSubstr("CLASSORIGIN")));
+  pugi::xml_document doc;
+  EXPECT_TRUE(doc.load_string(b.c_str())) << "well-formed";
+  Reply link = run(uri::kGet, uri, sel("__cimnamespace", "root/test") + sel("ClassName", "Test_Link"), "",
+                   "<w:OptionSet><w:Option Name='IncludeQualifiers'>false</w:Option>"
+                   "<w:Option Name='IncludeClassOrigin'>true</w:Option></w:OptionSet>");
+  EXPECT_THAT(link.body, HasSubstr("<PROPERTY.REFERENCE NAME=\"Left\" REFERENCECLASS=\"Test_Widget\" CLASSORIGIN=\"Test_Link\">"));
+  EXPECT_THAT(link.body, Not(HasSubstr("<QUALIFIER")));
+  std::string detail;
+  EXPECT_EQ(fault(uri::kGet, uri, sel("__cimnamespace", "root/test") + sel("ClassName", "Nope")),
+            FaultKind::kDestinationUnreachable);
+  EXPECT_EQ(fault(uri::kGet, uri, sel("__cimnamespace", "root/test")), FaultKind::kDestinationUnreachable);
+  EXPECT_EQ(fault(uri::kGet, uri, sel("__cimnamespace", "root/none") + sel("ClassName", "Test_Part")),
+            FaultKind::kDestinationUnreachable);
+}
+
+TEST_F(DispatcherTest, EnumerateClasses) {
+  std::string uri(kCimXmlClassUri);
+  Reply all = run(uri::kEnumerate, uri, sel("__cimnamespace", "root/test"),
+                  "<n:Enumerate><w:OptimizeEnumeration/><w:MaxElements>100</w:MaxElements></n:Enumerate>");
+  EXPECT_EQ(count_of(all.body, "<CLASS "), 4u);
+  EXPECT_THAT(all.body, HasSubstr("<wsman:EndOfSequence/>"));
+  Reply sub = run(uri::kEnumerate, uri, sel("__cimnamespace", "root/test") + sel("ClassName", "Test_Widget"),
+                  "<n:Enumerate><w:OptimizeEnumeration/><w:MaxElements>100</w:MaxElements></n:Enumerate>");
+  EXPECT_EQ(count_of(sub.body, "<CLASS "), 1u);
+  EXPECT_THAT(sub.body, HasSubstr("NAME=\"Test_BigWidget\""));
 }
 
 TEST_F(DispatcherTest, OneItemLargerThanTheEnvelopeIsEncodingLimit) {
