@@ -38,6 +38,10 @@ uint32_t parse_positive(pugi::xml_node e, const char* what) {
 
 enum class Mode { kObject, kEpr, kObjectAndEpr };
 
+// wsmb:PolymorphismMode: subclass instances with all their properties, with
+// only the requested class's properties, or not at all.
+enum class Polymorphism { kInclude, kExclude, kNone };
+
 // A boolean wsman:Option, or `fallback` when absent.
 bool option_flag(const Request& request, std::string_view name, bool fallback) {
   for (const auto& o : request.options) {
@@ -196,6 +200,11 @@ class InstanceCursor : public EnumerationCursor {
   void set_selector_filter(std::vector<Selector> selectors) {
     selector_filter_ = std::move(selectors);
   }
+  // Subclass instances left out (kNone) or cut down to `base` (kExclude).
+  void set_polymorphism(Polymorphism mode, const cim::Class* base) {
+    polymorphism_ = mode;
+    base_ = base;
+  }
   // Items already serialised (class declarations), handed out in order.
   void set_prepared(std::vector<std::string> items) {
     prepared_ = std::move(items);
@@ -276,6 +285,8 @@ class InstanceCursor : public EnumerationCursor {
   }
 
   bool accept(const cim::Instance& instance) {
+    if (polymorphism_ == Polymorphism::kNone && !cim::iequals(instance.class_name(), base_->name()))
+      return false;
     if (query_ &&
         !wql::matches(*query_, instance,
                       [&](std::string_view c, std::string_view a) { return repo_.is_a(ns_, c, a); },
@@ -313,8 +324,17 @@ class InstanceCursor : public EnumerationCursor {
                          "provider returned an instance of unknown class " + instance.class_name());
       return epr_from_path(instance.path(*cls, ns));
     };
+    // ExcludeSubClassProperties: the object as an instance of the requested class.
+    std::optional<cim::Instance> cut;
+    if (polymorphism_ == Polymorphism::kExclude &&
+        !cim::iequals(instance.class_name(), base_->name())) {
+      cut.emplace(base_->name());
+      for (const auto& p : base_->properties())
+        if (const cim::Value* v = instance.get(p.name)) cut->set(p.name, *v);
+    }
+    const cim::Instance& shown = cut ? *cut : instance;
     switch (mode_) {
-      case Mode::kObject: append_instance(out, repo_, ns, instance, options); break;
+      case Mode::kObject: append_instance(out, repo_, ns, shown, options); break;
       case Mode::kEpr:
         out += "<wsa:EndpointReference>";
         append_epr_content(out, epr());
@@ -322,7 +342,7 @@ class InstanceCursor : public EnumerationCursor {
         break;
       case Mode::kObjectAndEpr:
         out += "<wsman:Item>";
-        append_instance(out, repo_, ns, instance, options);
+        append_instance(out, repo_, ns, shown, options);
         out += "<wsa:EndpointReference>";
         append_epr_content(out, epr());
         out += "</wsa:EndpointReference></wsman:Item>";
@@ -345,6 +365,8 @@ class InstanceCursor : public EnumerationCursor {
   std::vector<std::string> result_properties_;
   std::vector<std::string> prepared_;
   size_t next_prepared_ = 0;
+  Polymorphism polymorphism_ = Polymorphism::kInclude;
+  const cim::Class* base_ = nullptr;
   bool use_prepared_ = false;
   std::optional<std::string> pending_;
 };
@@ -545,6 +567,7 @@ Reply Dispatcher::enumerate(const Request& request, const Caller& caller) {
   bool optimize = false;
   std::optional<uint32_t> max_elements;
   Mode mode = Mode::kObject;
+  Polymorphism polymorphism = Polymorphism::kInclude;
   pugi::xml_node filter;
   for (auto c = body.first_child(); c; c = c.next_sibling()) {
     if (c.type() != pugi::node_element) continue;
@@ -562,10 +585,13 @@ Reply Dispatcher::enumerate(const Request& request, const Caller& caller) {
       filter = c;
     } else if (ns == uri::kCimBinding && name == "PolymorphismMode") {
       std::string m = xml::text(c);
-      if (m != "IncludeSubClassProperties")
+      if (m == "IncludeSubClassProperties") polymorphism = Polymorphism::kInclude;
+      else if (m == "ExcludeSubClassProperties") polymorphism = Polymorphism::kExclude;
+      else if (m == "None") polymorphism = Polymorphism::kNone;
+      else
         throw Fault(FaultKind::kPolymorphismModeNotSupported,
-                    "Only PolymorphismMode IncludeSubClassProperties is supported, not '" + m +
-                        "'.");
+                    "PolymorphismMode '" + m + "' is not one of IncludeSubClassProperties, "
+                    "ExcludeSubClassProperties or None.");
     } else if (ns == uri::kEnumeration && name == "Expires") {
       throw Fault(FaultKind::kUnsupportedExpirationType,
                   "wsen:Expires is not supported: contexts expire after a fixed idle time.");
@@ -741,6 +767,8 @@ Reply Dispatcher::enumerate(const Request& request, const Caller& caller) {
   if (query) cursor->set_query(std::move(*query), case_sensitive);
   if (!selector_filter.empty()) cursor->set_selector_filter(std::move(selector_filter));
   if (walker) cursor->set_walker(std::move(walker), std::move(include_properties));
+  if (cls && !walker && polymorphism != Polymorphism::kInclude)
+    cursor->set_polymorphism(polymorphism, cls);
 
   return finish_enumerate(request, caller, std::move(cursor), optimize, max_elements);
 }

@@ -17,7 +17,8 @@ namespace cimnet::wsman {
 // checks selectors, instances and method arguments against it, calls the
 // class's provider and writes the DSP0230 reply. Get, Put, Create, Delete,
 // Enumerate (optimized or not, EnumerateEPR / EnumerateObjectAndEPR,
-// MaxElements, TotalItemsCountEstimate, WQL / CQL / selector filters and
+// MaxElements, TotalItemsCountEstimate, PolymorphismMode, WQL / CQL /
+// selector filters and
 // the association filter: associators and references resolved generically
 // from the instances of the registered association classes),
 // Pull, Release and Invoke. Enumerations stream from the provider as the

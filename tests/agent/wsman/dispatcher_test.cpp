@@ -331,7 +331,7 @@ TEST_F(DispatcherTest, FilterFaults) {
             FaultKind::kCannotProcessFilter);
   EXPECT_EQ(enumerate_with("<w:MaxElements>0</w:MaxElements>"), FaultKind::kInvalidParameter);
   EXPECT_EQ(enumerate_with("<b:PolymorphismMode xmlns:b='" + std::string(uri::kCimBinding) +
-                           "'>None</b:PolymorphismMode>"),
+                           "'>Sometimes</b:PolymorphismMode>"),
             FaultKind::kPolymorphismModeNotSupported);
   EXPECT_EQ(enumerate_with("", std::string(uri::kAllClasses)), FaultKind::kCannotProcessFilter);
 }
@@ -391,6 +391,26 @@ TEST_F(DispatcherTest, AssociatorsAndReferences) {
                   association_filter("AssociatedInstances", "w1",
                                      "<b:ResultClassName>Nope</b:ResultClassName>")),
             FaultKind::kCannotProcessFilter);
+}
+
+TEST_F(DispatcherTest, PolymorphismModes) {
+  auto with_mode = [&](const std::string& mode) {
+    widgets_->widgets["w2"].set("Extra", cim::Value::string("more"));
+    return run(uri::kEnumerate, ru("Test_Widget"), "",
+               "<n:Enumerate><w:OptimizeEnumeration/><w:MaxElements>10</w:MaxElements>"
+               "<b:PolymorphismMode xmlns:b='" + std::string(uri::kCimBinding) + "'>" + mode +
+               "</b:PolymorphismMode></n:Enumerate>").body;
+  };
+  std::string include = with_mode("IncludeSubClassProperties");
+  EXPECT_THAT(include, HasSubstr("<p:Test_BigWidget "));
+  EXPECT_THAT(include, HasSubstr("<p:Extra>more</p:Extra>"));
+  std::string exclude = with_mode("ExcludeSubClassProperties");
+  EXPECT_THAT(exclude, Not(HasSubstr("<p:Test_BigWidget ")));
+  EXPECT_THAT(exclude, HasSubstr("<p:Id>w2</p:Id>"));
+  EXPECT_THAT(exclude, Not(HasSubstr("<p:Extra>")));
+  std::string none = with_mode("None");
+  EXPECT_THAT(none, Not(HasSubstr("<p:Id>w2</p:Id>")));
+  EXPECT_THAT(none, HasSubstr("<p:Id>w1</p:Id>"));
 }
 
 TEST_F(DispatcherTest, GetClassAnswersInCimXml) {
