@@ -904,8 +904,7 @@ class StartSleep : public Cmdlet {
     struct timespec ts;
     ts.tv_sec = static_cast<time_t>(secs);
     ts.tv_nsec = static_cast<long>((secs - static_cast<double>(ts.tv_sec)) * 1e9);
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) rt.interpreter().check_stop();
   }
 };
 

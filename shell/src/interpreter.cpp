@@ -112,6 +112,23 @@ Interpreter::Interpreter(Host& host) : host_(host) {
 
 Interpreter::~Interpreter() = default;
 
+Interpreter::CallDepth::CallDepth(Interpreter& in) : in_(in) {
+  if (++in_.call_depth_ > kMaxCallDepth) {
+    --in_.call_depth_;
+    ErrorRecord r = make_error("The script failed due to call depth overflow.", "CallDepthOverflow", ErrorCategory::InvalidOperation);
+    r.exception_type = "System.Management.Automation.ScriptCallDepthException";
+    throw RuntimeError(std::move(r), true);
+  }
+}
+
+void Interpreter::check_stop() {
+  if (!stop_requested_) return;
+  stop_requested_ = 0;
+  ErrorRecord r = make_error("The pipeline has been stopped.", "PipelineStopped", ErrorCategory::OperationStopped);
+  r.exception_type = "System.Management.Automation.PipelineStoppedException";
+  throw RuntimeError(std::move(r), true);
+}
+
 // ---------- variables ----------
 
 static std::string var_key(std::string_view n) { return to_lower(n); }
@@ -189,10 +206,21 @@ std::string Interpreter::format_error(const ErrorRecord& rec) const {
   std::string text = p.source->line_text(p.line);
   for (auto& c : text)
     if (c == '\t') c = ' ';
+  size_t col = static_cast<size_t>(p.column - 1);
+  // long lines are shown as a window around the error, as PowerShell does
+  if (text.size() > 100) {
+    size_t from = col > 50 ? col - 50 : 0;
+    std::string window = text.substr(from, 100);
+    if (from > 0) {
+      window = "\xE2\x80\xA6" + window;  // the ellipsis is one column wide
+      col = col - from + 1;
+    }
+    if (from + 100 < text.size()) window += "\xE2\x80\xA6";
+    text = window;
+  }
   out += "Line |\n";
   out += lineno + " |  " + text + "\n";
-  size_t col = static_cast<size_t>(p.column - 1);
-  size_t len = std::max<size_t>(1, std::min(p.length, text.size() > col ? text.size() - col : 1));
+  size_t len = std::max<size_t>(1, std::min<size_t>(std::min<size_t>(p.length, 100), text.size() > col ? text.size() - col : 1));
   out += pad + " |  " + std::string(col, ' ') + std::string(len, '~') + "\n";
   std::string msg = rec.message;
   size_t start = 0;
@@ -314,6 +342,7 @@ Value Interpreter::eval_statement_value(const Statement& st) {
 }
 
 void Interpreter::execute(const Statement& st, const OutputSink& sink) {
+  check_stop();
   switch (st.kind) {
     case Statement::Kind::Pipeline:
       execute_pipeline(static_cast<const PipelineStatement&>(st), sink);
@@ -606,6 +635,7 @@ class FunctionCmdlet : public Cmdlet {
  private:
   void run(const StatementList& list, CommandRuntime& rt, const Value* underscore) {
     if (list.empty()) return;
+    Interpreter::CallDepth depth(in_);
     Interpreter::ScopeSwitch sw(in_, scope_.get());
     if (underscore) {
       in_.set_variable("_", *underscore);
@@ -669,6 +699,7 @@ std::vector<const CommandDef*> Interpreter::all_commands() const {
 
 void Interpreter::invoke(const ScriptBlock& block, const Value* underscore, const std::vector<Value>& args,
                          const OutputSink& sink, bool same_scope) {
+  CallDepth depth(*this);
   ScopeGuard guard(*this, !same_scope);
   Value saved_u, saved_p;
   if (same_scope && underscore) {
@@ -860,6 +891,7 @@ class PipelineRunner {
   void add_stage(std::unique_ptr<Stage> s) { stages_.push_back(std::move(s)); }
 
   void send(size_t index, const Value& v) {
+    in_.check_stop();
     if (index >= stages_.size()) {
       sink_(v);
       return;
