@@ -278,7 +278,9 @@ bool Interpreter::run_script(const std::string& name, const std::string& text) {
     }
   } catch (RuntimeError& e) {
     formatter_.flush(host_.width(), emit);
-    report_error(e.record);
+    // Ctrl-C ends the pipeline quietly, as in PowerShell
+    if (e.record.error_id == "PipelineStopped") host_.out("\n");
+    else report_error(e.record);
     ok = false;
   } catch (ExitSignal& e) {
     formatter_.flush(host_.width(), emit);
