@@ -644,10 +644,15 @@ class FunctionCmdlet : public Cmdlet {
       in_.set_variable("PSItem", *underscore);
     }
     internal::CurrentCmdlet cc(in_, &rt);
+    in_.function_stack().push_back(def_->name);
     try {
       in_.execute_statements(list, [&](const Value& v) { rt.write_object(v); });
     } catch (ReturnSignal&) {
+    } catch (...) {
+      in_.function_stack().pop_back();
+      throw;
     }
+    in_.function_stack().pop_back();
   }
 
   Interpreter& in_;
@@ -779,6 +784,10 @@ class PipelineRunner {
     }
     void write_error(ErrorRecord rec) override {
       if (rec.command.empty()) rec.command = stage_.def->name;
+      // Write-Error inside a function reports the function, as PowerShell does
+      if (iequals(rec.command, "Write-Error") && !runner_.in_.function_stack().empty() &&
+          runner_.in_.function_stack().back() != "<ScriptBlock>")
+        rec.command = runner_.in_.function_stack().back();
       if (rec.position.line == 0) rec.position = stage_.extent;
       stage_.failed = true;
       std::string action = to_string(runner_.in_.get_variable("ErrorActionPreference"));
@@ -1316,7 +1325,8 @@ void Interpreter::assign(const Expr& target, Value v, const Extent& at) {
         return;
       }
       std::string lname = to_lower(var.name);
-      if (lname == "true" || lname == "false" || lname == "null" || lname == "?")
+      if (lname == "null") return;  // `$null = expr` discards the value
+      if (lname == "true" || lname == "false" || lname == "?")
         fail("Cannot overwrite variable " + var.name + " because it is read-only or constant.", "VariableNotWritable", ErrorCategory::WriteError, at);
       if (var.scope == "global") {
         set_global(var.name, std::move(v));

@@ -181,6 +181,8 @@ int real_main(int argc, char** argv) {
     }
     in.set_script_args(std::move(script_args));
     in.set_variable("PSCommandPath", Value(file));
+    auto slash = file.rfind('/');
+    in.set_variable("PSScriptRoot", Value(slash == std::string::npos ? std::string(".") : file.substr(0, slash)));
     bool ok = in.run_script(file, text);
     if (in.exit_code()) return *in.exit_code();
     return ok ? 0 : 1;

@@ -133,6 +133,9 @@ class Interpreter {
     Interpreter& in_;
   };
 
+  // Names of the functions being run, innermost last (errors they write carry the name).
+  std::vector<std::string>& function_stack() { return function_stack_; }
+
   // Set from a signal handler (Ctrl-C): the running pipeline stops at the next object.
   void request_stop() { stop_requested_ = 1; }
   void clear_stop() { stop_requested_ = 0; }
@@ -191,6 +194,7 @@ class Interpreter {
   std::shared_ptr<const ParsedScript> current_script_;
   CommandRuntime* current_cmdlet_ = nullptr;
   int call_depth_ = 0;
+  std::vector<std::string> function_stack_;
   volatile std::sig_atomic_t stop_requested_ = 0;
 };
 
