@@ -378,6 +378,11 @@ void Interpreter::execute(const Statement& st, const OutputSink& sink) {
     case Statement::Kind::Throw: {
       auto& s = static_cast<const FlowStatement&>(st);
       Value v = s.value ? eval_statement_value(*s.value) : Value();
+      if (!s.value) {
+        // a bare `throw` in a catch block rethrows the error being handled
+        Value current = get_variable("_");
+        if (current.is_object() && current.as_object()->is_a("System.Management.Automation.ErrorRecord")) v = current;
+      }
       ErrorRecord r;
       if (v.is_object() && (v.as_object()->is_a("System.Management.Automation.ErrorRecord") ||
                             v.as_object()->is_a("System.Exception"))) {
