@@ -711,7 +711,6 @@ class OutString : public Cmdlet {
   }
   void end(CommandRuntime& rt) override {
     int width = rt.has("Width") ? static_cast<int>(rt.get_int("Width")) : rt.interpreter().host().width();
-    Formatter f;
     std::string text = rt.interpreter().formatter().render_default(items_, width);
     if (rt.get_switch("Stream")) {
       size_t b = 0;

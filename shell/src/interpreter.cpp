@@ -610,7 +610,6 @@ class FunctionCmdlet : public Cmdlet {
     if (rt.get_switch("WhatIf")) in_.set_variable("WhatIfPreference", Value(true));
     cmdlet_obj_ = make_object({{"ParameterSetName", Value(rt.parameter_set())}}, "System.Management.Automation.PSScriptCmdlet");
     in_.set_variable("PSCmdlet", Value(cmdlet_obj_));
-    runtime_ = &rt;
     run(ast.begin, rt, nullptr);
   }
 
@@ -665,7 +664,6 @@ class FunctionCmdlet : public Cmdlet {
   std::shared_ptr<const CommandDef> def_;
   std::unique_ptr<Scope> scope_;
   std::vector<Value> input_;
-  CommandRuntime* runtime_ = nullptr;
   std::shared_ptr<Object> cmdlet_obj_;
 };
 
@@ -810,6 +808,7 @@ class PipelineRunner {
         runner_.in_.set_variable(name, Value::array(list));
       }
       if (iequals(action, "Stop")) throw RuntimeError(std::move(rec), true);
+      if (runner_.in_.silenced_errors_ > 0 && !iequals(action, "Ignore")) action = "SilentlyContinue";
       if (iequals(action, "Ignore")) return;
       if (iequals(action, "SilentlyContinue")) {
         Value list = runner_.in_.global_->variables["error"];
@@ -1273,8 +1272,13 @@ void Interpreter::execute_pipeline(const PipelineStatement& st, const OutputSink
       stage->rt = std::make_unique<PipelineRunner::Runtime>(runner, *stage);
       runner.add_stage(std::move(stage));
     }
-    bool saved_discard = discard_errors;
-    (void)saved_discard;
+    // `2>$null` silences the errors the commands write (they still go to $Error)
+    struct Silence {
+      Interpreter& in;
+      bool on;
+      Silence(Interpreter& i, bool o) : in(i), on(o) { in.silenced_errors_ += on; }
+      ~Silence() { in.silenced_errors_ -= on; }
+    } silence(*this, discard_errors);
     try {
       runner.run(expression_first ? &first_input : nullptr);
     } catch (RuntimeError& e) {
@@ -1301,7 +1305,6 @@ finish:
 void Interpreter::execute_assignment(const AssignmentStatement& st, const OutputSink&) {
   Value v = eval_statement_value(*st.value);
   if (st.op != "=") {
-    auto b = BinaryExpr();
     std::string op = st.op.substr(0, 1);
     Value cur = eval(*st.target);
     v = internal::arithmetic(*this, op, cur, v, st.extent);
