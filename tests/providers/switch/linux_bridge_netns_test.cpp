@@ -134,8 +134,9 @@ class LinuxBridgeNetns : public ::testing::Test {
       for (const auto& v : entry.value("vlans", json::array())) {
         std::string flags;
         for (const auto& f : v.value("flags", json::array())) {
-          if (f == "PVID") flags += "P";
-          if (f == "Egress Untagged") flags += "U";
+          const std::string name = f.is_string() ? f.get<std::string>() : std::string();
+          if (name == "PVID") flags += "P";
+          if (name == "Egress Untagged") flags += "U";
         }
         if (!out.empty()) out += " ";
         out += std::to_string(v.value("vlan", 0)) + ":" + flags;
