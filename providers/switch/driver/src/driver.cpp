@@ -139,19 +139,16 @@ PortVlans normalized(const std::string& port, const PortVlans& in) {
     case PortMode::kTrunk: {
       for (VlanId v : in.trunk_vlans) check_vlan_id(v, where + "trunked VLAN");
       if (in.native_vlan) check_vlan_id(*in.native_vlan, where + "native VLAN");
-      PortVlans out = PortVlans::trunk(in.trunk_vlans, in.native_vlan);
+      // The native VLAN may be listed among the trunked ones (Cisco's
+      // "allowed VLANs"); it is carried untagged, so it leaves the tagged list.
+      std::vector<VlanId> tagged = in.trunk_vlans;
+      if (in.native_vlan) std::erase(tagged, *in.native_vlan);
+      PortVlans out = PortVlans::trunk(std::move(tagged), in.native_vlan);
       if (out.trunk_vlans.empty()) {
         throw Error(Status::kInvalidParameter,
                     where +
-                        "trunk mode needs at least one tagged VLAN (use access mode for a "
-                        "single untagged VLAN)");
-      }
-      if (out.native_vlan &&
-          std::binary_search(out.trunk_vlans.begin(), out.trunk_vlans.end(), *out.native_vlan)) {
-        throw Error(Status::kInvalidParameter,
-                    where + "native VLAN " + std::to_string(*out.native_vlan) +
-                        " is also in the trunked VLAN list; a VLAN is either tagged or untagged "
-                        "on a port");
+                        "trunk mode needs at least one tagged VLAN besides the native one (use "
+                        "access mode for a single untagged VLAN)");
       }
       return out;
     }
