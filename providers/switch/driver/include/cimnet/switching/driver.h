@@ -259,15 +259,16 @@ class SwitchDriver {
   virtual std::vector<Vlan> read_vlans() = 0;
   // Driver-specific refusals for a batch (e.g. a bridge that does not filter
   // VLANs); throws cim::Error. Default: accepts everything.
-  virtual void check_supported(const VlanEdits& vlan_edits, const PortEdits& port_edits);
+  // `current` is the state the edits apply to (read in the same call).
+  virtual void check_supported(const SwitchSettings& current, const VlanEdits& vlan_edits,
+                               const PortEdits& port_edits);
   // Makes the given items equal to the given values (VLAN nullopt: remove).
   // May throw on a system failure; apply() then rolls back with another call.
   virtual void write(const VlanEdits& vlan_edits, const PortEdits& port_edits) = 0;
 
  private:
   Prepared prepare_locked(const SwitchSettings& current, const std::vector<Change>& changes);
-  void validate(const SwitchSettings& current, const std::vector<PortStatus>& ports,
-                Prepared& edits);
+  void validate(const SwitchSettings& current, Prepared& edits);
   SwitchSettings settings_locked();
 
   std::mutex mutex_;
