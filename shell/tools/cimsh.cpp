@@ -15,6 +15,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cimnet/shell/cim/cim_cmdlets.h"
 #include "cimnet/shell/completion.h"
 #include "cimnet/shell/interpreter.h"
 
@@ -23,6 +24,7 @@ using namespace cimnet::shell;
 namespace {
 
 Interpreter* g_interp = nullptr;
+cimnet::shell::cim::CimContext* g_cim = nullptr;
 volatile sig_atomic_t g_in_readline = 0;
 
 // Ctrl-C: at the prompt it discards the line; while a command runs it stops the pipeline.
@@ -49,6 +51,10 @@ char* generator(const char*, int state) {
 char** complete(const char* text, int start, int) {
   std::string line(rl_line_buffer ? rl_line_buffer : "");
   g_matches = complete_word(*g_interp, line, static_cast<size_t>(start), text, &g_file_fallback);
+  if (g_matches.empty() && g_cim) {  // CIM class names after -ClassName
+    g_matches = cimnet::shell::cim::complete_class_name(*g_cim, line, static_cast<size_t>(start), text);
+    if (!g_matches.empty()) g_file_fallback = false;
+  }
   if (g_matches.empty()) {
     rl_attempted_completion_over = g_file_fallback ? 0 : 1;
     return nullptr;
@@ -166,6 +172,8 @@ int real_main(int argc, char** argv) {
   ConsoleHost host;
   Interpreter in(host);
   g_interp = &in;
+  auto cim = cimnet::shell::cim::register_cim_cmdlets(in);
+  g_cim = cim.get();
   if (!no_profile) {
     const char* home = std::getenv("HOME");
     std::string text;
