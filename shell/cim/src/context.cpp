@@ -123,7 +123,9 @@ const std::vector<std::string>& CimSession::class_names(const std::string& ns) {
 }
 
 Value CimSession::object() {
-  if (!object_) {
+  // A fresh object per call: caching it here would make a reference cycle (its origin is us).
+  std::shared_ptr<Object> object_;
+  {
     const auto& t = client_->options().target;
     object_ = make_object({{"Id", Value(static_cast<int64_t>(id_))},
                            {"Name", Value(name_)},
@@ -133,6 +135,7 @@ Value CimSession::object() {
                            {"Port", Value(static_cast<int64_t>(t.port))},
                            {"UseSsl", Value(t.tls)}},
                           kCimSessionType);
+    object_->origin = shared_from_this();
   }
   return Value(object_);
 }
@@ -373,6 +376,7 @@ client::Epr epr_of(CommandRuntime& rt, const Value& v) {
   }
   rt.throw_terminating(make_error("The input object is not a CIM instance read from a CIM session.",
                                   "NotACimInstance", ErrorCategory::InvalidArgument, v));
+  return {};  // not reached: throw_terminating throws
 }
 
 std::string instance_label(const Value& v) {

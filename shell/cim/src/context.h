@@ -19,7 +19,7 @@ inline constexpr const char* kCimClassType = "Microsoft.Management.Infrastructur
 inline constexpr const char* kDefaultNamespace = "root/cimv2";
 
 // One CIM session: a WS-Man client plus a cache of class declarations.
-class CimSession : public ObjectOrigin {
+class CimSession : public ObjectOrigin, public std::enable_shared_from_this<CimSession> {
  public:
   CimSession(uint32_t id, std::string name, std::string computer, bool explicit_computer,
              client::ClientOptions options);
@@ -51,7 +51,6 @@ class CimSession : public ObjectOrigin {
   std::unique_ptr<client::WsmanClient> client_;
   std::map<std::string, std::shared_ptr<const client::ClassDecl>> classes_;  // key: ns:lowercase class
   std::map<std::string, std::vector<std::string>> class_names_;
-  std::shared_ptr<Object> object_;
 };
 
 // Where a CIM instance object came from: its session, namespace, path and class.

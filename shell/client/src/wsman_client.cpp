@@ -562,7 +562,12 @@ std::unique_ptr<Enumeration> WsmanClient::enumerate(EnumerateRequest request) {
 Enumeration::~Enumeration() { release(); }
 
 void Enumeration::release() {
-  if (end_ || context_.empty()) return;
+  batch_.clear();
+  pos_ = 0;
+  if (end_ || context_.empty()) {
+    end_ = true;
+    return;
+  }
   end_ = true;
   std::vector<Selector> selectors;
   if (!request_.ns.empty()) selectors.push_back({"__cimnamespace", request_.ns, nullptr});
