@@ -573,6 +573,7 @@ TEST(ConfigExport, YanglintAcceptsEveryFileWritten) {
   TempDir dir2("yanglint2");
   auto only = open_store(dir2);
   std::ofstream(dir2.path() / "empty.json") << export_text(*only, Format::kJson);
+  EXPECT_EQ(yanglint(dir2.path() / "empty.json"), 0);
   auto tx = only->begin();
   tx.put_lookup(make_record(1));
   tx.commit();
