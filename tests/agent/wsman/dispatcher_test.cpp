@@ -393,6 +393,25 @@ TEST_F(DispatcherTest, AssociatorsAndReferences) {
             FaultKind::kCannotProcessFilter);
 }
 
+TEST_F(DispatcherTest, PullThatFindsNothingInMaxTimeIsTimedOutAndKeepsTheContext) {
+  parts_->count = 100'000'000;  // generated lazily; only what is scanned is made
+  Reply e = run(uri::kEnumerate, ru("Test_Part"), "",
+                "<n:Enumerate><w:Filter Dialect='" + std::string(uri::kDialectWql) +
+                    "'>select * from Test_Part where Weight &gt; 5000</w:Filter></n:Enumerate>");
+  pugi::xml_document doc;
+  doc.load_string(e.body.c_str());
+  std::string id = doc.child("wsen:EnumerateResponse").child("wsen:EnumerationContext").text().get();
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(fault(uri::kPull, ru("Test_Part"), "",
+                  "<n:Pull><n:EnumerationContext>" + id +
+                      "</n:EnumerationContext><n:MaxTime>PT0.050S</n:MaxTime></n:Pull>"),
+            FaultKind::kTimedOut);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_LT(parts_->made.load(), 100'000'000u);
+  EXPECT_NO_THROW(run(uri::kRelease, ru("Test_Part"), "",
+                      "<n:Release><n:EnumerationContext>" + id + "</n:EnumerationContext></n:Release>"));
+}
+
 TEST_F(DispatcherTest, PolymorphismModes) {
   auto with_mode = [&](const std::string& mode) {
     widgets_->widgets["w2"].set("Extra", cim::Value::string("more"));
