@@ -25,6 +25,8 @@
 #include "agent/provider/software_identity.h"
 #include "agent/wsman/dispatcher.h"
 #include "agent/wsman/service.h"
+#include "cimnet/config/command.h"
+#include "cimnet/switching/switch_agent.h"
 #include "cimnet/cim/mof.h"
 #include "cimnet/cim/repository.h"
 
@@ -157,9 +159,17 @@ int run_daemon(const wsman::DaemonOptions& options) {
   provider::ProviderRegistry providers;
   providers.add("root/cimv2", "CIM_SoftwareIdentity",
                 std::make_shared<provider::SoftwareIdentityProvider>(CIMNET_VERSION));
-  if (options.switch_driver != "sim:24" || options.datapath != "memory")
-    log::warn("--switch and --datapath are accepted but this build has no switch or datapath "
-              "providers yet");
+  // The switch: configuration store in the state directory, the --switch
+  // driver with the stored configuration replayed onto it, its providers.
+  auto switch_agent = switching::SwitchAgent::start(
+      {dir, options.switch_driver, std::string(), CIMNET_VERSION});
+  if (auto problem = switch_agent->replay_problem(); !problem.empty())
+    log::warn("the stored switch configuration could not be replayed fully: " + problem);
+  switch_agent->register_providers(providers);
+  log::info("switch " + switch_agent->driver().spec() + " with " +
+            std::to_string(switch_agent->driver().ports().size()) + " ports");
+  if (options.datapath != "memory")
+    log::warn("--datapath is accepted but this build has no datapath providers yet");
 
   wsman::Dispatcher::Config dispatch_config;
   dispatch_config.enumeration_limits.total = options.max_enumerations;
@@ -212,6 +222,7 @@ int run_daemon(const wsman::DaemonOptions& options) {
   }
   log::info("stopping: finishing requests in progress");
   server.stop();
+  switch_agent.reset();  // every commit is already durable; this closes the store
   log::info("stopped");
   return 0;
 }
@@ -220,6 +231,8 @@ int run_daemon(const wsman::DaemonOptions& options) {
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args[0] == "config")
+    return config::run_config_command(args, std::cout, std::cerr);
   wsman::CommandLine cl;
   try {
     cl = wsman::parse_command_line(args);
