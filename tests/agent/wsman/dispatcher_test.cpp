@@ -514,6 +514,37 @@ TEST_F(DispatcherTest, InvokeInstanceAndStaticMethods) {
   EXPECT_EQ(widgets_->widgets["w1"].get("Size")->as_uint(), 15u);
 }
 
+TEST_F(DispatcherTest, InvokeWithReferenceArrayAndEmbeddedParameters) {
+  std::string attach = ru("Test_Widget") + "/Attach";
+  std::string part_epr =
+      "<a:Address>" + std::string(uri::kAnonymous) + "</a:Address><a:ReferenceParameters>"
+      "<w:ResourceURI>" + ru("Test_Part") + "</w:ResourceURI><w:SelectorSet>"
+      "<w:Selector Name='Name'>part7</w:Selector></w:SelectorSet></a:ReferenceParameters>";
+  Reply r = run(attach, ru("Test_Widget"), sel("Id", "w1"),
+                "<x:Attach_INPUT xmlns:x='" + ru("Test_Widget") + "' xmlns:xsi='" +
+                    std::string(uri::kXsi) + "'><x:Part>" + part_epr +
+                    "</x:Part><x:Codes>1</x:Codes><x:Codes>2</x:Codes><x:Codes>3</x:Codes>"
+                    "<x:Spec xsi:type='q:Test_Part_Type' xmlns:q='" + ru("Test_Part") +
+                    "'><q:Name>spec</q:Name><q:Weight>9</q:Weight></x:Spec></x:Attach_INPUT>");
+  EXPECT_THAT(r.body, HasSubstr("<p:Attached><wsa:Address>"));
+  EXPECT_THAT(r.body, HasSubstr("<wsman:Selector Name=\"Name\">part7</wsman:Selector>"));
+  EXPECT_THAT(r.body, HasSubstr("<wsman:Selector Name=\"__cimnamespace\">root/test</wsman:Selector>"));
+  EXPECT_THAT(r.body, HasSubstr("<p:CodeCount>3</p:CodeCount>"));
+  EXPECT_THAT(r.body, HasSubstr("xsi:type=\"q1:Test_Part_Type\"><q1:Name>spec</q1:Name><q1:Weight>9</q1:Weight></p:Echo>"));
+  // A reference to an object of the wrong class is refused before the provider runs.
+  std::string wrong =
+      "<a:ReferenceParameters><w:ResourceURI>" + ru("Test_Widget") + "</w:ResourceURI>"
+      "<w:SelectorSet><w:Selector Name='Id'>w1</w:Selector></w:SelectorSet></a:ReferenceParameters>";
+  EXPECT_EQ(fault(attach, ru("Test_Widget"), sel("Id", "w1"),
+                  "<x:Attach_INPUT xmlns:x='" + ru("Test_Widget") + "'><x:Part>" + wrong +
+                      "</x:Part></x:Attach_INPUT>"),
+            FaultKind::kInvalidParameter);
+  EXPECT_EQ(fault(attach, ru("Test_Widget"), sel("Id", "w1"),
+                  "<x:Attach_INPUT xmlns:x='" + ru("Test_Widget") + "'><x:Codes>70000</x:Codes>"
+                  "</x:Attach_INPUT>"),
+            FaultKind::kInvalidParameter);
+}
+
 TEST(SoftwareIdentity, ExampleProviderServesAValidInstance) {
   cim::Repository repo;
   const char* src = std::getenv("CIMNET_SOURCE_DIR");
