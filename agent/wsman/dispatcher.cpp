@@ -821,6 +821,15 @@ Reply Dispatcher::pull(const Request& request, const Caller& caller) {
     max_elements = parse_positive(m, "wsen:MaxElements");
   if (auto m = xml::child(body, uri::kEnumeration, "MaxCharacters"))
     max_characters = parse_positive(m, "wsen:MaxCharacters");
+  auto deadline = std::chrono::steady_clock::now() +
+                  request.operation_timeout.value_or(config_.default_timeout);
+  if (auto m = xml::child(body, uri::kEnumeration, "MaxTime")) {
+    auto max_time = parse_duration(xml::text(m));
+    if (!max_time)
+      throw Fault(FaultKind::kInvalidParameter,
+                  "wsen:MaxTime '" + xml::text(m) + "' is not an xs:duration.", "InvalidValue");
+    deadline = std::min(deadline, std::chrono::steady_clock::now() + *max_time);
+  }
   auto owned = enumerations_.checkout(id, caller.identity.user);
   auto* cursor = static_cast<InstanceCursor*>(owned.get());
 
@@ -832,10 +841,8 @@ Reply Dispatcher::pull(const Request& request, const Caller& caller) {
   uint32_t count = 0;
   bool done = false;
   try {
-    done = fill(*cursor, std::min(max_elements, config_.max_elements), budget,
-                std::chrono::steady_clock::now() +
-                    request.operation_timeout.value_or(config_.default_timeout),
-                items, count);
+    done = fill(*cursor, std::min(max_elements, config_.max_elements), budget, deadline, items,
+                count);
   } catch (...) {
     enumerations_.checkin(id, std::move(owned));  // the context stays valid after a fault
     throw;
