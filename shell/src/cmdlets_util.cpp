@@ -998,6 +998,50 @@ CommandDef get_date() {
   return d;
 }
 
+// ---------------- Write-Progress ----------------
+
+class WriteProgress : public Cmdlet {
+ public:
+  void process(CommandRuntime& rt) override {
+    Host& host = rt.interpreter().host();
+    if (rt.get_switch("Completed")) {
+      host.progress("");
+      return;
+    }
+    std::string line = rt.get_string("Activity");
+    if (rt.has("Status")) line += ": " + rt.get_string("Status");
+    int64_t pct = rt.get_int("PercentComplete", -1);
+    int width = host.width();
+    if (pct >= 0) {
+      pct = std::min<int64_t>(pct, 100);
+      int bar = std::max(10, std::min(40, width - static_cast<int>(line.size()) - 10));
+      int filled = static_cast<int>(bar * pct / 100);
+      line += " [" + std::string(static_cast<size_t>(filled), '#') + std::string(static_cast<size_t>(bar - filled), ' ') + "] " +
+              std::to_string(pct) + "%";
+    }
+    if (rt.has("CurrentOperation")) line += " " + rt.get_string("CurrentOperation");
+    if (static_cast<int>(line.size()) > width - 1) line = line.substr(0, static_cast<size_t>(std::max(0, width - 1)));
+    host.progress(line);
+  }
+};
+
+CommandDef write_progress() {
+  CommandDef d("Write-Progress");
+  d.synopsis("Displays a progress bar within a PowerShell command window.")
+      .description("Write-Progress shows one progress line (activity, status, a bar for -PercentComplete) on the terminal; -Completed removes it. Nothing is shown when standard error is not a terminal.")
+      .example("1..100 | ForEach-Object { Write-Progress -Activity 'Enumerating' -PercentComplete $_ }", "A bar that fills up.");
+  d.param(Param("Activity", ParamType::String).position(0).help("What is in progress."));
+  d.param(Param("Status", ParamType::String).position(1).help("The current state."));
+  d.param(Param("Id", ParamType::Int).position(2).help("Accepted for compatibility (one progress line is shown)."));
+  d.param(Param("PercentComplete", ParamType::Int).help("How much is done, 0 to 100."));
+  d.param(Param("SecondsRemaining", ParamType::Int).help("Accepted for compatibility."));
+  d.param(Param("CurrentOperation", ParamType::String).help("The current step."));
+  d.param(Param("ParentId", ParamType::Int).help("Accepted for compatibility."));
+  d.param(Param("Completed", ParamType::Switch).help("Removes the progress line."));
+  d.make<WriteProgress>();
+  return d;
+}
+
 // ---------------- Add-Member ----------------
 
 class AddMember : public Cmdlet {
@@ -1114,6 +1158,7 @@ void register_utility_cmdlets(CommandRegistry& r) {
   }
   r.add(start_sleep());
   r.add(add_member());
+  r.add(write_progress());
   r.add(get_date());
   register_convert_cmdlets(r);
   register_info_cmdlets(r);

@@ -51,6 +51,13 @@ int ConsoleHost::width() const {
   return 120;
 }
 
+void ConsoleHost::progress(const std::string& line) {
+  if (!isatty(STDERR_FILENO)) return;
+  std::string text = "\r\x1b[K" + line;  // carriage return, clear to end of line
+  std::fwrite(text.data(), 1, text.size(), stderr);
+  std::fflush(stderr);
+}
+
 std::optional<std::string> StringHost::read_line(const std::string& prompt) {
   output += prompt;
   if (answers.empty()) return std::nullopt;

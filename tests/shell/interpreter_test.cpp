@@ -113,6 +113,16 @@ TEST(Interpreter, TablesFitTheHostWidth) {
   EXPECT_NE(out.find("\xE2\x80\xA6"), std::string::npos);  // truncated with an ellipsis
 }
 
+TEST(Interpreter, WriteProgressDrawsABarAndClearsIt) {
+  Shell sh;
+  sh.host.columns = 60;
+  sh.run("Write-Progress -Activity Enumerating -Status ports -PercentComplete 50; Write-Progress -Activity x -Completed");
+  ASSERT_EQ(sh.host.progress_lines.size(), 2u);
+  EXPECT_EQ(sh.host.progress_lines[0], "Enumerating: ports [################                ] 50%");
+  EXPECT_EQ(sh.host.progress_lines[1], "");
+  EXPECT_EQ(sh.host.output, "");
+}
+
 class TestSession : public ObjectOrigin {
  public:
   std::string describe() const override { return "session-1"; }

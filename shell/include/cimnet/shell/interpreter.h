@@ -27,6 +27,9 @@ class Host {
   virtual std::optional<std::string> read_line(const std::string& prompt) = 0;
   // Columns available for tables.
   virtual int width() const = 0;
+  // Shows (or with empty text, clears) the one-line progress display; hosts that are not
+  // terminals ignore it, as PowerShell does when output is redirected.
+  virtual void progress(const std::string& /*line*/) {}
 };
 
 // Host on the process's stdin/stdout/stderr; width from the terminal, else $COLUMNS, else 120.
@@ -36,6 +39,7 @@ class ConsoleHost : public Host {
   void err(const std::string& text) override;
   std::optional<std::string> read_line(const std::string& prompt) override;
   int width() const override;
+  void progress(const std::string& line) override;
 };
 
 // Host that records everything (tests, Out-String).
@@ -45,7 +49,9 @@ class StringHost : public Host {
   void err(const std::string& text) override { errors += text; }
   std::optional<std::string> read_line(const std::string&) override;
   int width() const override { return columns; }
+  void progress(const std::string& line) override { progress_lines.push_back(line); }
   std::string output, errors;
+  std::vector<std::string> progress_lines;
   std::vector<std::string> answers;
   int columns = 120;
 };
