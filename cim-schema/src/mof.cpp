@@ -10,6 +10,8 @@
 #include <map>
 #include <sstream>
 
+#include "utf8.h"
+
 namespace cimnet::cim {
 
 MofError::MofError(MofLocation where, const std::string& message)
@@ -157,19 +159,6 @@ class Lexer {
     return std::string(s_.substr(start, pos_ - start));
   }
 
-  static void append_utf8(std::string& out, uint32_t cp) {
-    if (cp < 0x80) {
-      out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    } else {
-      out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
-      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-      out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    }
-  }
-
   std::string quoted(char q, const Token& start) {
     advance();
     std::string out;
@@ -314,16 +303,7 @@ std::string read_file(const std::string& path, bool& ok) {
       uint32_t cu =
           le ? (static_cast<unsigned char>(raw[i]) | static_cast<unsigned char>(raw[i + 1]) << 8)
              : (static_cast<unsigned char>(raw[i]) << 8 | static_cast<unsigned char>(raw[i + 1]));
-      if (cu < 0x80) {
-        out.push_back(static_cast<char>(cu));
-      } else if (cu < 0x800) {
-        out.push_back(static_cast<char>(0xc0 | (cu >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cu & 0x3f)));
-      } else {
-        out.push_back(static_cast<char>(0xe0 | (cu >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cu >> 6) & 0x3f)));
-        out.push_back(static_cast<char>(0x80 | (cu & 0x3f)));
-      }
+      append_utf8(out, cu);
     }
     return out;
   }

@@ -110,48 +110,11 @@ bool parse_number(std::string_view s, __int128& out) {
   return true;
 }
 
-void type_bounds(Type type, __int128& lo, __int128& hi) {
-  switch (type) {
-    case Type::kUint8:
-      lo = 0;
-      hi = 0xff;
-      return;
-    case Type::kSint8:
-      lo = -128;
-      hi = 127;
-      return;
-    case Type::kUint16:
-      lo = 0;
-      hi = 0xffff;
-      return;
-    case Type::kSint16:
-      lo = -32768;
-      hi = 32767;
-      return;
-    case Type::kUint32:
-      lo = 0;
-      hi = 0xffffffffll;
-      return;
-    case Type::kSint32:
-      lo = std::numeric_limits<int32_t>::min();
-      hi = std::numeric_limits<int32_t>::max();
-      return;
-    case Type::kUint64:
-      lo = 0;
-      hi = std::numeric_limits<uint64_t>::max();
-      return;
-    default:
-      lo = std::numeric_limits<int64_t>::min();
-      hi = std::numeric_limits<int64_t>::max();
-      return;
-  }
-}
-
 // Builds the allowed intervals of an integer ValueMap: "n", "a..b", "a..",
 // "..b" and a bare ".." (everything between its neighbours).
 std::vector<Range> value_map_ranges(const Value& map, Type type) {
-  __int128 tlo, thi;
-  type_bounds(type, tlo, thi);
+  IntegerLimits limits = integer_limits(type);
+  __int128 tlo = limits.min, thi = limits.max;
   std::vector<Range> out;
   std::vector<size_t> gaps;  // positions in `out` of bare ".." entries
   size_t n = map.size();

@@ -8,6 +8,7 @@
 #include "cimnet/cim/error.h"
 #include "cimnet/cim/instance.h"
 #include "cimnet/cim/names.h"
+#include "utf8.h"
 
 namespace cimnet::cim {
 
@@ -64,52 +65,9 @@ int fixed_int(std::string_view s) {
   return static_cast<int>(v);
 }
 
-void integer_range(Type type, int64_t& lo, uint64_t& hi) {
-  switch (type) {
-    case Type::kUint8:
-      lo = 0;
-      hi = 0xff;
-      return;
-    case Type::kSint8:
-      lo = -128;
-      hi = 127;
-      return;
-    case Type::kUint16:
-      lo = 0;
-      hi = 0xffff;
-      return;
-    case Type::kSint16:
-      lo = -32768;
-      hi = 32767;
-      return;
-    case Type::kUint32:
-      lo = 0;
-      hi = 0xffffffffu;
-      return;
-    case Type::kSint32:
-      lo = std::numeric_limits<int32_t>::min();
-      hi = 0x7fffffff;
-      return;
-    case Type::kUint64:
-      lo = 0;
-      hi = std::numeric_limits<uint64_t>::max();
-      return;
-    case Type::kSint64:
-      lo = std::numeric_limits<int64_t>::min();
-      hi = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
-      return;
-    default:
-      lo = 0;
-      hi = 0;
-      return;
-  }
-}
-
 std::string range_text(Type type) {
-  int64_t lo;
-  uint64_t hi;
-  integer_range(type, lo, hi);
-  return std::to_string(lo) + ".." + std::to_string(hi);
+  IntegerLimits l = integer_limits(type);
+  return std::to_string(l.min) + ".." + std::to_string(l.max);
 }
 
 int days_in_month(int year, int month) {
@@ -326,21 +284,6 @@ bool single_code_point(std::string_view s, uint32_t& cp) {
   return cp >= kMin[len] && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff);
 }
 
-std::string utf8(uint32_t cp) {
-  std::string out;
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  } else {
-    out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-  }
-  return out;
-}
-
 template <typename F>
 std::string real_text(F v) {
   if (std::isnan(v)) return "NaN";
@@ -450,6 +393,30 @@ bool is_signed_type(Type type) {
 
 bool is_real_type(Type type) {
   return type == Type::kReal32 || type == Type::kReal64;
+}
+
+IntegerLimits integer_limits(Type type) {
+  switch (type) {
+    case Type::kUint8:
+      return {0, 0xff};
+    case Type::kSint8:
+      return {-128, 127};
+    case Type::kUint16:
+      return {0, 0xffff};
+    case Type::kSint16:
+      return {-32768, 32767};
+    case Type::kUint32:
+      return {0, 0xffffffffu};
+    case Type::kSint32:
+      return {std::numeric_limits<int32_t>::min(), 0x7fffffff};
+    case Type::kUint64:
+      return {0, std::numeric_limits<uint64_t>::max()};
+    case Type::kSint64:
+      return {std::numeric_limits<int64_t>::min(),
+              static_cast<uint64_t>(std::numeric_limits<int64_t>::max())};
+    default:
+      return {0, 0};
+  }
 }
 
 // ---- Datetime ---------------------------------------------------------------
@@ -647,10 +614,7 @@ Value Value::char16(char16_t v) {
 Value Value::integer(Type type, int64_t v) {
   if (!is_integer_type(type)) mismatch(std::string(type_name(type)) + " is not an integer type");
   if (v >= 0) return unsigned_integer(type, static_cast<uint64_t>(v));
-  int64_t lo;
-  uint64_t hi;
-  integer_range(type, lo, hi);
-  if (v < lo) {
+  if (v < integer_limits(type).min) {
     invalid(std::to_string(v) + " is out of range for " + std::string(type_name(type)) + " (" +
             range_text(type) + ")");
   }
@@ -659,10 +623,7 @@ Value Value::integer(Type type, int64_t v) {
 
 Value Value::unsigned_integer(Type type, uint64_t v) {
   if (!is_integer_type(type)) mismatch(std::string(type_name(type)) + " is not an integer type");
-  int64_t lo;
-  uint64_t hi;
-  integer_range(type, lo, hi);
-  if (v > hi) {
+  if (v > integer_limits(type).max) {
     invalid(std::to_string(v) + " is out of range for " + std::string(type_name(type)) + " (" +
             range_text(type) + ")");
   }
@@ -854,8 +815,11 @@ std::string Value::scalar_text(Type type, const Scalar& s) {
       return std::get<bool>(s) ? "true" : "false";
     case Type::kString:
       return std::get<std::string>(s);
-    case Type::kChar16:
-      return utf8(static_cast<uint32_t>(std::get<uint64_t>(s)));
+    case Type::kChar16: {
+      std::string out;
+      append_utf8(out, static_cast<uint32_t>(std::get<uint64_t>(s)));
+      return out;
+    }
     case Type::kReal32:
       return real_text(static_cast<float>(std::get<double>(s)));
     case Type::kReal64:

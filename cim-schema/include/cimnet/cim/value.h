@@ -39,6 +39,13 @@ bool is_integer_type(Type type);
 bool is_signed_type(Type type);
 bool is_real_type(Type type);
 
+// The smallest and largest value of an integer type ({0, 0} for others).
+struct IntegerLimits {
+  int64_t min;
+  uint64_t max;
+};
+IntegerLimits integer_limits(Type type);
+
 // A CIM datetime: a timestamp (with a UTC offset in minutes), a time of day
 // (a timestamp whose date is not significant: "********hhmmss.mmmmmmsutc",
 // xs:time) or an interval. All keep microsecond precision, as DSP0004 does.

@@ -1,0 +1,141 @@
+#include "lookup_table.h"
+
+#include <cstdlib>
+
+namespace cimnet::config {
+
+StringPool::StringPool() {
+  entries_.push_back(Entry{});
+}
+
+uint32_t StringPool::intern(std::string_view s) {
+  if (s.empty()) return 0;
+  auto it = index_.find(s);
+  if (it != index_.end()) {
+    ++entries_[it->second].refs;
+    return it->second;
+  }
+  uint32_t id;
+  if (!free_.empty()) {
+    id = free_.back();
+    free_.pop_back();
+  } else {
+    id = static_cast<uint32_t>(entries_.size());
+    entries_.push_back(Entry{});
+  }
+  entries_[id].text.assign(s);
+  entries_[id].refs = 1;
+  index_.emplace(std::string_view(entries_[id].text), id);
+  return id;
+}
+
+void StringPool::release(uint32_t id) {
+  if (id == 0) return;
+  Entry& e = entries_[id];
+  if (e.refs == 0) std::abort();  // released more often than interned: a bug in the table
+  if (--e.refs == 0) {
+    index_.erase(std::string_view(e.text));
+    e.text.clear();
+    e.text.shrink_to_fit();
+    free_.push_back(id);
+  }
+}
+
+CompactLookupValue LookupTable::compact(const LookupRecord& r) {
+  CompactLookupValue v;
+  v.provider_address = r.provider_address;
+  v.rule = static_cast<uint8_t>(r.rule);
+  v.type = static_cast<uint8_t>(r.type);
+  v.use_vm_mac_address = r.use_vm_mac_address ? 1 : 0;
+  v.customer_id = pool_.intern(r.customer_id);
+  v.context = pool_.intern(r.context);
+  v.vm_name = pool_.intern(r.vm_name);
+  return v;
+}
+
+void LookupTable::release(const CompactLookupValue& v) {
+  pool_.release(v.customer_id);
+  pool_.release(v.context);
+  pool_.release(v.vm_name);
+}
+
+LookupRecord LookupTable::expand(const LookupKey& key, const CompactLookupValue& v) const {
+  LookupRecord r;
+  r.key = key;
+  r.provider_address = v.provider_address;
+  r.rule = static_cast<TranslationRule>(v.rule);
+  r.type = static_cast<LookupRecordType>(v.type);
+  r.use_vm_mac_address = v.use_vm_mac_address != 0;
+  r.customer_id = pool_.get(v.customer_id);
+  r.context = pool_.get(v.context);
+  r.vm_name = pool_.get(v.vm_name);
+  return r;
+}
+
+std::optional<LookupRecord> LookupTable::find(const LookupKey& key) const {
+  auto it = map_.find(key);
+  if (it == map_.end()) return std::nullopt;
+  return expand(it->first, it->second);
+}
+
+void LookupTable::put(const LookupRecord& record) {
+  CompactLookupValue v = compact(record);
+  auto [it, inserted] = map_.try_emplace(record.key, v);
+  if (!inserted) {
+    release(it->second);
+    it->second = v;
+  }
+}
+
+void LookupTable::append_sorted(const LookupRecord& record) {
+  if (!map_.empty() && !(map_.rbegin()->first < record.key)) {
+    put(record);
+    return;
+  }
+  map_.emplace_hint(map_.end(), record.key, compact(record));
+}
+
+void LookupTable::erase(const LookupKey& key) {
+  auto it = map_.find(key);
+  if (it == map_.end()) return;
+  release(it->second);
+  map_.erase(it);
+}
+
+std::optional<LookupRecord> LookupOverlay::find(const LookupTable& base,
+                                                const LookupKey& key) const {
+  auto it = edits.find(key);
+  if (it != edits.end()) return it->second;
+  return base.find(key);
+}
+
+std::size_t LookupOverlay::size(const LookupTable& base) const {
+  std::size_t n = base.size();
+  for (const auto& [key, rec] : edits) {
+    bool in_base = base.contains(key);
+    if (rec && !in_base) ++n;
+    if (!rec && in_base) --n;
+  }
+  return n;
+}
+
+void LookupOverlay::for_each(const LookupTable& base,
+                             const std::function<bool(const LookupRecord&)>& fn,
+                             const LookupKey* after) const {
+  auto b = after ? base.map().upper_bound(*after) : base.map().begin();
+  auto o = after ? edits.upper_bound(*after) : edits.begin();
+  const auto b_end = base.map().end();
+  const auto o_end = edits.end();
+  while (b != b_end || o != o_end) {
+    if (o == o_end || (b != b_end && b->first < o->first)) {
+      if (!fn(base.expand(b->first, b->second))) return;
+      ++b;
+      continue;
+    }
+    if (b != b_end && b->first == o->first) ++b;  // the overlay wins over the base
+    if (o->second && !fn(*o->second)) return;
+    ++o;
+  }
+}
+
+}  // namespace cimnet::config

@@ -1,0 +1,25 @@
+#pragma once
+// The packet I/O backend interface: one object per port (a VM port or the provider port).
+// Called once per batch, never per packet.
+
+#include <cstddef>
+#include <span>
+
+#include "cimnet/dataplane/packet.h"
+
+namespace cimnet::dataplane {
+
+// A source and sink of Ethernet frames (no FCS).
+class PacketIo {
+ public:
+  virtual ~PacketIo() = default;
+  // Fills up to packets.size() descriptors (frames placed at kHeadroom) without blocking;
+  // returns how many were filled.
+  virtual size_t receive(std::span<Packet> packets) = 0;
+  // Sends the frames (copying them out); returns how many were sent, the rest are dropped.
+  virtual size_t send(std::span<Packet* const> packets) = 0;
+  // A file descriptor that becomes readable when frames are waiting, or -1 (always poll).
+  virtual int readable_fd() const { return -1; }
+};
+
+}  // namespace cimnet::dataplane

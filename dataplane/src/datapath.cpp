@@ -1,0 +1,878 @@
+// Writer side of the datapath: validation and application of policy changes, compilation of
+// the lookup tables into a new snapshot, publication with a grace period, counters.
+
+#include <arpa/inet.h>
+
+#include <functional>
+#include <set>
+#include <thread>
+#include <tuple>
+
+#include "frames.h"
+#include "state.h"
+
+namespace cimnet::dataplane {
+
+using namespace detail;
+
+RecordKey key_of(const LookupRecord& r) {
+  RecordKey k;
+  k.vsid = r.vsid;
+  if (r.type == RecordType::L2Only) {
+    k.mac = r.mac;
+  } else {
+    k.customer = r.customer;
+  }
+  return k;
+}
+
+namespace {
+
+std::string vsid_text(uint32_t v) { return "VSID " + std::to_string(v); }
+
+MacAddress mac_from48(uint64_t v) {
+  MacAddress m;
+  for (int b = 0; b < 6; ++b) m.bytes[b] = uint8_t(v >> (40 - 8 * b));
+  return m;
+}
+
+uint64_t record_hash(const RecordKey& k) {
+  if (k.customer.is_v4()) return hash_ca4(k.vsid, load32(k.customer.bytes.data()));
+  return hash_ca6(k.vsid, k.customer.bytes.data());
+}
+
+void check_vsid(uint32_t vsid) {
+  if (vsid < kMinVsid || vsid > kMaxVsid)
+    throw PolicyError(vsid_text(vsid) + " is outside " + std::to_string(kMinVsid) + ".." +
+                      std::to_string(kMaxVsid));
+}
+
+// Builds the outer Ethernet + IP + GRE header template of one remote provider address.
+void fill_header(ProviderTarget& t, const MacAddress& src_mac) {
+  uint8_t* h = t.header;
+  std::memcpy(h, t.next_hop_mac.bytes.data(), 6);
+  std::memcpy(h + 6, src_mac.bytes.data(), 6);
+  if (t.family == 4) {
+    put16(h + 12, kEthIpv4);
+    uint8_t* ip = h + 14;
+    ip[0] = 0x45;
+    ip[1] = 0;
+    put16(ip + 2, 0);       // total length: per packet
+    put16(ip + 4, 0);       // identification (atomic datagram, DF set)
+    put16(ip + 6, 0x4000);  // DF
+    ip[8] = 64;
+    ip[9] = kIpProtoGre;
+    put16(ip + 10, 0);
+    std::memcpy(ip + 12, t.source.bytes.data(), 4);
+    std::memcpy(ip + 16, t.address.bytes.data(), 4);
+    t.checksum_base = checksum_add(0, ip, 20);
+    uint8_t* gre = ip + 20;
+    put16(gre, kGreFlagsKey);
+    put16(gre + 2, kEthTransparentBridging);
+    t.header_length = 42;
+  } else {
+    put16(h + 12, kEthIpv6);
+    uint8_t* ip = h + 14;
+    put32(ip, 0x60000000);
+    put16(ip + 4, 0);  // payload length: per packet
+    ip[6] = kIpProtoGre;
+    ip[7] = 64;
+    std::memcpy(ip + 8, t.source.bytes.data(), 16);
+    std::memcpy(ip + 24, t.address.bytes.data(), 16);
+    uint8_t* gre = ip + 40;
+    put16(gre, kGreFlagsKey);
+    put16(gre + 2, kEthTransparentBridging);
+    t.header_length = 62;
+  }
+}
+
+}  // namespace
+
+Datapath::State::State(Limits l) : limits(l) {
+  readers = std::make_unique<ReaderSlot[]>(limits.max_workers);  // counters: on first use
+  settings.router_mac = *MacAddress::parse("02:00:5e:00:01:01");
+  settings.provider_mac = *MacAddress::parse("02:00:5e:00:02:01");
+}
+
+uint32_t Datapath::State::intern_pa(const IpAddress& a) {
+  auto it = pa_index.find(a);
+  if (it != pa_index.end()) {
+    ++pa_refs[it->second];
+    return it->second;
+  }
+  uint32_t i;
+  if (!pa_free.empty()) {
+    i = pa_free.back();
+    pa_free.pop_back();
+    pa_address[i] = a;
+    pa_refs[i] = 1;
+  } else {
+    i = uint32_t(pa_address.size());
+    pa_address.push_back(a);
+    pa_refs.push_back(1);
+  }
+  pa_index.emplace(a, i);
+  return i;
+}
+
+void Datapath::State::release_pa(uint32_t i) {
+  if (--pa_refs[i] == 0) {
+    pa_index.erase(pa_address[i]);
+    pa_address[i] = IpAddress{};
+    pa_free.push_back(i);
+  }
+}
+
+uint32_t Datapath::State::domain_of(const std::string& name) {
+  auto [it, added] = domain_index.emplace(name, uint32_t(domain_index.size()));
+  return it->second;
+}
+
+void Datapath::State::publish(std::unique_ptr<const Snapshot> next) {
+  const Snapshot* old = current.exchange(next.get(), std::memory_order_seq_cst);
+  (void)old;
+  std::unique_ptr<const Snapshot> old_owner = std::move(current_owner);
+  current_owner = std::move(next);
+  uint64_t e = epoch.fetch_add(1, std::memory_order_seq_cst) + 1;
+  // Grace period: wait until no worker is inside a batch that may have loaded the old version.
+  for (size_t i = 0; i < limits.max_workers; ++i) {
+    for (;;) {
+      uint64_t seen = readers[i].epoch.load(std::memory_order_seq_cst);
+      if (seen == 0 || seen >= e) break;
+      std::this_thread::yield();
+    }
+  }
+  // old_owner is freed here, after every reader left it.
+}
+
+Datapath::Datapath() : Datapath(Limits{}) {}
+
+Datapath::Datapath(Limits limits) : state_(std::make_unique<State>(limits)) {
+  state_->dirty4.fill(true);
+  state_->dirty6.fill(true);
+  state_->dirty_mac.fill(true);
+  apply(PolicyChange{});
+}
+
+Datapath::~Datapath() = default;
+
+namespace {
+
+// Compiles the current configuration into a new snapshot, rebuilding only dirty shards.
+std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
+  auto snap = std::make_unique<Snapshot>();
+  const Snapshot* prev = s.current_owner.get();
+  snap->settings = s.settings;
+
+  // Local ports by (VSID, MAC).
+  std::unordered_map<MacKey, uint16_t, MacKeyHash> port_by_mac;
+  for (auto& [id, p] : s.ports) port_by_mac[MacKey{p.vsid, mac48(p.mac.bytes.data())}] = id;
+
+  // Provider targets.
+  auto providers = std::make_shared<std::vector<ProviderTarget>>(s.pa_address.size());
+  std::vector<std::pair<IpAddress, uint32_t>> local_list;
+  for (uint32_t i = 0; i < s.pa_address.size(); ++i) {
+    ProviderTarget& t = (*providers)[i];
+    const IpAddress& a = s.pa_address[i];
+    if (!a.is_set()) continue;
+    t.address = a;
+    t.family = a.family;
+    if (s.local_pas.count(a)) {
+      t.local = 1;
+      continue;
+    }
+    // Connected provider prefix first, then the longest provider route.
+    IpAddress next_hop;
+    const ProviderAddress* via = nullptr;
+    for (auto& [addr, lp] : s.local_pas) {
+      if (addr.family == a.family && mask_address(addr, lp.prefix_length) ==
+                                         mask_address(a, lp.prefix_length)) {
+        next_hop = a;
+        via = &lp;
+        break;
+      }
+    }
+    if (!via) {
+      const ProviderRoute* best = nullptr;
+      for (auto& [pfx, r] : s.provider_routes) {
+        if (!pfx.contains(a)) continue;
+        if (!best || pfx.length > best->destination.length ||
+            (pfx.length == best->destination.length && r.metric < best->metric))
+          best = &r;
+      }
+      if (best) {
+        next_hop = best->next_hop;
+        for (auto& [addr, lp] : s.local_pas) {
+          if (addr.family == next_hop.family &&
+              mask_address(addr, lp.prefix_length) == mask_address(next_hop, lp.prefix_length)) {
+            via = &lp;
+            break;
+          }
+        }
+      }
+    }
+    auto nb = next_hop.is_set() ? s.neighbors.find(next_hop) : s.neighbors.end();
+    if (via && nb != s.neighbors.end()) {
+      t.reachable = 1;
+      t.source = via->address;
+      t.next_hop_mac = nb->second;
+      fill_header(t, s.settings.provider_mac);
+    }
+  }
+  for (auto& [addr, lp] : s.local_pas) {
+    auto it = s.pa_index.find(addr);
+    local_list.emplace_back(addr, it == s.pa_index.end() ? kNoPa : it->second);
+  }
+  snap->providers = providers;
+  auto encap = std::make_shared<std::vector<EncapTemplate>>(providers->size());
+  auto pa4 = std::make_shared<std::vector<uint32_t>>(providers->size());
+  for (size_t i = 0; i < providers->size(); ++i) {
+    const ProviderTarget& t = (*providers)[i];
+    EncapTemplate& e = (*encap)[i];
+    std::memcpy(e.header, t.header, sizeof e.header);
+    e.length = t.reachable ? t.header_length : 0;
+    e.local = t.local;
+    if (t.family == 4) {
+      uint32_t sum = t.checksum_base;
+      while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
+      put16(e.header + 24, uint16_t(sum));
+      (*pa4)[i] = load32(t.address.bytes.data());
+    }
+  }
+  snap->encap = encap;
+  snap->pa4 = pa4;
+  snap->local_pas = std::make_shared<FlatMap<IpAddress, uint32_t>>(local_list);
+  snap->local4_all = true;
+  for (auto& [addr, lp] : s.local_pas) {
+    if (!addr.is_v4()) continue;
+    if (snap->local4_count == snap->local4.size()) {
+      snap->local4_all = false;
+      break;
+    }
+    snap->local4[snap->local4_count++] = load32(addr.bytes.data());
+  }
+  auto is_local_pa = [&](uint32_t pa) { return pa != kNoPa && (*providers)[pa].local; };
+
+  // Subnets, ports, routes.
+  std::vector<std::pair<uint32_t, SubnetInfo>> subnet_list;
+  for (auto& [vsid, sub] : s.subnets) {
+    SubnetInfo info{s.domain_of(sub.routing_domain), s.vsid_counter[vsid], {}, {}};
+    for (auto& g : sub.gateways) {
+      IpAddress& slot = g.is_v4() ? info.gateway4 : info.gateway6;
+      if (!slot.is_set()) slot = g;
+    }
+    subnet_list.emplace_back(vsid, info);
+  }
+  snap->subnets = std::make_shared<FlatMap<uint32_t, SubnetInfo>>(subnet_list);
+  auto ports = std::make_shared<std::vector<PortInfo>>(kMaxPorts);
+  for (auto& [id, p] : s.ports) {
+    const SubnetInfo* si = snap->subnets->find(p.vsid);
+    (*ports)[id] = PortInfo{p.vsid, si->domain, si->counter, p.mac, si->gateway4, si->gateway6};
+  }
+  snap->ports = ports;
+  {
+    std::vector<std::pair<RouteKey, RouteTarget>> routes;
+    std::map<std::pair<uint32_t, uint8_t>, std::set<uint8_t, std::greater<>>> lens;
+    std::map<std::tuple<uint32_t, uint8_t, IpAddress>, std::pair<uint32_t, RouteTarget>> best;
+    for (auto& [k, r] : s.customer_routes) {
+      uint32_t d = s.domain_of(r.routing_domain);
+      auto key = std::make_tuple(d, r.destination.length, r.destination.address);
+      auto it = best.find(key);
+      if (it == best.end() || r.metric < it->second.first)
+        best[key] = {r.metric, RouteTarget{r.vsid, r.next_hop}};
+      lens[{d, r.destination.address.family == 6 ? 1 : 0}].insert(r.destination.length);
+    }
+    for (auto& [k, v] : best)
+      routes.emplace_back(RouteKey{std::get<0>(k), std::get<1>(k), std::get<2>(k)}, v.second);
+    std::vector<std::pair<uint32_t, LengthList>> len_list;
+    for (auto& [k, set] : lens) {
+      LengthList l;
+      for (uint8_t x : set) l.lengths[l.count++] = x;
+      len_list.emplace_back(k.first << 1 | k.second, l);
+    }
+    auto table = std::make_shared<CustomerRouteTable>();
+    table->routes = FlatMap<RouteKey, RouteTarget>(routes);
+    table->lengths = FlatMap<uint32_t, LengthList>(len_list);
+    snap->routes = table;
+  }
+
+  // Gateway addresses of the subnets, by shard.
+  std::vector<std::vector<std::pair<uint32_t, IpAddress>>> gw4(kShards), gw6(kShards);
+  for (auto& [vsid, sub] : s.subnets) {
+    for (auto& g : sub.gateways) {
+      RecordKey k{vsid, g, {}};
+      (g.is_v4() ? gw4 : gw6)[shard_of(record_hash(k))].emplace_back(vsid, g);
+    }
+  }
+
+  auto capacity_for = [](size_t n) { return uint32_t(n + n / 3 + 1); };  // load <= 0.75
+  auto record_port = [&](const LookupRecord& r, uint32_t pa) -> uint16_t {
+    if (!is_local_pa(pa)) return kNoPort;
+    auto it = port_by_mac.find(MacKey{r.vsid, mac48(r.mac.bytes.data())});
+    return it == port_by_mac.end() ? kNoPort : it->second;
+  };
+  auto kind_of = [](const LookupRecord& r) -> uint32_t {
+    return r.type == RecordType::GatewayWildcard ? kWildcard : kRecord;
+  };
+
+  for (size_t sh = 0; sh < kShards; ++sh) {
+    if (rebuild_all || s.dirty4[sh] || !prev) {
+      auto shard = std::make_shared<Shard<Ca4Slot>>();
+      size_t n = s.records4[sh].size() + gw4[sh].size();
+      shard->capacity = capacity_for(n);
+      shard->count = uint32_t(n);
+      shard->slots = std::make_unique<Ca4Slot[]>(shard->capacity);
+      auto place = [&](const Ca4Slot& slot) {
+        uint64_t h = hash_ca4(slot.vsid(), slot.ca);
+        uint32_t i = slot_of(h, shard->capacity);
+        while (shard->slots[i].tag != 0) i = (i + 1 == shard->capacity) ? 0 : i + 1;
+        shard->slots[i] = slot;
+      };
+      for (auto& [k, r] : s.records4[sh]) {
+        Ca4Slot slot{};
+        slot.tag = r.vsid | kind_of(r) << 24;
+        slot.ca = load32(r.customer.bytes.data());
+        slot.pa_index = s.pa_index.at(r.provider);
+        std::memcpy(slot.mac, r.mac.bytes.data(), 6);
+        slot.rule = uint8_t(r.rule);
+        slot.port = record_port(r, slot.pa_index);
+        place(slot);
+      }
+      for (auto& [vsid, g] : gw4[sh]) {
+        Ca4Slot slot{};
+        slot.tag = vsid | uint32_t(kGatewayAddress) << 24;
+        slot.ca = load32(g.bytes.data());
+        slot.pa_index = kNoPa;
+        std::memcpy(slot.mac, s.settings.router_mac.bytes.data(), 6);
+        slot.port = kNoPort;
+        place(slot);
+      }
+      snap->ca4.set(sh, std::move(shard));
+    } else {
+      snap->ca4.set(sh, prev->ca4.owners[sh]);
+    }
+    if (rebuild_all || s.dirty6[sh] || !prev) {
+      auto shard = std::make_shared<Shard<Ca6Slot>>();
+      size_t n = s.records6[sh].size() + gw6[sh].size();
+      shard->capacity = capacity_for(n);
+      shard->count = uint32_t(n);
+      shard->slots = std::make_unique<Ca6Slot[]>(shard->capacity);
+      auto place = [&](const Ca6Slot& slot) {
+        uint64_t h = hash_ca6(slot.vsid(), slot.ca);
+        uint32_t i = slot_of(h, shard->capacity);
+        while (shard->slots[i].tag != 0) i = (i + 1 == shard->capacity) ? 0 : i + 1;
+        shard->slots[i] = slot;
+      };
+      for (auto& [k, r] : s.records6[sh]) {
+        Ca6Slot slot{};
+        slot.tag = r.vsid | kind_of(r) << 24;
+        std::memcpy(slot.ca, r.customer.bytes.data(), 16);
+        slot.pa_index = s.pa_index.at(r.provider);
+        std::memcpy(slot.mac, r.mac.bytes.data(), 6);
+        slot.rule = uint8_t(r.rule);
+        slot.port = record_port(r, slot.pa_index);
+        place(slot);
+      }
+      for (auto& [vsid, g] : gw6[sh]) {
+        Ca6Slot slot{};
+        slot.tag = vsid | uint32_t(kGatewayAddress) << 24;
+        std::memcpy(slot.ca, g.bytes.data(), 16);
+        slot.pa_index = kNoPa;
+        std::memcpy(slot.mac, s.settings.router_mac.bytes.data(), 6);
+        slot.port = kNoPort;
+        place(slot);
+      }
+      snap->ca6.set(sh, std::move(shard));
+    } else {
+      snap->ca6.set(sh, prev->ca6.owners[sh]);
+    }
+    if (rebuild_all || s.dirty_mac[sh] || !prev) {
+      // Record MACs plus the MACs of local ports (a port needs no record to be reachable by MAC).
+      std::vector<MacSlot> entries;
+      entries.reserve(s.macs[sh].size());
+      std::unordered_map<MacKey, size_t, MacKeyHash> seen;
+      for (auto& [k, use] : s.macs[sh]) {
+        MacSlot slot{};
+        slot.tag = k.vsid;
+        for (int b = 0; b < 6; ++b) slot.mac[b] = uint8_t(k.mac >> (40 - 8 * b));
+        slot.pa_index = use.pa_index;
+        slot.port = kNoPort;
+        if (is_local_pa(use.pa_index)) {
+          auto it = port_by_mac.find(k);
+          if (it != port_by_mac.end()) slot.port = it->second;
+        }
+        seen[k] = entries.size();
+        entries.push_back(slot);
+      }
+      for (auto& [k, id] : port_by_mac) {
+        if (shard_of(hash_mac(k.vsid, k.mac)) != sh || seen.count(k)) continue;
+        MacSlot slot{};
+        slot.tag = k.vsid;
+        for (int b = 0; b < 6; ++b) slot.mac[b] = uint8_t(k.mac >> (40 - 8 * b));
+        slot.pa_index = kNoPa;
+        slot.port = id;
+        entries.push_back(slot);
+      }
+      auto shard = std::make_shared<Shard<MacSlot>>();
+      shard->capacity = capacity_for(entries.size());
+      shard->count = uint32_t(entries.size());
+      shard->slots = std::make_unique<MacSlot[]>(shard->capacity);
+      for (auto& slot : entries) {
+        uint64_t h = hash_mac(slot.vsid(), mac48(slot.mac));
+        uint32_t i = slot_of(h, shard->capacity);
+        while (shard->slots[i].tag != 0) i = (i + 1 == shard->capacity) ? 0 : i + 1;
+        shard->slots[i] = slot;
+      }
+      snap->mac.set(sh, std::move(shard));
+    } else {
+      snap->mac.set(sh, prev->mac.owners[sh]);
+    }
+  }
+
+  // Nat records by provider address.
+  std::vector<std::pair<IpAddress, NatTarget>> nat;
+  auto collect_nat = [&](const auto& maps) {
+    for (auto& m : maps)
+      for (auto& [k, r] : m)
+        if (r.rule == Rule::Nat) {
+          uint32_t pa = s.pa_index.at(r.provider);
+          nat.emplace_back(r.provider, NatTarget{r.vsid, r.customer, r.mac, record_port(r, pa)});
+        }
+  };
+  collect_nat(s.records4);
+  collect_nat(s.records6);
+  snap->has_nat = !nat.empty();
+  snap->nat = std::make_shared<FlatMap<IpAddress, NatTarget>>(nat);
+
+  s.dirty4.fill(false);
+  s.dirty6.fill(false);
+  s.dirty_mac.fill(false);
+  return snap;
+}
+
+}  // namespace
+
+void Datapath::apply(const PolicyChange& change) {
+  State& s = *state_;
+  std::lock_guard lock(s.write_mutex);
+
+  // Small tables are restored wholesale on failure; record edits are undone one by one.
+  auto saved_settings = s.settings;
+  auto saved_subnets = s.subnets;
+  auto saved_routes = s.customer_routes;
+  auto saved_local = s.local_pas;
+  auto saved_proutes = s.provider_routes;
+  auto saved_neighbors = s.neighbors;
+  auto saved_ports = s.ports;
+  auto saved_counters = s.vsid_counter;
+  std::vector<std::function<void()>> undo;
+  bool structural = false;  // ports, local PAs or router MAC changed: rebuild everything
+  std::vector<MacKey> mac_conflicts;
+
+  auto mac_ref = [&](uint32_t vsid, const MacAddress& mac, uint32_t pa) {
+    MacKey k{vsid, mac48(mac.bytes.data())};
+    size_t sh = shard_of(hash_mac(k.vsid, k.mac));
+    auto& m = s.macs[sh];
+    auto it = m.find(k);
+    bool existed = it != m.end();
+    MacUse before = existed ? it->second : MacUse{};
+    // Several records (IPv4, IPv6) share a MAC; they must agree on the provider address once
+    // the whole change is applied (checked below), so a VM can move in one change.
+    if (existed && before.pa_index != pa) mac_conflicts.push_back(k);
+    auto& use = m[k];
+    use.pa_index = pa;
+    ++use.refs;
+    s.dirty_mac[sh] = true;
+    undo.push_back([&s, k, sh, existed, before] {
+      if (existed) s.macs[sh][k] = before;
+      else s.macs[sh].erase(k);
+    });
+  };
+  auto mac_unref = [&](uint32_t vsid, const MacAddress& mac) {
+    MacKey k{vsid, mac48(mac.bytes.data())};
+    size_t sh = shard_of(hash_mac(k.vsid, k.mac));
+    auto& u = s.macs[sh].at(k);
+    MacUse before = u;
+    if (--u.refs == 0) s.macs[sh].erase(k);
+    s.dirty_mac[sh] = true;
+    undo.push_back([&s, k, sh, before] { s.macs[sh][k] = before; });
+  };
+  auto map_of = [&](const RecordKey& k, size_t& sh) -> auto* {
+    using Map = std::unordered_map<RecordKey, LookupRecord, RecordKeyHash>;
+    Map* m = nullptr;
+    if (k.customer.is_v4()) {
+      sh = shard_of(record_hash(k));
+      m = &s.records4[sh];
+      s.dirty4[sh] = true;
+    } else if (k.customer.is_v6()) {
+      sh = shard_of(record_hash(k));
+      m = &s.records6[sh];
+      s.dirty6[sh] = true;
+    }
+    return m;
+  };
+  auto remove_record = [&](const RecordKey& k) -> bool {
+    size_t sh = 0;
+    LookupRecord old;
+    if (auto* m = map_of(k, sh)) {
+      auto it = m->find(k);
+      if (it == m->end()) return false;
+      old = it->second;
+      m->erase(it);
+      undo.push_back([m, old, k] { m->emplace(k, old); });
+    } else {
+      auto it = s.records_l2.find(k);
+      if (it == s.records_l2.end()) return false;
+      old = it->second;
+      s.records_l2.erase(it);
+      undo.push_back([&s, old, k] { s.records_l2.emplace(k, old); });
+    }
+    mac_unref(old.vsid, old.mac);
+    uint32_t pa = s.pa_index.at(old.provider);
+    s.release_pa(pa);
+    undo.push_back([&s, addr = old.provider] { s.intern_pa(addr); });
+    --s.records_per_vsid[old.vsid];
+    undo.push_back([&s, v = old.vsid] { ++s.records_per_vsid[v]; });
+    return true;
+  };
+
+  try {
+    // ---- settings and small tables ----
+    if (change.settings) {
+      const DatapathSettings& st = *change.settings;
+      if (st.router_mac.is_multicast() || st.router_mac.is_zero())
+        throw PolicyError("router MAC must be a unicast address");
+      if (st.provider_mac.is_multicast() || st.provider_mac.is_zero())
+        throw PolicyError("provider MAC must be a unicast address");
+      if (st.provider_mtu < 576 || st.provider_mtu > 9000)
+        throw PolicyError("provider MTU must be within 576..9000");
+      if (st.router_mac != s.settings.router_mac || st.provider_mac != s.settings.provider_mac)
+        structural = true;
+      s.settings = st;
+    }
+    for (uint32_t v : change.remove_subnets) {
+      auto it = s.subnets.find(v);
+      if (it == s.subnets.end()) throw PolicyError("no virtual subnet with " + vsid_text(v));
+      for (auto& g : it->second.gateways) {
+        size_t sh;
+        map_of(RecordKey{v, g, {}}, sh);
+      }
+      s.subnets.erase(it);
+    }
+    for (const VirtualSubnet& sub : change.upsert_subnets) {
+      check_vsid(sub.vsid);
+      if (sub.routing_domain.empty())
+        throw PolicyError(vsid_text(sub.vsid) + ": routing domain must not be empty");
+      for (auto& g : sub.gateways)
+        if (!g.is_set() || g.is_unspecified() || g.bytes[0] == 0xff || (g.is_v4() && g.bytes[0] >= 224))
+          throw PolicyError(vsid_text(sub.vsid) + ": gateway " + g.to_string() +
+                            " is not a unicast address");
+      auto old = s.subnets.find(sub.vsid);
+      if (old != s.subnets.end()) {
+        for (auto& g : old->second.gateways) {
+          size_t sh;
+          map_of(RecordKey{sub.vsid, g, {}}, sh);
+        }
+      }
+      for (auto& g : sub.gateways) {
+        size_t sh;
+        map_of(RecordKey{sub.vsid, g, {}}, sh);
+      }
+      s.subnets[sub.vsid] = sub;
+      if (!s.vsid_counter.count(sub.vsid)) {
+        if (s.vsid_counter.size() >= s.limits.max_subnets)
+          throw PolicyError("too many virtual subnets (limit " +
+                            std::to_string(s.limits.max_subnets) + ")");
+        uint32_t idx = uint32_t(s.vsid_counter.size());
+        s.vsid_counter[sub.vsid] = idx;
+      }
+    }
+    for (const CustomerRoute& r : change.remove_customer_routes) {
+      if (!s.customer_routes.erase({r.routing_domain, r.vsid, r.destination}))
+        throw PolicyError("no customer route " + r.destination.to_string() + " in " +
+                          vsid_text(r.vsid) + " of routing domain " + r.routing_domain);
+    }
+    for (const CustomerRoute& r : change.upsert_customer_routes) {
+      if (!r.destination.address.is_set())
+        throw PolicyError("customer route needs a destination prefix");
+      if (r.next_hop.is_set() && r.next_hop.family != r.destination.address.family)
+        throw PolicyError("customer route " + r.destination.to_string() +
+                          ": next hop family differs from the prefix");
+      s.customer_routes[{r.routing_domain, r.vsid, r.destination}] = r;
+    }
+    for (const IpAddress& a : change.remove_provider_addresses) {
+      if (!s.local_pas.erase(a)) throw PolicyError("no local provider address " + a.to_string());
+      structural = true;
+    }
+    for (const ProviderAddress& p : change.upsert_provider_addresses) {
+      if (!p.address.is_set() || p.address.is_unspecified())
+        throw PolicyError("provider address must be a unicast address");
+      if (p.prefix_length > (p.address.is_v4() ? 32 : 128))
+        throw PolicyError("provider address " + p.address.to_string() + ": bad prefix length");
+      s.local_pas[p.address] = p;
+      structural = true;
+    }
+    for (const IpPrefix& p : change.remove_provider_routes)
+      if (!s.provider_routes.erase(p)) throw PolicyError("no provider route " + p.to_string());
+    for (const ProviderRoute& r : change.upsert_provider_routes) {
+      if (!r.destination.address.is_set() || r.next_hop.family != r.destination.address.family)
+        throw PolicyError("provider route " + r.destination.to_string() +
+                          " needs a next hop of the same family");
+      s.provider_routes[r.destination] = r;
+    }
+    for (const IpAddress& a : change.remove_neighbors)
+      if (!s.neighbors.erase(a)) throw PolicyError("no provider neighbour " + a.to_string());
+    for (const ProviderNeighbor& n : change.upsert_neighbors) {
+      if (!n.address.is_set() || n.mac.is_multicast() || n.mac.is_zero())
+        throw PolicyError("provider neighbour needs an address and a unicast MAC");
+      s.neighbors[n.address] = n.mac;
+    }
+    for (uint16_t id : change.remove_ports) {
+      if (!s.ports.erase(id)) throw PolicyError("no VM port " + std::to_string(id));
+      structural = true;
+    }
+    for (const VmPort& p : change.upsert_ports) {
+      if (p.id >= kMaxPorts)
+        throw PolicyError("VM port id " + std::to_string(p.id) + " is not below " +
+                          std::to_string(kMaxPorts));
+      if (p.mac.is_multicast() || p.mac.is_zero())
+        throw PolicyError("VM port " + std::to_string(p.id) + " needs a unicast MAC");
+      s.ports[p.id] = p;
+      structural = true;
+    }
+
+    // ---- records ----
+    for (const RecordKey& k : change.remove_records)
+      if (!remove_record(k))
+        throw PolicyError("no lookup record for " +
+                          (k.customer.is_set() ? k.customer.to_string() : k.mac.to_string()) +
+                          " in " + vsid_text(k.vsid));
+    for (const LookupRecord& r : change.upsert_records) {
+      std::string what = "record " + r.customer.to_string() + " in " + vsid_text(r.vsid);
+      check_vsid(r.vsid);
+      if (!r.provider.is_set() || r.provider.is_unspecified())
+        throw PolicyError(what + ": provider address is missing");
+      if (r.mac.is_multicast() || r.mac.is_zero())
+        throw PolicyError(what + ": MAC must be a unicast address");
+      switch (r.type) {
+        case RecordType::L2Only:
+          if (r.customer.is_set() && !r.customer.is_unspecified())
+            throw PolicyError(what + ": L2Only records have no customer address");
+          if (r.rule != Rule::Encap) throw PolicyError(what + ": L2Only records use Encap");
+          break;
+        case RecordType::GatewayWildcard:
+          if (!r.customer.is_set() || !r.customer.is_unspecified())
+            throw PolicyError(what + ": GatewayWildcard records use 0.0.0.0 or ::");
+          if (r.rule != Rule::Encap) throw PolicyError(what + ": GatewayWildcard records use Encap");
+          break;
+        default:
+          if (!r.customer.is_set() || r.customer.is_unspecified())
+            throw PolicyError(what + ": customer address is missing");
+          if (r.customer.bytes[0] == 0xff || (r.customer.is_v4() && r.customer.bytes[0] >= 224) ||
+              (r.customer.is_v4() && r.customer.v4_host() == 0xffffffffu))
+            throw PolicyError(what + ": customer address must be unicast");
+          if (r.rule == Rule::Nat && r.provider.family != r.customer.family)
+            throw PolicyError(what + ": Nat needs customer and provider addresses of one family");
+      }
+      LookupRecord rec = r;
+      if (rec.type == RecordType::L2Only) rec.customer = IpAddress{};
+      RecordKey k = key_of(rec);
+      remove_record(k);  // replace
+      size_t sh = 0;
+      uint32_t pa = s.intern_pa(rec.provider);
+      undo.push_back([&s, pa] { s.release_pa(pa); });
+      mac_ref(rec.vsid, rec.mac, pa);
+      if (auto* m = map_of(k, sh)) {
+        m->emplace(k, rec);
+        undo.push_back([m, k] { m->erase(k); });
+      } else {
+        s.records_l2.emplace(k, rec);
+        undo.push_back([&s, k] { s.records_l2.erase(k); });
+      }
+      ++s.records_per_vsid[rec.vsid];
+      undo.push_back([&s, v = rec.vsid] { --s.records_per_vsid[v]; });
+    }
+
+    // ---- cross-table checks on the result ----
+    for (const MacKey& k : mac_conflicts) {
+      size_t sh = shard_of(hash_mac(k.vsid, k.mac));
+      auto it = s.macs[sh].find(k);
+      if (it == s.macs[sh].end()) continue;
+      std::set<uint32_t> pas;
+      uint32_t refs = 0;
+      auto scan = [&](const auto& r) {
+        if (r.vsid == k.vsid && mac48(r.mac.bytes.data()) == k.mac) {
+          pas.insert(s.pa_index.at(r.provider));
+          ++refs;
+        }
+      };
+      for (auto& m : s.records4)
+        for (auto& [rk, r] : m) scan(r);
+      for (auto& m : s.records6)
+        for (auto& [rk, r] : m) scan(r);
+      for (auto& [rk, r] : s.records_l2) scan(r);
+      if (pas.size() > 1)
+        throw PolicyError("MAC " + mac_from48(k.mac).to_string() + " in " + vsid_text(k.vsid) + " belongs to records at different provider addresses");
+      it->second.pa_index = *pas.begin();
+      it->second.refs = refs;
+    }
+    for (auto& [vsid, n] : s.records_per_vsid)
+      if (n > 0 && !s.subnets.count(vsid))
+        throw PolicyError(vsid_text(vsid) + " has lookup records but no virtual subnet");
+    for (auto& [id, p] : s.ports)
+      if (!s.subnets.count(p.vsid))
+        throw PolicyError("VM port " + std::to_string(id) + ": no virtual subnet with " +
+                          vsid_text(p.vsid));
+    {
+      std::unordered_map<MacKey, uint16_t, MacKeyHash> seen;
+      for (auto& [id, p] : s.ports) {
+        auto [it, fresh] = seen.emplace(MacKey{p.vsid, mac48(p.mac.bytes.data())}, id);
+        if (!fresh)
+          throw PolicyError("VM ports " + std::to_string(it->second) + " and " +
+                            std::to_string(id) + " have the same MAC in one VSID");
+      }
+    }
+    for (auto& [k, r] : s.customer_routes) {
+      auto sub = s.subnets.find(r.vsid);
+      if (sub == s.subnets.end())
+        throw PolicyError("customer route " + r.destination.to_string() +
+                          ": no virtual subnet with " + vsid_text(r.vsid));
+      if (sub->second.routing_domain != r.routing_domain)
+        throw PolicyError("customer route " + r.destination.to_string() + ": " +
+                          vsid_text(r.vsid) + " is not in routing domain " + r.routing_domain);
+    }
+    for (auto& [vsid, sub] : s.subnets) {
+      for (auto& g : sub.gateways) {
+        RecordKey k{vsid, g, {}};
+        size_t sh = shard_of(record_hash(k));
+        auto& m = g.is_v4() ? s.records4[sh] : s.records6[sh];
+        if (m.count(k))
+          throw PolicyError(vsid_text(vsid) + ": gateway " + g.to_string() +
+                            " is also a lookup record");
+      }
+    }
+  } catch (...) {
+    for (auto it = undo.rbegin(); it != undo.rend(); ++it) (*it)();
+    s.settings = saved_settings;
+    s.subnets = std::move(saved_subnets);
+    s.customer_routes = std::move(saved_routes);
+    s.local_pas = std::move(saved_local);
+    s.provider_routes = std::move(saved_proutes);
+    s.neighbors = std::move(saved_neighbors);
+    s.ports = std::move(saved_ports);
+    s.vsid_counter = std::move(saved_counters);
+    throw;
+  }
+
+  s.publish(build_snapshot(s, structural));
+}
+
+std::vector<LookupRecord> Datapath::records() const {
+  std::lock_guard lock(state_->write_mutex);
+  std::vector<LookupRecord> out;
+  for (auto& m : state_->records4)
+    for (auto& [k, r] : m) out.push_back(r);
+  for (auto& m : state_->records6)
+    for (auto& [k, r] : m) out.push_back(r);
+  for (auto& [k, r] : state_->records_l2) out.push_back(r);
+  return out;
+}
+
+std::vector<VirtualSubnet> Datapath::subnets() const {
+  std::lock_guard lock(state_->write_mutex);
+  std::vector<VirtualSubnet> out;
+  for (auto& [v, s] : state_->subnets) out.push_back(s);
+  return out;
+}
+
+std::vector<CustomerRoute> Datapath::customer_routes() const {
+  std::lock_guard lock(state_->write_mutex);
+  std::vector<CustomerRoute> out;
+  for (auto& [k, r] : state_->customer_routes) out.push_back(r);
+  return out;
+}
+
+std::vector<VmPort> Datapath::ports() const {
+  std::lock_guard lock(state_->write_mutex);
+  std::vector<VmPort> out;
+  for (auto& [k, p] : state_->ports) out.push_back(p);
+  return out;
+}
+
+DatapathSettings Datapath::settings() const {
+  std::lock_guard lock(state_->write_mutex);
+  return state_->settings;
+}
+
+TableStats Datapath::table_stats() const {
+  std::lock_guard lock(state_->write_mutex);
+  const Snapshot& snap = state_->snapshot();
+  TableStats t;
+  t.ipv4_records = snap.ca4.count();
+  t.ipv6_records = snap.ca6.count();
+  t.mac_entries = snap.mac.count();
+  t.ipv4_table_bytes = snap.ca4.bytes();
+  t.ipv6_table_bytes = snap.ca6.bytes();
+  t.mac_table_bytes = snap.mac.bytes();
+  t.provider_addresses = state_->pa_index.size();
+  return t;
+}
+
+DropCounters Datapath::drop_counters() const {
+  std::lock_guard lock(state_->write_mutex);
+  DropCounters out{};
+  for (size_t w = 0; w < state_->limits.max_workers; ++w)
+    for (size_t i = 0; i < kDropReasonCount && state_->readers[w].counters; ++i)
+      out[i] += state_->readers[w].counters->drops[i].load(std::memory_order_relaxed);
+  return out;
+}
+
+std::optional<VsidCounters> Datapath::vsid_counters(uint32_t vsid) const {
+  std::lock_guard lock(state_->write_mutex);
+  auto it = state_->vsid_counter.find(vsid);
+  if (it == state_->vsid_counter.end()) return std::nullopt;
+  uint32_t idx = it->second;
+  VsidCounters out;
+  auto r = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+  for (size_t w = 0; w < state_->limits.max_workers; ++w) {
+    if (!state_->readers[w].counters) continue;
+    const auto& c = state_->readers[w].counters->vsid[idx];
+    out.encapsulated.packets += r(c.enc_packets);
+    out.encapsulated.bytes += r(c.enc_bytes);
+    out.decapsulated.packets += r(c.dec_packets);
+    out.decapsulated.bytes += r(c.dec_bytes);
+    out.local.packets += r(c.local_packets);
+    out.local.bytes += r(c.local_bytes);
+    out.dropped += r(c.dropped);
+  }
+  return out;
+}
+
+PortCounters Datapath::port_counters(PortId port) const {
+  PortCounters out;
+  if (port >= kMaxPorts) return out;
+  std::lock_guard lock(state_->write_mutex);
+  auto r = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+  for (size_t w = 0; w < state_->limits.max_workers; ++w) {
+    if (!state_->readers[w].counters) continue;
+    const auto& c = state_->readers[w].counters->port[port];
+    out.from_vm.packets += r(c.from_packets);
+    out.from_vm.bytes += r(c.from_bytes);
+    out.to_vm.packets += r(c.to_packets);
+    out.to_vm.bytes += r(c.to_bytes);
+    out.dropped += r(c.dropped);
+  }
+  return out;
+}
+
+std::string_view drop_reason_name(DropReason r) {
+  static constexpr std::string_view names[] = {
+      "malformed",    "broadcast",   "unknown_destination", "no_route",      "unknown_arp",
+      "to_gateway",   "no_provider_route", "too_big",        "unknown_port",  "not_for_us",
+      "not_nvgre",    "bad_gre_header",    "fragment",       "unknown_vsid",  "inner_vlan",
+      "spoofed",      "ttl_expired"};
+  static_assert(std::size(names) == kDropReasonCount);
+  return names[size_t(r)];
+}
+
+}  // namespace cimnet::dataplane

@@ -1,0 +1,363 @@
+#pragma once
+// Compiled, immutable policy tables (one "snapshot" per policy version) and the hash tables they
+// are made of. Private to the library.
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "cimnet/dataplane/addr.h"
+#include "cimnet/dataplane/counters.h"
+#include "cimnet/dataplane/packet.h"
+#include "cimnet/dataplane/policy.h"
+
+namespace cimnet::dataplane::detail {
+
+inline uint64_t mix64(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33;
+  x *= 0xc4ceb9fe1a85ec53ULL;
+  x ^= x >> 33;
+  return x;
+}
+
+inline uint64_t load64(const uint8_t* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+inline uint32_t load32(const uint8_t* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+inline uint64_t mac48(const uint8_t* m) {
+  return uint64_t(m[0]) << 40 | uint64_t(m[1]) << 32 | uint64_t(m[2]) << 24 |
+         uint64_t(m[3]) << 16 | uint64_t(m[4]) << 8 | m[5];
+}
+
+inline bool eq16(const uint8_t* a, const uint8_t* b) {
+  return ((load64(a) ^ load64(b)) | (load64(a + 8) ^ load64(b + 8))) == 0;
+}
+
+// Key hashes. The top 8 bits pick a shard, the low 32 bits the slot inside it.
+inline uint64_t hash_ca4(uint32_t vsid, uint32_t ca_raw) {
+  return mix64(uint64_t(vsid) << 32 | ca_raw);
+}
+inline uint64_t hash_ca6(uint32_t vsid, const uint8_t* ca) {
+  return mix64(load64(ca) ^ mix64(load64(ca + 8) ^ (uint64_t(vsid) * 0x9E3779B97F4A7C15ULL)));
+}
+inline uint64_t hash_mac(uint32_t vsid, uint64_t mac) {
+  return mix64(mac ^ uint64_t(vsid) << 48 ^ uint64_t(vsid) >> 16);
+}
+
+inline constexpr uint32_t kNoPa = 0xFFFFFFFF;
+inline constexpr uint16_t kNoPort = 0xFFFF;
+
+// Slot kinds, kept in the top byte of `tag` (the low 24 bits are the VSID; 0 = empty slot).
+enum SlotKind : uint8_t { kRecord = 1, kGatewayAddress = 2, kWildcard = 3 };
+
+// (VSID, IPv4 CA) -> record, 24 bytes.
+struct Ca4Slot {
+  uint32_t tag;
+  uint32_t ca;        // network byte order
+  uint32_t pa_index;  // index into the provider-address table
+  uint8_t mac[6];
+  uint8_t rule;
+  uint8_t pad0;
+  uint16_t port;  // local VM port or kNoPort
+  uint16_t pad1;
+  uint32_t vsid() const { return tag & 0xFFFFFF; }
+  uint8_t kind() const { return uint8_t(tag >> 24); }
+};
+static_assert(sizeof(Ca4Slot) == 24);
+
+// (VSID, IPv6 CA) -> record, 36 bytes.
+struct Ca6Slot {
+  uint32_t tag;
+  uint8_t ca[16];
+  uint32_t pa_index;
+  uint8_t mac[6];
+  uint8_t rule;
+  uint8_t pad0;
+  uint16_t port;
+  uint16_t pad1;
+  uint32_t vsid() const { return tag & 0xFFFFFF; }
+  uint8_t kind() const { return uint8_t(tag >> 24); }
+};
+static_assert(sizeof(Ca6Slot) == 36);
+
+// (VSID, MAC) -> provider address and local port, 16 bytes.
+struct MacSlot {
+  uint32_t tag;
+  uint8_t mac[6];
+  uint16_t port;
+  uint32_t pa_index;
+  uint32_t vsid() const { return tag & 0xFFFFFF; }
+};
+static_assert(sizeof(MacSlot) == 16);
+
+inline constexpr size_t kShardBits = 8;
+inline constexpr size_t kShards = size_t(1) << kShardBits;
+inline size_t shard_of(uint64_t h) { return size_t(h >> (64 - kShardBits)); }
+inline uint32_t slot_of(uint64_t h, uint32_t capacity) {
+  return uint32_t((uint64_t(uint32_t(h)) * capacity) >> 32);
+}
+
+// One immutable open-addressing (linear probing) shard; at least one slot stays empty.
+template <class Slot>
+struct Shard {
+  std::unique_ptr<Slot[]> slots;
+  uint32_t capacity = 0;
+  uint32_t count = 0;
+};
+
+// 256 shards; a policy version shares unchanged shards with the previous one.
+template <class Slot>
+struct ShardedTable {
+  struct Ref {
+    const Slot* slots = nullptr;
+    uint32_t capacity = 0;
+  };
+  std::array<Ref, kShards> refs{};
+  std::array<std::shared_ptr<const Shard<Slot>>, kShards> owners{};
+
+  void set(size_t i, std::shared_ptr<const Shard<Slot>> s) {
+    refs[i] = Ref{s->slots.get(), s->capacity};
+    owners[i] = std::move(s);
+  }
+  size_t count() const {
+    size_t n = 0;
+    for (auto& o : owners) n += o->count;
+    return n;
+  }
+  size_t bytes() const {
+    size_t n = 0;
+    for (auto& o : owners) n += size_t(o->capacity) * sizeof(Slot);
+    return n;
+  }
+};
+
+inline const Ca4Slot* find_ca4(const ShardedTable<Ca4Slot>& t, uint64_t h, uint32_t vsid,
+                               uint32_t ca) {
+  const auto& r = t.refs[shard_of(h)];
+  uint32_t i = slot_of(h, r.capacity);
+  for (;;) {
+    const Ca4Slot& s = r.slots[i];
+    if (s.tag == 0) return nullptr;
+    if (s.ca == ca && s.vsid() == vsid) return &s;
+    if (++i == r.capacity) i = 0;
+  }
+}
+
+inline const Ca6Slot* find_ca6(const ShardedTable<Ca6Slot>& t, uint64_t h, uint32_t vsid,
+                               const uint8_t* ca) {
+  const auto& r = t.refs[shard_of(h)];
+  uint32_t i = slot_of(h, r.capacity);
+  for (;;) {
+    const Ca6Slot& s = r.slots[i];
+    if (s.tag == 0) return nullptr;
+    if (s.vsid() == vsid && eq16(s.ca, ca)) return &s;
+    if (++i == r.capacity) i = 0;
+  }
+}
+
+inline const MacSlot* find_mac(const ShardedTable<MacSlot>& t, uint64_t h, uint32_t vsid,
+                               uint64_t mac) {
+  const auto& r = t.refs[shard_of(h)];
+  uint32_t i = slot_of(h, r.capacity);
+  for (;;) {
+    const MacSlot& s = r.slots[i];
+    if (s.tag == 0) return nullptr;
+    if (s.vsid() == vsid && mac48(s.mac) == mac) return &s;
+    if (++i == r.capacity) i = 0;
+  }
+}
+
+template <class Slot>
+inline void prefetch_slot(const ShardedTable<Slot>& t, uint64_t h) {
+  const auto& r = t.refs[shard_of(h)];
+  __builtin_prefetch(&r.slots[slot_of(h, r.capacity)]);
+}
+
+inline uint64_t hash_key(uint32_t k) { return mix64(k); }
+inline bool key_equal(uint32_t a, uint32_t b) { return a == b; }
+inline bool key_equal(const IpAddress& a, const IpAddress& b) {
+  return a.family == b.family && eq16(a.bytes.data(), b.bytes.data());
+}
+inline uint64_t hash_key(const IpAddress& a) {
+  return mix64(load64(a.bytes.data()) ^ mix64(load64(a.bytes.data() + 8) + a.family));
+}
+
+// Customer-route key: routing domain index, prefix length, masked address.
+struct RouteKey {
+  uint32_t domain = 0;
+  uint8_t length = 0;
+  IpAddress address;
+  bool operator==(const RouteKey&) const = default;
+};
+inline bool key_equal(const RouteKey& a, const RouteKey& b) {
+  return a.domain == b.domain && a.length == b.length && key_equal(a.address, b.address);
+}
+inline uint64_t hash_key(const RouteKey& k) {
+  return hash_key(k.address) ^ mix64(uint64_t(k.domain) << 8 | k.length);
+}
+
+// Small immutable open-addressing map for the tables that are not per record (subnets, routes,
+// local provider addresses). K needs hash_key(K) and ==.
+template <class K, class V>
+class FlatMap {
+ public:
+  FlatMap() = default;
+  explicit FlatMap(const std::vector<std::pair<K, V>>& items) {
+    size_t cap = 4;
+    while (cap < items.size() * 2 + 1) cap *= 2;
+    keys_.resize(cap);
+    values_.resize(cap);
+    used_.assign(cap, 0);
+    for (auto& [k, v] : items) {
+      size_t i = hash_key(k) & (cap - 1);
+      while (used_[i] && !key_equal(keys_[i], k)) i = (i + 1) & (cap - 1);
+      used_[i] = 1;
+      keys_[i] = k;
+      values_[i] = v;
+    }
+  }
+  const V* find(const K& k) const {
+    if (used_.empty()) return nullptr;
+    size_t mask = used_.size() - 1;
+    for (size_t i = hash_key(k) & mask;; i = (i + 1) & mask) {
+      if (!used_[i]) return nullptr;
+      if (key_equal(keys_[i], k)) return &values_[i];
+    }
+  }
+
+ private:
+  std::vector<K> keys_;
+  std::vector<V> values_;
+  std::vector<uint8_t> used_;
+};
+
+
+struct RouteTarget {
+  uint32_t vsid = 0;
+  IpAddress next_hop;  // unset: on-link
+};
+
+// Prefix lengths present for one (domain, family), longest first.
+struct LengthList {
+  uint8_t count = 0;
+  std::array<uint8_t, 129> lengths{};
+};
+
+// Longest-prefix match of customer routes, per routing domain (a hash table per prefix length).
+struct CustomerRouteTable {
+  FlatMap<RouteKey, RouteTarget> routes;
+  FlatMap<uint32_t, LengthList> lengths;  // key: domain << 1 | (family == 6)
+
+  const RouteTarget* lookup(uint32_t domain, const IpAddress& dst) const {
+    const LengthList* l = lengths.find(domain << 1 | (dst.family == 6 ? 1u : 0u));
+    if (!l) return nullptr;
+    for (uint8_t i = 0; i < l->count; ++i) {
+      RouteKey k{domain, l->lengths[i], mask_address(dst, l->lengths[i])};
+      if (const RouteTarget* t = routes.find(k)) return t;
+    }
+    return nullptr;
+  }
+};
+
+// A provider address as the encapsulation needs it: the outer header template already filled
+// with both MACs, both provider addresses, DF, TTL 64 and GRE 0x2000/0x6558.
+struct ProviderTarget {
+  uint8_t reachable = 0;  // a route and neighbour MAC were found
+  uint8_t local = 0;      // one of this host's provider addresses
+  uint8_t header_length = 0;  // 42 (IPv4) or 62 (IPv6)
+  uint8_t family = 0;
+  uint32_t checksum_base = 0;  // IPv4: one's-complement sum of the template without length
+  alignas(8) uint8_t header[64]{};
+  IpAddress address;
+  IpAddress source;  // local provider address used as outer source
+  MacAddress next_hop_mac;
+};
+
+// The hot part of a provider target: the 42/62-byte outer header in one cache line. For IPv4 the
+// checksum field holds the folded sum of the other header words (length added per packet).
+struct alignas(64) EncapTemplate {
+  uint8_t header[62];
+  uint8_t length;  // 42 or 62; 0 when the provider address is not reachable
+  uint8_t local;   // one of this host's provider addresses
+};
+static_assert(sizeof(EncapTemplate) == 64);
+
+struct SubnetInfo {
+  uint32_t domain = 0;
+  uint32_t counter = 0;  // index of this VSID's counters
+  IpAddress gateway4;    // first IPv4 / IPv6 gateway: source of ICMP errors to the VMs
+  IpAddress gateway6;
+};
+
+struct PortInfo {
+  uint32_t vsid = 0;  // 0: port not configured
+  uint32_t domain = 0;
+  uint32_t counter = 0;
+  MacAddress mac;
+  IpAddress gateway4;
+  IpAddress gateway6;
+};
+
+// A Nat (IP rewrite) record found by its provider address.
+struct NatTarget {
+  uint32_t vsid = 0;
+  IpAddress customer;
+  MacAddress mac;
+  uint16_t port = kNoPort;  // local VM port, or kNoPort for a remote record
+};
+
+// One complete, immutable policy version.
+struct Snapshot {
+  DatapathSettings settings;
+  ShardedTable<Ca4Slot> ca4;
+  ShardedTable<Ca6Slot> ca6;
+  ShardedTable<MacSlot> mac;
+  std::shared_ptr<const std::vector<ProviderTarget>> providers;  // cold details, by PA index
+  std::shared_ptr<const std::vector<EncapTemplate>> encap;       // by PA index
+  std::shared_ptr<const std::vector<uint32_t>> pa4;              // IPv4 PA by index (anti-spoofing)
+  std::shared_ptr<const FlatMap<uint32_t, SubnetInfo>> subnets;
+  std::shared_ptr<const std::vector<PortInfo>> ports;  // kMaxPorts entries
+  std::shared_ptr<const CustomerRouteTable> routes;
+  std::shared_ptr<const FlatMap<IpAddress, uint32_t>> local_pas;  // -> provider index
+  // Up to four local IPv4 provider addresses (network order) for a quick check on receive.
+  std::array<uint32_t, 4> local4{};
+  uint8_t local4_count = 0;
+  bool local4_all = false;  // local4 holds every local IPv4 provider address
+  std::shared_ptr<const FlatMap<IpAddress, NatTarget>> nat;       // by provider address
+  bool has_nat = false;
+};
+
+// Counters of one worker: it alone writes them (relaxed), anyone may read them.
+struct WorkerCounters {
+  struct Vsid {
+    std::atomic<uint64_t> enc_packets{0}, enc_bytes{0}, dec_packets{0}, dec_bytes{0},
+        local_packets{0}, local_bytes{0}, dropped{0};
+  };
+  struct Port {
+    std::atomic<uint64_t> from_packets{0}, from_bytes{0}, to_packets{0}, to_bytes{0}, dropped{0};
+  };
+  std::unique_ptr<Vsid[]> vsid;
+  std::unique_ptr<Port[]> port;
+  std::array<std::atomic<uint64_t>, kDropReasonCount> drops{};
+
+  explicit WorkerCounters(size_t subnets)
+      : vsid(std::make_unique<Vsid[]>(subnets)), port(std::make_unique<Port[]>(kMaxPorts)) {}
+};
+
+inline void bump(std::atomic<uint64_t>& c, uint64_t n = 1) {
+  c.store(c.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+
+}  // namespace cimnet::dataplane::detail

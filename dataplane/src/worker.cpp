@@ -1,0 +1,800 @@
+// The per-packet rules: transmit from VM ports and receive from the provider port. Each batch
+// of up to kBatchSize packets is processed in two passes: parse, hash and prefetch, then look up
+// and act. No allocation, no locks, no virtual calls.
+
+#include <algorithm>
+
+#include "frames.h"
+#include "state.h"
+
+namespace cimnet::dataplane {
+
+using namespace detail;
+
+namespace {
+
+// Holds the worker's reader slot for one batch: the snapshot loaded here stays alive until the
+// guard ends (the writer's grace period waits for it).
+class ReadGuard {
+ public:
+  ReadGuard(Datapath::State& s, ReaderSlot& r) : slot_(r) {
+    slot_.epoch.store(s.epoch.load(std::memory_order_acquire), std::memory_order_seq_cst);
+    snap_ = s.current.load(std::memory_order_seq_cst);
+  }
+  ~ReadGuard() { slot_.epoch.store(0, std::memory_order_release); }
+  const Snapshot& snapshot() const { return *snap_; }
+
+ private:
+  ReaderSlot& slot_;
+  const Snapshot* snap_;
+};
+
+enum PendingKind : uint8_t { kNone, kV4, kV6, kMac };
+
+// What pass one found out about one packet.
+struct Pending {
+  uint8_t kind = kNone;
+  bool routed = false;
+  uint32_t vsid = 0;  // VSID the destination is looked up in
+  uint64_t hash = 0;
+  uint32_t ca4 = 0;
+  const uint8_t* ca6 = nullptr;
+  uint64_t mac = 0;
+  IpAddress next_hop;  // routed via a next hop: look that address up instead
+  // Lookup result (pass two).
+  bool found = false;
+  uint8_t r_rule = 0, r_kind = 0;
+  uint16_t r_port = kNoPort;
+  uint32_t r_pa = kNoPa;
+  const uint8_t* r_mac = nullptr;
+};
+
+inline uint8_t fold8(uint64_t h) {
+  h ^= h >> 32;
+  h ^= h >> 16;
+  h ^= h >> 8;
+  return uint8_t(h);
+}
+
+// 8-bit FlowID from the inner 5-tuple (RFC 7637: entropy inside one VSID).
+uint8_t flow_id(const uint8_t* frame, uint32_t len, uint16_t type) {
+  if (type == kEthIpv4 && len >= 34) {
+    const uint8_t* ip = frame + 14;
+    uint64_t h = uint64_t(load32(ip + 12)) << 32 | load32(ip + 16);
+    h ^= uint64_t(ip[9]) << 56;
+    size_t ihl = size_t(ip[0] & 0xF) * 4;
+    bool first_fragment = (get16(ip + 6) & 0x1FFF) == 0;
+    if ((ip[9] == kIpProtoTcp || ip[9] == kIpProtoUdp) && first_fragment && len >= 14 + ihl + 4)
+      h = mix64(h) ^ load32(ip + ihl);
+    return fold8(mix64(h));
+  }
+  if (type == kEthIpv6 && len >= 54) {
+    const uint8_t* ip = frame + 14;
+    uint64_t h = load64(ip + 8) ^ mix64(load64(ip + 16)) ^ mix64(load64(ip + 24) ^ ip[6]) ^
+                 load64(ip + 32) * 0x9E3779B97F4A7C15ULL;
+    if ((ip[6] == kIpProtoTcp || ip[6] == kIpProtoUdp) && len >= 58) h ^= load32(ip + 40);
+    return fold8(mix64(h));
+  }
+  return fold8(mix64(mac48(frame) ^ mac48(frame + 6) << 1));
+}
+
+// Rewrites `n` bytes at `field` to `value`, keeping the checksums at `c1`/`c2` (may be null)
+// correct (RFC 1624).
+void rewrite_words(uint8_t* field, const uint8_t* value, size_t n, uint8_t* c1, uint8_t* c2) {
+  for (size_t i = 0; i < n; i += 2) {
+    uint16_t o = get16(field + i), v = get16(value + i);
+    if (c1) put16(c1, checksum_update16(get16(c1), o, v));
+    if (c2) put16(c2, checksum_update16(get16(c2), o, v));
+    put16(field + i, v);
+  }
+}
+
+// The transport checksum field of an IP packet that covers the addresses, or null.
+uint8_t* l4_checksum(uint8_t* l4, uint8_t proto, size_t avail, bool v6) {
+  if (proto == kIpProtoTcp && avail >= 18) return l4 + 16;
+  if (proto == kIpProtoUdp && avail >= 8) return get16(l4 + 6) || v6 ? l4 + 6 : nullptr;
+  if (proto == kIpProtoIcmp6 && v6 && avail >= 4) return l4 + 2;
+  return nullptr;
+}
+
+class Transmitter {
+ public:
+  Transmitter(const Snapshot& snap, WorkerCounters& c, PortId from)
+      : s_(snap), c_(c), from_(from), port_((*snap.ports)[from < kMaxPorts ? from : 0]) {}
+
+  void run(std::span<Packet> pkts) {
+    if (from_ >= kMaxPorts || port_.vsid == 0) {
+      for (Packet& p : pkts) {
+        p.port = kDropPort;
+        bump(c_.drops[size_t(DropReason::UnknownPort)]);
+      }
+      return;
+    }
+    auto& pc = c_.port[from_];
+    vc_ = &c_.vsid[port_.counter];
+    Pending pend[kBatchSize];
+    size_t n = pkts.size();
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < n; ++i) {
+      bytes += pkts[i].length;
+      pend[i] = Pending{};
+      classify(pkts[i], pend[i]);
+    }
+    bump(pc.from_packets, n);
+    bump(pc.from_bytes, bytes);
+    for (size_t i = 0; i < n; ++i)
+      if (pend[i].kind != kNone) lookup(pend[i]);
+    for (size_t i = 0; i < n; ++i)
+      if (pend[i].kind != kNone) resolve(pkts[i], pend[i]);
+    if (enc_packets_) {
+      bump(vc_->enc_packets, enc_packets_);
+      bump(vc_->enc_bytes, enc_bytes_);
+    }
+  }
+
+ private:
+  void drop(Packet& p, DropReason r) {
+    p.port = kDropPort;
+    bump(c_.drops[size_t(r)]);
+    bump(c_.port[from_].dropped);
+    bump(vc_->dropped);
+  }
+  void reply(Packet& p) {
+    p.port = from_;
+    bump(c_.port[from_].to_packets);
+    bump(c_.port[from_].to_bytes, p.length);
+  }
+
+  void classify(Packet& p, Pending& q) {
+    p.port = kDropPort;
+    if (p.length < kEthHeader) return drop(p, DropReason::Malformed);
+    uint8_t* f = p.data();
+    uint16_t type = get16(f + 12);
+    if (type == kEthVlan || type == kEthQinQ) {
+      // RFC 7637: the encapsulator strips the customer 802.1Q tag.
+      if (p.length < kEthHeader + 4) return drop(p, DropReason::Malformed);
+      std::memmove(f + 4, f, 12);
+      p.offset += 4;
+      p.length -= 4;
+      f = p.data();
+      type = get16(f + 12);
+    }
+    if (type == kEthArp) return answer_arp(p);
+    if (type == kEthIpv6 && is_neighbor_solicitation(p)) return answer_ns(p);
+    if (f[0] & 1) return drop(p, DropReason::Broadcast);
+    q.routed = std::memcmp(f, s_.settings.router_mac.bytes.data(), 6) == 0;
+    q.vsid = port_.vsid;
+    if (type == kEthIpv4) {
+      if (p.length < kEthHeader + 20 || (f[14] >> 4) != 4 || (f[14] & 0xF) < 5)
+        return drop(p, DropReason::Malformed);
+      const uint8_t* dst = f + 30;
+      if (q.routed && !route(p, q, IpAddress::v4(get32(dst)))) return;
+      q.kind = kV4;
+      q.ca4 = q.next_hop.is_set() ? load32(q.next_hop.bytes.data()) : load32(dst);
+      q.hash = hash_ca4(q.vsid, q.ca4);
+      prefetch_slot(s_.ca4, q.hash);
+    } else if (type == kEthIpv6) {
+      if (p.length < kEthHeader + 40 || (f[14] >> 4) != 6) return drop(p, DropReason::Malformed);
+      const uint8_t* dst = f + 38;
+      if (q.routed) {
+        uint8_t b[16];
+        std::memcpy(b, dst, 16);
+        if (!route(p, q, IpAddress::v6(b))) return;
+      }
+      q.kind = kV6;
+      q.ca6 = q.next_hop.is_set() ? q.next_hop.bytes.data() : dst;
+      q.hash = hash_ca6(q.vsid, q.ca6);
+      prefetch_slot(s_.ca6, q.hash);
+    } else {
+      if (q.routed) return drop(p, DropReason::NoRoute);  // only IP is routed
+      q.kind = kMac;
+      q.mac = mac48(f);
+      q.hash = hash_mac(q.vsid, q.mac);
+      prefetch_slot(s_.mac, q.hash);
+    }
+  }
+
+  // Distributed routing: the customer routes of the port's routing domain pick the VSID.
+  bool route(Packet& p, Pending& q, const IpAddress& dst) {
+    const RouteTarget* t = s_.routes->lookup(port_.domain, dst);
+    if (!t) {
+      drop(p, DropReason::NoRoute);
+      return false;
+    }
+    q.vsid = t->vsid;
+    if (t->next_hop.is_set()) q.next_hop = t->next_hop;
+    return true;
+  }
+
+  // Pass two: the table lookup; prefetches the provider header template the packet will need.
+  void lookup(Pending& q) {
+    if (q.kind == kMac) {
+      const MacSlot* m = find_mac(s_.mac, q.hash, q.vsid, q.mac);
+      if (!m) return;
+      q.found = true;
+      q.r_pa = m->pa_index, q.r_port = m->port, q.r_kind = kRecord, q.r_rule = 0;
+    } else if (q.kind == kV4) {
+      const Ca4Slot* r = find_ca4(s_.ca4, q.hash, q.vsid, q.ca4);
+      if (!r) r = find_ca4(s_.ca4, hash_ca4(q.vsid, 0), q.vsid, 0);  // gateway wildcard
+      if (!r) return;
+      q.found = true;
+      q.r_mac = r->mac, q.r_pa = r->pa_index, q.r_port = r->port, q.r_rule = r->rule;
+      q.r_kind = r->kind();
+    } else {
+      const Ca6Slot* r = find_ca6(s_.ca6, q.hash, q.vsid, q.ca6);
+      if (!r) {
+        static constexpr uint8_t any[16] = {};
+        r = find_ca6(s_.ca6, hash_ca6(q.vsid, any), q.vsid, any);
+      }
+      if (!r) return;
+      q.found = true;
+      q.r_mac = r->mac, q.r_pa = r->pa_index, q.r_port = r->port, q.r_rule = r->rule;
+      q.r_kind = r->kind();
+    }
+    if (q.r_port == kNoPort && q.r_pa != kNoPa) __builtin_prefetch(&(*s_.encap)[q.r_pa]);
+  }
+
+  // Pass three: act on the lookup result.
+  void resolve(Packet& p, Pending& q) {
+    uint8_t* f = p.data();
+    if (!q.found) return drop(p, DropReason::UnknownDestination);
+    if (q.kind == kMac) {
+      if (q.r_port != kNoPort) return deliver_local(p, q.r_port);
+      return encapsulate(p, q.r_pa, q.vsid);
+    }
+    const uint8_t* mac = q.r_mac;
+    uint32_t pa = q.r_pa;
+    uint16_t port = q.r_port;
+    uint8_t rule = q.r_rule;
+    uint8_t kind = q.r_kind;
+    if (kind == kGatewayAddress) return drop(p, DropReason::ToGateway);
+    if (q.routed) {
+      // The virtual router forwards: decrement TTL / hop limit and rewrite both MACs.
+      uint8_t* ip = f + 14;
+      if (q.kind == kV4) {
+        if (ip[8] <= 1) return drop(p, DropReason::TtlExpired);
+        uint16_t old = get16(ip + 8);
+        --ip[8];
+        put16(ip + 10, checksum_update16(get16(ip + 10), old, get16(ip + 8)));
+      } else {
+        if (ip[7] <= 1) return drop(p, DropReason::TtlExpired);
+        --ip[7];
+      }
+      std::memcpy(f, mac, 6);
+      std::memcpy(f + 6, s_.settings.router_mac.bytes.data(), 6);
+    }
+    if (port != kNoPort) return deliver_local(p, port);
+    if (rule == uint8_t(Rule::Nat)) return nat_rewrite(p, q.kind == kV6, pa);
+    encapsulate(p, pa, q.vsid);
+  }
+
+  void deliver_local(Packet& p, uint16_t port) {
+    p.port = port;
+    bump(vc_->local_packets);
+    bump(vc_->local_bytes, p.length);
+    bump(c_.port[port].to_packets);
+    bump(c_.port[port].to_bytes, p.length);
+  }
+
+  void encapsulate(Packet& p, uint32_t pa, uint32_t vsid) {
+    if (pa == kNoPa) return drop(p, DropReason::UnknownDestination);
+    const EncapTemplate& t = (*s_.encap)[pa];
+    if (!t.length)
+      return drop(p, t.local ? DropReason::UnknownDestination : DropReason::NoProviderRoute);
+    uint32_t outer_ip = p.length + t.length - kEthHeader;
+    if (outer_ip > s_.settings.provider_mtu) return too_big(p, t.length - kEthHeader);
+    if (p.offset < t.length) return drop(p, DropReason::Malformed);
+    uint8_t* f = p.data();
+    uint8_t fid = s_.settings.flow_id_zero ? 0 : flow_id(f, p.length, get16(f + 12));
+    p.offset -= t.length;
+    uint8_t* h = p.data();
+    uint8_t* ip = h + 14;
+    if (t.length == 42) {
+      std::memcpy(h, t.header, 42);
+      put16(ip + 2, uint16_t(outer_ip));
+      uint32_t sum = uint32_t(get16(ip + 10)) + outer_ip;
+      put16(ip + 10, checksum_fold(sum));
+      put32(ip + 24, vsid << 8 | fid);
+    } else {
+      std::memcpy(h, t.header, 62);
+      put16(ip + 4, uint16_t(outer_ip - 40));
+      put32(ip + 44, vsid << 8 | fid);
+    }
+    p.length += t.length;
+    p.port = kProviderPort;
+    ++enc_packets_;
+    enc_bytes_ += p.length;
+  }
+
+  // ICMP "fragmentation needed" / ICMPv6 "packet too big" back to the VM.
+  void too_big(Packet& p, uint32_t overhead) {
+    uint8_t* f = p.data();
+    uint16_t type = get16(f + 12);
+    uint32_t mtu = s_.settings.provider_mtu - overhead - kEthHeader;
+    uint8_t vm_mac[6];
+    std::memcpy(vm_mac, f + 6, 6);
+    if (type == kEthIpv4 && (get16(f + 20) & 0x4000)) {
+      if (p.offset < 28) return drop(p, DropReason::TooBig);
+      uint32_t quote = std::min<uint32_t>(p.length - 14, 548);
+      uint8_t src[4];
+      std::memcpy(src, f + 30, 4);  // original destination
+      if (port_.gateway4.is_set()) std::memcpy(src, port_.gateway4.bytes.data(), 4);
+      p.offset -= 28;
+      uint8_t* h = p.data();
+      std::memcpy(h, vm_mac, 6);
+      std::memcpy(h + 6, s_.settings.router_mac.bytes.data(), 6);
+      put16(h + 12, kEthIpv4);
+      uint8_t* ip = h + 14;
+      ip[0] = 0x45;
+      ip[1] = 0xC0;
+      put16(ip + 2, uint16_t(28 + quote));
+      put32(ip + 4, 0);
+      ip[8] = 64;
+      ip[9] = kIpProtoIcmp;
+      put16(ip + 10, 0);
+      std::memcpy(ip + 12, src, 4);
+      std::memcpy(ip + 16, h + 42 + 12, 4);  // the original source
+      put16(ip + 10, checksum_fold(checksum_add(0, ip, 20)));
+      uint8_t* icmp = ip + 20;
+      icmp[0] = 3;  // destination unreachable
+      icmp[1] = 4;  // fragmentation needed and DF set
+      put16(icmp + 2, 0);
+      put16(icmp + 4, 0);
+      put16(icmp + 6, uint16_t(mtu));
+      put16(icmp + 2, checksum_fold(checksum_add(0, icmp, 8 + quote)));
+      p.length = 42 + quote;
+      bump(c_.drops[size_t(DropReason::TooBig)]);
+      return reply(p);
+    }
+    if (type == kEthIpv6) {
+      if (p.offset < 48) return drop(p, DropReason::TooBig);
+      uint32_t quote = std::min<uint32_t>(p.length - 14, 1280 - 48);
+      uint8_t src[16];
+      std::memcpy(src, f + 38, 16);
+      if (port_.gateway6.is_set()) std::memcpy(src, port_.gateway6.bytes.data(), 16);
+      p.offset -= 48;
+      uint8_t* h = p.data();
+      std::memcpy(h, vm_mac, 6);
+      std::memcpy(h + 6, s_.settings.router_mac.bytes.data(), 6);
+      put16(h + 12, kEthIpv6);
+      uint8_t* ip = h + 14;
+      put32(ip, 0x60000000);
+      put16(ip + 4, uint16_t(8 + quote));
+      ip[6] = kIpProtoIcmp6;
+      ip[7] = 255;
+      std::memcpy(ip + 8, src, 16);
+      std::memcpy(ip + 24, h + 62 + 8, 16);  // the original source
+      uint8_t* icmp = ip + 40;
+      icmp[0] = 2;  // packet too big
+      icmp[1] = 0;
+      put16(icmp + 2, 0);
+      put32(icmp + 4, std::max<uint32_t>(mtu, 1280));
+      uint32_t sum = checksum_add(0, ip + 8, 32);
+      sum += 8 + quote;
+      sum += kIpProtoIcmp6;
+      put16(icmp + 2, checksum_fold(checksum_add(sum, icmp, 8 + quote)));
+      p.length = 62 + quote;
+      bump(c_.drops[size_t(DropReason::TooBig)]);
+      return reply(p);
+    }
+    drop(p, DropReason::TooBig);
+  }
+
+  // IP rewrite (HNV TranslationMethodNat): customer addresses become provider addresses and the
+  // packet leaves without encapsulation.
+  void nat_rewrite(Packet& p, bool v6, uint32_t dst_pa) {
+    uint8_t* f = p.data();
+    uint8_t* ip = f + 14;
+    const ProviderTarget& dst = (*s_.providers)[dst_pa];
+    if (!dst.reachable || dst.local) return drop(p, DropReason::NoProviderRoute);
+    // The sender's own Nat record gives its provider address.
+    uint32_t src_pa = kNoPa;
+    if (!v6) {
+      const Ca4Slot* r = find_ca4(s_.ca4, hash_ca4(port_.vsid, load32(ip + 12)), port_.vsid,
+                                  load32(ip + 12));
+      if (r && r->rule == uint8_t(Rule::Nat) && r->kind() == kRecord) src_pa = r->pa_index;
+    } else {
+      const Ca6Slot* r = find_ca6(s_.ca6, hash_ca6(port_.vsid, ip + 8), port_.vsid, ip + 8);
+      if (r && r->rule == uint8_t(Rule::Nat) && r->kind() == kRecord) src_pa = r->pa_index;
+    }
+    if (src_pa == kNoPa) return drop(p, DropReason::Spoofed);
+    const IpAddress& spa = (*s_.providers)[src_pa].address;
+    if (!v6) {
+      size_t ihl = size_t(ip[0] & 0xF) * 4;
+      bool first = (get16(ip + 6) & 0x1FFF) == 0;
+      uint8_t* l4c = first && p.length >= 14 + ihl
+                         ? l4_checksum(ip + ihl, ip[9], p.length - 14 - ihl, false)
+                         : nullptr;
+      rewrite_words(ip + 12, spa.bytes.data(), 4, ip + 10, l4c);
+      rewrite_words(ip + 16, dst.address.bytes.data(), 4, ip + 10, l4c);
+    } else {
+      uint8_t* l4c = l4_checksum(ip + 40, ip[6], p.length - 54, true);
+      rewrite_words(ip + 8, spa.bytes.data(), 16, l4c, nullptr);
+      rewrite_words(ip + 24, dst.address.bytes.data(), 16, l4c, nullptr);
+    }
+    std::memcpy(f, dst.next_hop_mac.bytes.data(), 6);
+    std::memcpy(f + 6, s_.settings.provider_mac.bytes.data(), 6);
+    p.port = kProviderPort;
+    bump(vc_->enc_packets);
+    bump(vc_->enc_bytes, p.length);
+  }
+
+  // ARP requests are answered from policy and never tunnelled.
+  void answer_arp(Packet& p) {
+    uint8_t* f = p.data();
+    if (p.length < 42) return drop(p, DropReason::Malformed);
+    uint8_t* a = f + 14;
+    if (get16(a) != 1 || get16(a + 2) != kEthIpv4 || a[4] != 6 || a[5] != 4)
+      return drop(p, DropReason::Malformed);
+    if (get16(a + 6) != 1) return drop(p, DropReason::Broadcast);  // replies / announcements
+    uint32_t target = load32(a + 24);
+    if (target == load32(a + 14)) return drop(p, DropReason::Broadcast);  // gratuitous
+    const Ca4Slot* r = find_ca4(s_.ca4, hash_ca4(port_.vsid, target), port_.vsid, target);
+    if (!r || r->kind() == kWildcard) return drop(p, DropReason::UnknownArp);
+    uint8_t requester_mac[6], requester_ip[4];
+    std::memcpy(requester_mac, a + 8, 6);
+    std::memcpy(requester_ip, a + 14, 4);
+    std::memcpy(f, requester_mac, 6);
+    std::memcpy(f + 6, r->mac, 6);
+    put16(a + 6, 2);
+    std::memcpy(a + 8, r->mac, 6);
+    std::memcpy(a + 14, &target, 4);
+    std::memcpy(a + 18, requester_mac, 6);
+    std::memcpy(a + 24, requester_ip, 4);
+    p.length = 42;
+    reply(p);
+  }
+
+  bool is_neighbor_solicitation(const Packet& p) const {
+    const uint8_t* f = p.data();
+    return p.length >= 14 + 40 + 24 && f[14 + 6] == kIpProtoIcmp6 && f[14 + 40] == 135;
+  }
+
+  // IPv6 neighbour solicitations are answered with a neighbour advertisement from policy.
+  void answer_ns(Packet& p) {
+    uint8_t* f = p.data();
+    uint8_t* ip = f + 14;
+    uint8_t* icmp = ip + 40;
+    static constexpr uint8_t unspecified[16] = {};
+    if (ip[7] != 255 || icmp[1] != 0) return drop(p, DropReason::Malformed);
+    if (std::memcmp(ip + 8, unspecified, 16) == 0) return drop(p, DropReason::Broadcast);  // DAD
+    if (p.buffer_size - p.offset < 86) return drop(p, DropReason::Malformed);
+    const uint8_t* target = icmp + 8;
+    const Ca6Slot* r = find_ca6(s_.ca6, hash_ca6(port_.vsid, target), port_.vsid, target);
+    if (!r || r->kind() == kWildcard) return drop(p, DropReason::UnknownArp);
+    uint8_t t[16], requester_ip[16], requester_mac[6];
+    std::memcpy(t, target, 16);
+    std::memcpy(requester_ip, ip + 8, 16);
+    std::memcpy(requester_mac, f + 6, 6);
+    std::memcpy(f, requester_mac, 6);
+    std::memcpy(f + 6, r->mac, 6);
+    put16(f + 12, kEthIpv6);
+    put32(ip, 0x60000000);
+    put16(ip + 4, 32);
+    ip[6] = kIpProtoIcmp6;
+    ip[7] = 255;
+    std::memcpy(ip + 8, t, 16);
+    std::memcpy(ip + 24, requester_ip, 16);
+    icmp[0] = 136;
+    icmp[1] = 0;
+    put16(icmp + 2, 0);
+    // Router flag for the virtual router's own address; always Solicited and Override.
+    put32(icmp + 4, r->kind() == kGatewayAddress ? 0xE0000000u : 0x60000000u);
+    std::memcpy(icmp + 8, t, 16);
+    icmp[24] = 2;  // target link-layer address option
+    icmp[25] = 1;
+    std::memcpy(icmp + 26, r->mac, 6);
+    uint32_t sum = checksum_add(0, ip + 8, 32) + 32 + kIpProtoIcmp6;
+    put16(icmp + 2, checksum_fold(checksum_add(sum, icmp, 32)));
+    p.length = 86;
+    reply(p);
+  }
+
+  const Snapshot& s_;
+  WorkerCounters& c_;
+  PortId from_;
+  const PortInfo& port_;
+  WorkerCounters::Vsid* vc_ = nullptr;
+  uint64_t enc_packets_ = 0, enc_bytes_ = 0;  // added to the VSID counters once per batch
+};
+
+class Receiver {
+ public:
+  Receiver(const Snapshot& snap, WorkerCounters& c) : s_(snap), c_(c) {}
+
+  void run(std::span<Packet> pkts) {
+    Rx rx[kBatchSize];
+    size_t n = pkts.size();
+    for (size_t i = 0; i < n; ++i) {
+      rx[i] = Rx{};
+      parse(pkts[i], rx[i]);
+    }
+    for (size_t i = 0; i < n; ++i)
+      if (rx[i].ok) resolve(pkts[i], rx[i]);
+  }
+
+ private:
+  struct Rx {
+    bool ok = false;
+    uint8_t src_kind = kNone;
+    uint32_t vsid = 0;
+    const SubnetInfo* subnet = nullptr;
+    uint32_t outer_header = 0;  // bytes before the inner frame
+    const uint8_t* outer_src = nullptr;
+    uint8_t outer_family = 0;
+    uint64_t src_hash = 0, dst_hash = 0;
+    uint64_t dst_mac = 0;
+  };
+
+  void drop(Packet& p, DropReason r, const SubnetInfo* sub = nullptr) {
+    p.port = kDropPort;
+    bump(c_.drops[size_t(r)]);
+    if (sub) bump(c_.vsid[sub->counter].dropped);
+  }
+
+  void parse(Packet& p, Rx& x) {
+    p.port = kDropPort;
+    if (p.length < kEthHeader) return drop(p, DropReason::Malformed);
+    uint8_t* f = p.data();
+    uint16_t type = get16(f + 12);
+    const uint8_t* ip = f + 14;
+    const uint8_t* gre;
+    if (type == kEthIpv4) {
+      if (p.length < 34 || (ip[0] >> 4) != 4 || (ip[0] & 0xF) < 5)
+        return drop(p, DropReason::Malformed);
+      size_t ihl = size_t(ip[0] & 0xF) * 4;
+      uint16_t total = get16(ip + 2);
+      if (total < ihl || total > p.length - 14) return drop(p, DropReason::Malformed);
+      p.length = 14u + total;  // drop Ethernet padding
+      if (!is_local4(load32(ip + 16))) return drop(p, DropReason::NotForUs);
+      if (ip[9] != kIpProtoGre) {
+        if (s_.has_nat) return nat_receive(p, false);
+        return drop(p, DropReason::NotNvgre);
+      }
+      if (get16(ip + 6) & 0x3FFF) return drop(p, DropReason::Fragment);
+      x.outer_header = uint32_t(14 + ihl + 8);
+      x.outer_src = ip + 12;
+      x.outer_family = 4;
+      gre = ip + ihl;
+    } else if (type == kEthIpv6) {
+      if (p.length < 54 || (ip[0] >> 4) != 6) return drop(p, DropReason::Malformed);
+      uint32_t total = 40u + get16(ip + 4);
+      if (total > p.length - 14) return drop(p, DropReason::Malformed);
+      p.length = 14 + total;
+      IpAddress dst;
+      dst.family = 6;
+      std::memcpy(dst.bytes.data(), ip + 24, 16);
+      if (!s_.local_pas->find(dst)) return drop(p, DropReason::NotForUs);
+      if (ip[6] == 44) return drop(p, DropReason::Fragment);
+      if (ip[6] != kIpProtoGre) {
+        if (s_.has_nat) return nat_receive(p, true);
+        return drop(p, DropReason::NotNvgre);
+      }
+      x.outer_header = 14 + 40 + 8;
+      x.outer_src = ip + 8;
+      x.outer_family = 6;
+      gre = ip + 40;
+    } else if (type == kEthArp) {
+      return answer_provider_arp(p);
+    } else {
+      return drop(p, DropReason::NotNvgre);
+    }
+    if (p.length < x.outer_header) return drop(p, DropReason::Malformed);
+    if (get16(gre) != kGreFlagsKey || get16(gre + 2) != kEthTransparentBridging)
+      return drop(p, DropReason::BadGreHeader);
+    x.vsid = get32(gre + 4) >> 8;
+    x.subnet = s_.subnets->find(x.vsid);
+    if (!x.subnet) return drop(p, DropReason::UnknownVsid);
+    uint32_t inner_len = p.length - x.outer_header;
+    const uint8_t* in = f + x.outer_header;
+    if (inner_len < kEthHeader) return drop(p, DropReason::Malformed, x.subnet);
+    uint16_t inner_type = get16(in + 12);
+    if (inner_type == kEthVlan || inner_type == kEthQinQ)
+      return drop(p, DropReason::InnerVlan, x.subnet);
+    if (in[0] & 1) return drop(p, DropReason::Broadcast, x.subnet);
+    if (inner_type == kEthIpv4 && inner_len >= 34) {
+      x.src_kind = kV4;
+      x.src_hash = hash_ca4(x.vsid, load32(in + 26));
+      prefetch_slot(s_.ca4, x.src_hash);
+    } else if (inner_type == kEthIpv6 && inner_len >= 54) {
+      x.src_kind = kV6;
+      x.src_hash = hash_ca6(x.vsid, in + 22);
+      prefetch_slot(s_.ca6, x.src_hash);
+    } else if (inner_type == kEthIpv4 || inner_type == kEthIpv6) {
+      return drop(p, DropReason::Malformed, x.subnet);
+    } else {
+      x.src_kind = kMac;
+      x.src_hash = hash_mac(x.vsid, mac48(in + 6));
+      prefetch_slot(s_.mac, x.src_hash);
+    }
+    x.dst_mac = mac48(in);
+    x.dst_hash = hash_mac(x.vsid, x.dst_mac);
+    prefetch_slot(s_.mac, x.dst_hash);
+    x.ok = true;
+  }
+
+  bool is_local4(uint32_t a) const {
+    for (uint8_t i = 0; i < s_.local4_count; ++i)
+      if (s_.local4[i] == a) return true;
+    if (s_.local4_all) return false;
+    IpAddress dst;
+    dst.family = 4;
+    std::memcpy(dst.bytes.data(), &a, 4);
+    return s_.local_pas->find(dst) != nullptr;
+  }
+
+  bool from_pa(uint32_t pa, const Rx& x) const {
+    if (pa == kNoPa) return false;
+    if (x.outer_family == 4) {
+      // pa4 is 0 for IPv6 provider addresses; 0.0.0.0 is never a provider address.
+      uint32_t a = load32(x.outer_src);
+      return a != 0 && (*s_.pa4)[pa] == a;
+    }
+    const IpAddress& a = (*s_.providers)[pa].address;
+    return a.family == 6 && eq16(a.bytes.data(), x.outer_src);
+  }
+
+  // Anti-spoofing: the inner source must be a record (or the gateway wildcard) located at the
+  // outer source provider address, in the VSID or, for routed packets, its routing domain.
+  bool source_ok(const uint8_t* in, const Rx& x) const {
+    if (x.src_kind == kMac) {
+      const MacSlot* m = find_mac(s_.mac, x.src_hash, x.vsid, mac48(in + 6));
+      return m && from_pa(m->pa_index, x);
+    }
+    // Common case: the source is a record of this VSID.
+    if (x.src_kind == kV4) {
+      const Ca4Slot* r = find_ca4(s_.ca4, x.src_hash, x.vsid, load32(in + 26));
+      if (r && r->kind() != kGatewayAddress) return from_pa(r->pa_index, x);
+    } else {
+      const Ca6Slot* r = find_ca6(s_.ca6, x.src_hash, x.vsid, in + 22);
+      if (r && r->kind() != kGatewayAddress) return from_pa(r->pa_index, x);
+    }
+    IpAddress src;
+    src.family = x.src_kind == kV4 ? 4 : 6;
+    std::memcpy(src.bytes.data(), x.src_kind == kV4 ? in + 26 : in + 22, src.family == 4 ? 4 : 16);
+    auto lookup = [&](uint32_t vsid, uint64_t h, const IpAddress& a) -> uint32_t {
+      if (a.family == 4) {
+        const Ca4Slot* r = find_ca4(s_.ca4, h, vsid, load32(a.bytes.data()));
+        return r && r->kind() != kGatewayAddress ? r->pa_index : kNoPa;
+      }
+      const Ca6Slot* r = find_ca6(s_.ca6, h, vsid, a.bytes.data());
+      return r && r->kind() != kGatewayAddress ? r->pa_index : kNoPa;
+    };
+    auto hash_of = [](uint32_t vsid, const IpAddress& a) {
+      return a.family == 4 ? hash_ca4(vsid, load32(a.bytes.data())) : hash_ca6(vsid, a.bytes.data());
+    };
+    uint32_t pa;
+    if (const RouteTarget* t = s_.routes->lookup(x.subnet->domain, src)) {
+      pa = lookup(t->vsid, hash_of(t->vsid, src), src);
+      if (pa != kNoPa) return from_pa(pa, x);
+    }
+    IpAddress any;
+    any.family = src.family;
+    pa = lookup(x.vsid, hash_of(x.vsid, any), any);
+    return from_pa(pa, x);
+  }
+
+  void resolve(Packet& p, Rx& x) {
+    const uint8_t* in = p.data() + x.outer_header;
+    if (!source_ok(in, x)) return drop(p, DropReason::Spoofed, x.subnet);
+    const MacSlot* m = find_mac(s_.mac, x.dst_hash, x.vsid, x.dst_mac);
+    if (!m || m->port == kNoPort) return drop(p, DropReason::UnknownDestination, x.subnet);
+    p.offset += x.outer_header;
+    p.length -= x.outer_header;
+    p.port = m->port;
+    auto& vc = c_.vsid[x.subnet->counter];
+    bump(vc.dec_packets);
+    bump(vc.dec_bytes, p.length);
+    bump(c_.port[m->port].to_packets);
+    bump(c_.port[m->port].to_bytes, p.length);
+  }
+
+  // A Nat (IP rewrite) packet: provider addresses back to customer addresses.
+  void nat_receive(Packet& p, bool v6) {
+    uint8_t* f = p.data();
+    uint8_t* ip = f + 14;
+    IpAddress src, dst;
+    src.family = dst.family = v6 ? 6 : 4;
+    std::memcpy(src.bytes.data(), v6 ? ip + 8 : ip + 12, v6 ? 16 : 4);
+    std::memcpy(dst.bytes.data(), v6 ? ip + 24 : ip + 16, v6 ? 16 : 4);
+    const NatTarget* local = s_.nat->find(dst);
+    const NatTarget* remote = s_.nat->find(src);
+    if (!local || local->port == kNoPort) return drop(p, DropReason::NotNvgre);
+    if (!remote) return drop(p, DropReason::Spoofed);
+    const SubnetInfo* ls = s_.subnets->find(local->vsid);
+    const SubnetInfo* rs = s_.subnets->find(remote->vsid);
+    if (!ls || !rs || ls->domain != rs->domain) return drop(p, DropReason::Spoofed);
+    if (!v6) {
+      size_t ihl = size_t(ip[0] & 0xF) * 4;
+      bool first = (get16(ip + 6) & 0x1FFF) == 0;
+      uint8_t* l4c = first && p.length >= 14 + ihl
+                         ? l4_checksum(ip + ihl, ip[9], p.length - 14 - ihl, false)
+                         : nullptr;
+      rewrite_words(ip + 12, remote->customer.bytes.data(), 4, ip + 10, l4c);
+      rewrite_words(ip + 16, local->customer.bytes.data(), 4, ip + 10, l4c);
+    } else {
+      uint8_t* l4c = l4_checksum(ip + 40, ip[6], p.length - 54, true);
+      rewrite_words(ip + 8, remote->customer.bytes.data(), 16, l4c, nullptr);
+      rewrite_words(ip + 24, local->customer.bytes.data(), 16, l4c, nullptr);
+    }
+    std::memcpy(f, local->mac.bytes.data(), 6);
+    std::memcpy(f + 6, remote->mac.bytes.data(), 6);
+    p.port = local->port;
+    auto& vc = c_.vsid[ls->counter];
+    bump(vc.dec_packets);
+    bump(vc.dec_bytes, p.length);
+    bump(c_.port[local->port].to_packets);
+    bump(c_.port[local->port].to_bytes, p.length);
+  }
+
+  // ARP for a local provider address on the provider link is answered with the provider MAC.
+  void answer_provider_arp(Packet& p) {
+    uint8_t* f = p.data();
+    if (p.length < 42) return drop(p, DropReason::Malformed);
+    uint8_t* a = f + 14;
+    if (get16(a) != 1 || get16(a + 2) != kEthIpv4 || a[4] != 6 || a[5] != 4 || get16(a + 6) != 1)
+      return drop(p, DropReason::NotForUs);
+    IpAddress target;
+    target.family = 4;
+    std::memcpy(target.bytes.data(), a + 24, 4);
+    if (!s_.local_pas->find(target)) return drop(p, DropReason::NotForUs);
+    uint8_t mac[6], ipb[4];
+    std::memcpy(mac, a + 8, 6);
+    std::memcpy(ipb, a + 14, 4);
+    std::memcpy(f, mac, 6);
+    std::memcpy(f + 6, s_.settings.provider_mac.bytes.data(), 6);
+    put16(a + 6, 2);
+    std::memcpy(a + 8, s_.settings.provider_mac.bytes.data(), 6);
+    std::memcpy(a + 14, target.bytes.data(), 4);
+    std::memcpy(a + 18, mac, 6);
+    std::memcpy(a + 24, ipb, 4);
+    p.length = 42;
+    p.port = kProviderPort;
+  }
+
+  const Snapshot& s_;
+  WorkerCounters& c_;
+};
+
+}  // namespace
+
+Worker::Worker(Datapath& datapath) : state_(datapath.state_.get()), slot_(0) {
+  // Counters are allocated on a slot's first use, under the lock their readers take.
+  std::lock_guard lock(state_->write_mutex);
+  for (size_t i = 0; i < state_->limits.max_workers; ++i) {
+    bool expected = false;
+    if (state_->readers[i].in_use.compare_exchange_strong(expected, true)) {
+      slot_ = i;
+      if (!state_->readers[i].counters)
+        state_->readers[i].counters = std::make_unique<WorkerCounters>(state_->limits.max_subnets);
+      return;
+    }
+  }
+  throw PolicyError("too many datapath workers (limit " +
+                    std::to_string(state_->limits.max_workers) + ")");
+}
+
+Worker::~Worker() {
+  state_->readers[slot_].epoch.store(0, std::memory_order_release);
+  state_->readers[slot_].in_use.store(false, std::memory_order_release);
+}
+
+void Worker::transmit(PortId from, std::span<Packet> packets) {
+  ReaderSlot& r = state_->readers[slot_];
+  for (size_t i = 0; i < packets.size(); i += kBatchSize) {
+    ReadGuard guard(*state_, r);
+    Transmitter tx(guard.snapshot(), *r.counters, from);
+    tx.run(packets.subspan(i, std::min(kBatchSize, packets.size() - i)));
+  }
+}
+
+void Worker::receive(std::span<Packet> packets) {
+  ReaderSlot& r = state_->readers[slot_];
+  for (size_t i = 0; i < packets.size(); i += kBatchSize) {
+    ReadGuard guard(*state_, r);
+    Receiver rx(guard.snapshot(), *r.counters);
+    rx.run(packets.subspan(i, std::min(kBatchSize, packets.size() - i)));
+  }
+}
+
+}  // namespace cimnet::dataplane

@@ -1,0 +1,207 @@
+// Addresses, policy validation, versioned updates and the tables' memory.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "fixture.h"
+
+namespace cimnet::dataplane::test {
+namespace {
+
+TEST(Addr, ParsesAndFormats) {
+  EXPECT_EQ(ip("10.1.1.1").to_string(), "10.1.1.1");
+  EXPECT_EQ(ip("fd00:30::1").to_string(), "fd00:30::1");
+  EXPECT_FALSE(IpAddress::parse("10.1.1"));
+  EXPECT_FALSE(IpAddress::parse("10.1.1.1.1"));
+  EXPECT_FALSE(IpAddress::parse("fd00::30::1"));
+  EXPECT_EQ(mac("00:15:5D:00:30:01").to_string(), "00:15:5d:00:30:01");
+  EXPECT_FALSE(MacAddress::parse("00:15:5d:00:30"));
+  EXPECT_FALSE(MacAddress::parse("00:15:5d:00:30:0g"));
+  EXPECT_EQ(prefix("10.1.0.0/16").to_string(), "10.1.0.0/16");
+  EXPECT_FALSE(IpPrefix::parse("10.1.1.0/16"));  // host bits set
+  EXPECT_FALSE(IpPrefix::parse("10.1.0.0/33"));
+  EXPECT_TRUE(prefix("10.1.0.0/16").contains(ip("10.1.200.3")));
+  EXPECT_FALSE(prefix("10.1.0.0/16").contains(ip("10.2.0.1")));
+  EXPECT_TRUE(prefix("fd00:30::/62").contains(ip("fd00:30:0:3::1")));
+  EXPECT_FALSE(prefix("fd00:30::/62").contains(ip("fd00:30:0:4::1")));
+}
+
+TEST(Policy, RejectsBadInputAndChangesNothing) {
+  Datapath dp;
+  dp.apply(two_tenant_host1());
+  auto before = dp.records().size();
+  auto stats_before = dp.table_stats();
+
+  auto expect_rejected = [&](const PolicyChange& c, const char* what) {
+    EXPECT_THROW(dp.apply(c), PolicyError) << what;
+    EXPECT_EQ(dp.records().size(), before) << what;
+    EXPECT_EQ(dp.table_stats().ipv4_records, stats_before.ipv4_records) << what;
+    EXPECT_EQ(dp.subnets().size(), 4u) << what;
+    EXPECT_EQ(dp.ports().size(), 3u) << what;
+  };
+  PolicyChange c;
+  c.upsert_records = {record(99, "10.9.9.9", "192.168.1.12", mac("00:15:5d:99:00:01"))};
+  expect_rejected(c, "record without a virtual subnet");
+
+  c = {};
+  c.upsert_records = {record(0x1000000, "10.9.9.9", "192.168.1.12", mac("00:15:5d:99:00:01"))};
+  expect_rejected(c, "VSID beyond 24 bits");
+
+  c = {};
+  c.upsert_records = {record(30, "10.1.1.9", "192.168.1.12", mac("01:00:5e:00:00:01"))};
+  expect_rejected(c, "multicast MAC");
+
+  c = {};
+  c.upsert_records = {record(30, "10.1.1.254", "192.168.1.12", mac("00:15:5d:00:30:fe"))};
+  expect_rejected(c, "record on the gateway address");
+
+  c = {};
+  c.remove_subnets = {31};
+  expect_rejected(c, "subnet still has records and routes");
+
+  c = {};
+  c.upsert_customer_routes = {{"red", 30, prefix("10.7.0.0/16"), {}, 0}};
+  expect_rejected(c, "route to a VSID of another routing domain");
+
+  c = {};
+  c.upsert_ports = {{7, kBlue1, 30}};
+  expect_rejected(c, "two ports with one MAC in a VSID");
+
+  // A good edit followed by a bad one in the same change: neither is applied.
+  c = {};
+  c.upsert_records = {record(30, "10.1.1.77", "192.168.1.12", mac("00:15:5d:00:30:77")),
+                      record(30, "10.1.1.78", "192.168.1.12", mac("ff:ff:ff:ff:ff:ff"))};
+  c.remove_records = {RecordKey{30, ip("10.1.1.2"), {}}};
+  expect_rejected(c, "partly bad change");
+
+  c = {};
+  c.remove_records = {RecordKey{30, ip("10.1.1.99"), {}}};
+  expect_rejected(c, "removing a missing record");
+
+  // Same MAC at two provider addresses.
+  c = {};
+  c.upsert_records = {record(30, "10.1.1.50", "192.168.1.13", kBlue2)};
+  expect_rejected(c, "MAC at a second provider address");
+
+  DatapathSettings bad;
+  bad.router_mac = mac("01:00:00:00:00:01");
+  bad.provider_mac = kProviderMac;
+  c = {};
+  c.settings = bad;
+  expect_rejected(c, "multicast router MAC");
+  EXPECT_EQ(dp.settings().router_mac, kRouterMac);
+}
+
+TEST(Policy, VmMovesInOneChange) {
+  Datapath dp;
+  dp.apply(two_tenant_host1());
+  // Blue VM2 has an IPv4 and an IPv6 record; both move to 192.168.1.13 together.
+  PolicyChange c;
+  c.upsert_records = {record(30, "10.1.1.2", "192.168.1.13", kBlue2),
+                      record(30, "fd00:30::2", "192.168.1.13", kBlue2)};
+  EXPECT_NO_THROW(dp.apply(c));
+  size_t at13 = 0;
+  for (auto& r : dp.records()) at13 += r.provider == ip("192.168.1.13");
+  EXPECT_EQ(at13, 2u);
+}
+
+TEST(Policy, TableMemoryPerIpv4Record) {
+  Datapath dp;
+  PolicyChange c;
+  c.upsert_subnets = {{5000, "rd", {}}};
+  for (uint32_t i = 0; i < 20000; ++i) {
+    LookupRecord r;
+    r.vsid = 5000;
+    r.customer = IpAddress::v4(0x0A000000 + i);
+    r.provider = IpAddress::v4(0xC0A80000 + i % 100);
+    r.mac.bytes = {0x00, 0x15, 0x5d, uint8_t(i >> 16), uint8_t(i >> 8), uint8_t(i)};
+    c.upsert_records.push_back(r);
+  }
+  dp.apply(c);
+  TableStats t = dp.table_stats();
+  EXPECT_EQ(t.ipv4_records, 20000u);
+  EXPECT_EQ(t.mac_entries, 20000u);
+  double per_record = double(t.ipv4_table_bytes + t.mac_table_bytes) / 20000.0;
+  EXPECT_LE(per_record, 64.0);
+}
+
+// After apply() returns, the very next batch uses the new policy.
+TEST_F(HostFixture, UpdateIsVisibleToTheNextPacket) {
+  Bytes f = udp4_frame(kBlue2, kBlue1, "10.1.1.1", "10.1.1.2");
+  EXPECT_EQ(tx(1, f).port, kProviderPort);
+  PolicyChange c;
+  c.remove_records = {RecordKey{30, ip("10.1.1.2"), {}}};
+  dp->apply(c);
+  EXPECT_EQ(tx(1, f).port, kDropPort);
+  EXPECT_EQ(dp->drops(DropReason::UnknownDestination), 1u);
+  c = {};
+  c.upsert_records = {record(30, "10.1.1.2", "192.168.1.11", kBlue2),
+                      record(30, "fd00:30::2", "192.168.1.11", kBlue2)};
+  c.upsert_ports = {{5, kBlue2, 30}};
+  dp->apply(c);
+  EXPECT_EQ(tx(1, f).port, 5);  // now local
+}
+
+// Readers keep processing while a writer republishes; every packet sees one whole version.
+TEST_F(HostFixture, ConcurrentUpdatesNeverTearAPacket) {
+  std::atomic<bool> stop{false};
+  std::atomic<size_t> bad{0}, seen12{0}, seen13{0}, batches{0};
+  std::thread reader([&] {
+    Worker w(*dp);
+    Bytes f = udp4_frame(kBlue2, kBlue1, "10.1.1.1", "10.1.1.2");
+    std::vector<uint8_t> buf(kBufferSize * kBatchSize);
+    std::vector<Packet> pk(kBatchSize);
+    while (!stop.load()) {
+      for (size_t i = 0; i < kBatchSize; ++i) {
+        pk[i] = Packet{buf.data() + i * kBufferSize, kBufferSize, kHeadroom, uint32_t(f.size()),
+                       kDropPort};
+        std::copy(f.begin(), f.end(), pk[i].data());
+      }
+      w.transmit(1, pk);
+      ++batches;
+      for (auto& p : pk) {
+        if (p.port != kProviderPort) {
+          ++bad;
+          continue;
+        }
+        uint8_t last = p.data()[33];  // outer destination, last byte
+        if (last == 12) ++seen12;
+        else if (last == 13) ++seen13;
+        else ++bad;
+      }
+    }
+  });
+  PolicyChange c;
+  c.upsert_neighbors = {{ip("192.168.1.13"), mac("02:aa:00:00:00:13")}};
+  dp->apply(c);
+  // Keep republishing until both sides made progress: at least 200 versions, 100 batches, and
+  // the reader saw both placements of the record.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  for (int i = 0; (i < 200 || batches.load() < 100 || !seen12.load() || !seen13.load()) &&
+                  std::chrono::steady_clock::now() < deadline;
+       ++i) {
+    PolicyChange m;
+    const char* pa = i % 2 ? "192.168.1.12" : "192.168.1.13";
+    m.upsert_records = {record(30, "10.1.1.2", pa, kBlue2), record(30, "fd00:30::2", pa, kBlue2)};
+    dp->apply(m);
+  }
+  stop = true;
+  reader.join();
+  EXPECT_EQ(bad.load(), 0u);
+  EXPECT_GT(seen12.load(), 0u);
+  EXPECT_GT(seen13.load(), 0u);
+}
+
+TEST(Policy, TooManyWorkersIsAnError) {
+  Datapath::Limits l;
+  l.max_workers = 2;
+  Datapath dp(l);
+  Worker a(dp), b(dp);
+  EXPECT_THROW(Worker c(dp), PolicyError);
+}
+
+}  // namespace
+}  // namespace cimnet::dataplane::test

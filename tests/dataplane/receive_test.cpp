@@ -1,0 +1,162 @@
+// Receive path: NVGRE frames from the provider network, one rule per test.
+
+#include <gtest/gtest.h>
+
+#include "fixture.h"
+
+namespace cimnet::dataplane::test {
+namespace {
+
+using Rx = HostFixture;
+
+Bytes blue_from_host2(uint16_t flags = 0x2000, uint16_t proto = 0x6558) {
+  return nvgre4(kProviderMac, kHost2Mac, "192.168.1.12", "192.168.1.11", 30, 0x5a,
+                udp4_frame(kBlue1, kBlue2, "10.1.1.2", "10.1.1.1"), flags, proto);
+}
+
+TEST_F(Rx, DecapsulatesToThePortOwningTheMac) {
+  Bytes in = blue_from_host2();
+  Out o = rx(in);
+  ASSERT_EQ(o.port, 1);
+  Bytes inner = udp4_frame(kBlue1, kBlue2, "10.1.1.2", "10.1.1.1");
+  EXPECT_EQ(o.frame, inner);
+  EXPECT_EQ(dp->vsid_counters(30)->decapsulated.packets, 1u);
+  EXPECT_EQ(dp->port_counters(1).to_vm.packets, 1u);
+  // Red's frame with the same inner addresses goes to Red's port.
+  Bytes red = nvgre4(kProviderMac, kHost2Mac, "192.168.1.12", "192.168.1.11", 20, 1,
+                     udp4_frame(kRed1, kRed2, "10.1.1.2", "10.1.1.1"));
+  EXPECT_EQ(rx(red).port, 2);
+}
+
+TEST_F(Rx, GoldenEncapFrameDecapsulatesBack) {
+  // The golden frame host 1 would send to host 2, looked at from host 2's side.
+  Bytes enc = golden("encap_blue_ipv4", {}, "");
+  ASSERT_GT(enc.size(), 42u);
+  Datapath host2;
+  PolicyChange c = two_tenant_host1();
+  c.upsert_provider_addresses = {{ip("192.168.1.12"), 24}};
+  c.upsert_neighbors = {{ip("192.168.1.11"), kProviderMac}};
+  c.upsert_ports = {{1, kBlue2, 30}, {2, kRed2, 20}};
+  host2.apply(c);
+  Worker w(host2);
+  std::vector<uint8_t> buf(kBufferSize);
+  Packet p{buf.data(), kBufferSize, kHeadroom, uint32_t(enc.size()), kDropPort};
+  std::copy(enc.begin(), enc.end(), p.data());
+  w.receive(std::span<Packet>(&p, 1));
+  ASSERT_EQ(p.port, 1);
+  EXPECT_EQ(Bytes(p.data(), p.data() + p.length), Bytes(enc.begin() + 42, enc.end()));
+}
+
+TEST_F(Rx, BadGreHeadersAreDropped) {
+  EXPECT_EQ(rx(blue_from_host2(0xA000)).port, kDropPort);  // C bit
+  EXPECT_EQ(rx(blue_from_host2(0x3000)).port, kDropPort);  // S bit
+  EXPECT_EQ(rx(blue_from_host2(0x2001)).port, kDropPort);  // version 1
+  EXPECT_EQ(rx(blue_from_host2(0x0000)).port, kDropPort);  // no key
+  EXPECT_EQ(rx(blue_from_host2(0x2000, 0x0800)).port, kDropPort);  // not Ethernet
+  EXPECT_EQ(dp->drops(DropReason::BadGreHeader), 5u);
+}
+
+TEST_F(Rx, UnknownVsidIsDropped) {
+  Bytes in = nvgre4(kProviderMac, kHost2Mac, "192.168.1.12", "192.168.1.11", 77, 0,
+                    udp4_frame(kBlue1, kBlue2, "10.1.1.2", "10.1.1.1"));
+  EXPECT_EQ(rx(in).port, kDropPort);
+  EXPECT_EQ(dp->drops(DropReason::UnknownVsid), 1u);
+}
+
+TEST_F(Rx, WrongVsidCannotReachAnotherTenant) {
+  // Blue's VM MAC inside a VSID 20 frame: the inner source is not a Red record at .12 either way,
+  // and Blue's port is not in VSID 20.
+  Bytes in = nvgre4(kProviderMac, kHost2Mac, "192.168.1.12", "192.168.1.11", 20, 0,
+                    udp4_frame(kBlue1, kRed2, "10.1.1.2", "10.1.1.1"));
+  EXPECT_EQ(rx(in).port, kDropPort);
+  EXPECT_EQ(dp->drops(DropReason::UnknownDestination), 1u);
+}
+
+TEST_F(Rx, SpoofedInnerSourceIsDropped) {
+  // 10.1.1.4 lives on host 1, so host 2 may not send as it.
+  Bytes in = nvgre4(kProviderMac, kHost2Mac, "192.168.1.12", "192.168.1.11", 30, 0,
+                    udp4_frame(kBlue1, kBlue4, "10.1.1.4", "10.1.1.1"));
+  EXPECT_EQ(rx(in).port, kDropPort);
+  // An address with no record at all.
+  Bytes in2 = nvgre4(kProviderMac, kHost2Mac, "192.168.1.12", "192.168.1.11", 30, 0,
+                     udp4_frame(kBlue1, kBlue2, "10.1.1.66", "10.1.1.1"));
+  EXPECT_EQ(rx(in2).port, kDropPort);
+  // Right record, wrong provider address (a third host).
+  Bytes in3 = nvgre4(kProviderMac, kHost2Mac, "192.168.1.13", "192.168.1.11", 30, 0,
+                     udp4_frame(kBlue1, kBlue2, "10.1.1.2", "10.1.1.1"));
+  EXPECT_EQ(rx(in3).port, kDropPort);
+  EXPECT_EQ(dp->drops(DropReason::Spoofed), 3u);
+  EXPECT_EQ(dp->vsid_counters(30)->dropped, 3u);
+}
+
+TEST_F(Rx, RoutedSourceFromAnotherVsidOfTheDomain) {
+  // 10.1.2.3 (VSID 31, host 2) routed into VSID 30 by host 2's distributed router.
+  Bytes in = nvgre4(kProviderMac, kHost2Mac, "192.168.1.12", "192.168.1.11", 30, 0,
+                    udp4_frame(kBlue1, kRouterMac, "10.1.2.3", "10.1.1.1", 1, 2, 18, 63));
+  EXPECT_EQ(rx(in).port, 1);
+  // Green's 10.1.3.3 is in another routing domain: spoofed as far as Blue is concerned.
+  Bytes g = nvgre4(kProviderMac, kHost2Mac, "192.168.1.12", "192.168.1.11", 30, 0,
+                   udp4_frame(kBlue1, kRouterMac, "10.1.3.3", "10.1.1.1"));
+  EXPECT_EQ(rx(g).port, kDropPort);
+  EXPECT_EQ(dp->drops(DropReason::Spoofed), 1u);
+}
+
+TEST_F(Rx, InnerVlanTagIsDropped) {
+  Bytes inner = udp4_frame(kBlue1, kBlue2, "10.1.1.2", "10.1.1.1");
+  Bytes tagged(inner.begin(), inner.begin() + 12);
+  add16(tagged, 0x8100);
+  add16(tagged, 5);
+  tagged.insert(tagged.end(), inner.begin() + 12, inner.end());
+  Bytes in = nvgre4(kProviderMac, kHost2Mac, "192.168.1.12", "192.168.1.11", 30, 0, tagged);
+  EXPECT_EQ(rx(in).port, kDropPort);
+  EXPECT_EQ(dp->drops(DropReason::InnerVlan), 1u);
+}
+
+TEST_F(Rx, NotForALocalProviderAddress) {
+  Bytes in = nvgre4(kProviderMac, kHost2Mac, "192.168.1.12", "192.168.1.99", 30, 0,
+                    udp4_frame(kBlue1, kBlue2, "10.1.1.2", "10.1.1.1"));
+  EXPECT_EQ(rx(in).port, kDropPort);
+  EXPECT_EQ(dp->drops(DropReason::NotForUs), 1u);
+  Bytes plain = udp4_frame(kProviderMac, kHost2Mac, "192.168.1.12", "192.168.1.11");
+  EXPECT_EQ(rx(plain).port, kDropPort);
+  EXPECT_EQ(dp->drops(DropReason::NotNvgre), 1u);
+}
+
+TEST_F(Rx, FragmentsAreDropped) {
+  Bytes in = nvgre4(kProviderMac, kHost2Mac, "192.168.1.12", "192.168.1.11", 30, 0,
+                    udp4_frame(kBlue1, kBlue2, "10.1.1.2", "10.1.1.1"), 0x2000, 0x6558, true);
+  EXPECT_EQ(rx(in).port, kDropPort);
+  EXPECT_EQ(dp->drops(DropReason::Fragment), 1u);
+}
+
+TEST_F(Rx, TruncatedFramesAreMalformed) {
+  Bytes in = blue_from_host2();
+  for (size_t len : {0ul, 10ul, 30ul, 40ul}) {
+    Bytes cut(in.begin(), in.begin() + long(len));
+    EXPECT_EQ(rx(cut).port, kDropPort) << len;
+  }
+  EXPECT_EQ(dp->drops(DropReason::Malformed), 4u);
+}
+
+TEST_F(Rx, ArpForOurProviderAddressIsAnswered) {
+  Out o = rx(arp_request(kHost2Mac, "192.168.1.12", "192.168.1.11"));
+  ASSERT_EQ(o.port, kProviderPort);
+  EXPECT_TRUE(std::equal(kProviderMac.bytes.begin(), kProviderMac.bytes.end(), o.frame.begin() + 22));
+  EXPECT_EQ(rx(arp_request(kHost2Mac, "192.168.1.12", "192.168.1.99")).port, kDropPort);
+}
+
+TEST_F(Rx, BroadcastInnerIsNotFlooded) {
+  Bytes in = nvgre4(kProviderMac, kHost2Mac, "192.168.1.12", "192.168.1.11", 30, 0,
+                    arp_request(kBlue2, "10.1.1.2", "10.1.1.1"));
+  EXPECT_EQ(rx(in).port, kDropPort);
+  EXPECT_EQ(dp->drops(DropReason::Broadcast), 1u);
+}
+
+TEST(Counters, DropReasonsHaveNames) {
+  for (size_t i = 0; i < kDropReasonCount; ++i)
+    EXPECT_FALSE(drop_reason_name(DropReason(i)).empty());
+  EXPECT_EQ(drop_reason_name(DropReason::Spoofed), "spoofed");
+}
+
+}  // namespace
+}  // namespace cimnet::dataplane::test

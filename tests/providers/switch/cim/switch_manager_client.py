@@ -1,0 +1,467 @@
+#!/usr/bin/python3
+"""Drives cimnetd's switch classes the way Windows' NetworkSwitchManager does.
+
+usage: switch_manager_client.py PHASE HTTP_PORT DRIVER [BRIDGE]
+  PHASE   configure | after_restart
+  DRIVER  sim | linux-bridge (then BRIDGE is the bridge, and every step is
+          also checked in the kernel with `ip -d -j link` and `bridge -j vlan`;
+          run this inside the switch's network namespace)
+Prints the steps it took and 'ok', or 'FAILED: ...' and exits 1.
+Raw WS-Man envelopes through python3-winrm (Protocol.send_message).
+"""
+import json
+import subprocess
+import sys
+import uuid
+import xml.etree.ElementTree as ET
+
+import winrm
+from winrm.exceptions import WinRMError
+
+NS = {
+    's': 'http://www.w3.org/2003/05/soap-envelope',
+    'wsa': 'http://schemas.xmlsoap.org/ws/2004/08/addressing',
+    'wsman': 'http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd',
+    'wsen': 'http://schemas.xmlsoap.org/ws/2004/09/enumeration',
+}
+CIM = 'http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/'
+T = 'http://schemas.xmlsoap.org/ws/2004/09/transfer/'
+E = 'http://schemas.xmlsoap.org/ws/2004/09/enumeration/'
+ASSOC = 'http://schemas.dmtf.org/wbem/wsman/1/cimbinding/associationFilter'
+XSI = 'http://www.w3.org/2001/XMLSchema-instance'
+
+phase, port, driver = sys.argv[1], sys.argv[2], sys.argv[3]
+bridge = sys.argv[4] if len(sys.argv) > 4 else None
+URL = 'http://127.0.0.1:%s/wsman' % port
+P = winrm.Protocol(URL, transport='basic', username='admin', password='secret-admin')
+
+
+class Failed(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Failed(what)
+
+
+def step(text):
+    print('step:', text, flush=True)
+
+
+def sel_xml(selectors):
+    out = ''
+    for name, value in selectors.items():
+        if isinstance(value, Epr):
+            out += '<w:Selector Name="%s">%s</w:Selector>' % (name, value.xml('a:EndpointReference'))
+        else:
+            out += '<w:Selector Name="%s">%s</w:Selector>' % (name, value)
+    return '<w:SelectorSet>%s</w:SelectorSet>' % out if out else ''
+
+
+def envelope(action, resource, body='', selectors=None):
+    return ('<s:Envelope xmlns:s="%s" xmlns:a="%s" xmlns:w="%s" xmlns:n="%s" '
+            'xmlns:b="http://schemas.dmtf.org/wbem/wsman/1/cimbinding.xsd">'
+            '<s:Header><a:To>%s</a:To>'
+            '<a:ReplyTo><a:Address s:mustUnderstand="true">http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:Address></a:ReplyTo>'
+            '<a:Action s:mustUnderstand="true">%s</a:Action><a:MessageID>uuid:%s</a:MessageID>'
+            '<w:ResourceURI s:mustUnderstand="true">%s</w:ResourceURI>%s'
+            '<w:OperationTimeout>PT60S</w:OperationTimeout></s:Header><s:Body>%s</s:Body></s:Envelope>'
+            % (NS['s'], NS['wsa'], NS['wsman'], NS['wsen'], URL, action, uuid.uuid4(), resource,
+               sel_xml(selectors or {}), body))
+
+
+def send(xml):
+    return ET.fromstring(P.send_message(xml))
+
+
+def fault_text(xml):
+    try:
+        P.send_message(xml)
+    except WinRMError as e:
+        return str(e)
+    raise Failed('expected a fault for ' + xml[:300])
+
+
+class Epr:
+    """An instance path as WS-Man carries it: class URI + selectors."""
+
+    def __init__(self, resource, selectors):
+        self.resource, self.selectors = resource, dict(selectors)
+
+    @staticmethod
+    def parse(element):
+        resource = element.findtext('.//wsman:ResourceURI', namespaces=NS)
+        sels = {}
+        for s in element.find('.//wsman:SelectorSet', NS):
+            inner = s.find('wsa:EndpointReference', NS)
+            sels[s.get('Name')] = Epr.parse(inner) if inner is not None else s.text
+        return Epr(resource, sels)
+
+    def ns(self):
+        return self.selectors.get('__cimnamespace')
+
+    def cls(self):
+        return self.resource.rsplit('/', 1)[1]
+
+    def keys(self):
+        return {k: v for k, v in self.selectors.items() if k != '__cimnamespace'}
+
+    def same(self, other):
+        return (self.cls().lower() == other.cls().lower() and self.ns() == other.ns()
+                and self.keys() == other.keys())
+
+    def xml(self, tag):
+        return ('<%s><a:Address>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:Address>'
+                '<a:ReferenceParameters><w:ResourceURI>%s</w:ResourceURI>%s</a:ReferenceParameters></%s>'
+                % (tag, self.resource, sel_xml(self.selectors), tag))
+
+
+class Obj:
+    """One instance from an enumeration: its properties and its EPR."""
+
+    def __init__(self, element, epr=None):
+        self.element, self.epr = element, epr
+        self.cls = element.tag.split('}')[1]
+
+    def get(self, name):
+        e = self.element.find('{*}' + name)
+        if e is None or e.get('{%s}nil' % XSI) == 'true':
+            return None
+        return e.text
+
+    def list(self, name):
+        return [e.text for e in self.element.findall('{*}' + name)]
+
+    def ref(self, name):
+        return Epr.parse(self.element.find('{*}' + name))
+
+
+def enumerate_(cls, ns):
+    """Enumerate (objects and EPRs) + Pull to the end."""
+    resource = CIM + cls
+    sels = {'__cimnamespace': ns}
+    r = send(envelope(E + 'Enumerate', resource,
+                      '<n:Enumerate><w:OptimizeEnumeration/><w:MaxElements>50</w:MaxElements>'
+                      '<w:EnumerationMode>EnumerateObjectAndEPR</w:EnumerationMode></n:Enumerate>', sels))
+    items = list(r.iterfind('.//wsman:Items/wsman:Item', NS))
+    ctx = r.findtext('.//wsen:EnumerationContext', namespaces=NS)
+    while ctx:
+        r = send(envelope(E + 'Pull', resource, '<n:Pull><n:EnumerationContext>%s</n:EnumerationContext>'
+                          '<n:MaxElements>50</n:MaxElements></n:Pull>' % ctx, sels))
+        items += list(r.iterfind('.//wsen:Items/wsman:Item', NS))
+        ctx = r.findtext('.//wsen:EnumerationContext', namespaces=NS)
+    out = []
+    for item in items:
+        children = list(item)
+        out.append(Obj(children[0], Epr.parse(children[1])))
+    return out
+
+
+def get(epr):
+    r = send(envelope(T + 'Get', epr.resource, '', epr.selectors))
+    return Obj(r.find('.//s:Body', NS)[0], epr)
+
+
+def put(epr, properties):
+    cls = epr.cls()
+    body = '<x:%s xmlns:x="%s%s">' % (cls, CIM, cls)
+    for name, value in properties:
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            body += '<x:%s>%s</x:%s>' % (name, v, name)
+    body += '</x:%s>' % cls
+    r = send(envelope(T + 'Put', epr.resource, body, epr.selectors))
+    return Obj(r.find('.//s:Body', NS)[0], epr)
+
+
+def invoke_xml(epr, method, params=''):
+    cls = epr.cls()
+    return envelope(epr.resource + '/' + method, epr.resource,
+                    '<p:%s_INPUT xmlns:p="%s%s">%s</p:%s_INPUT>' % (method, CIM, cls, params, method),
+                    epr.selectors)
+
+
+def invoke(epr, method, params=''):
+    r = send(invoke_xml(epr, method, params))
+    out = r.find('.//s:Body', NS)[0]
+    check(out.tag.endswith(method + '_OUTPUT'), 'output element of %s: %s' % (method, out.tag))
+    return out, int(out.findtext('{*}ReturnValue'))
+
+
+def associated(source, assoc_cls, source_role, result_role, ns):
+    """The instances associated with `source` through `assoc_cls`.
+
+    First the way Get-CimAssociatedInstance asks (Enumerate with the
+    associationFilter dialect); when the agent refuses that dialect, by
+    enumerating the association class and following its references.
+    """
+    body = ('<n:Enumerate><w:OptimizeEnumeration/><w:MaxElements>50</w:MaxElements>'
+            '<w:Filter Dialect="%s"><b:AssociatedInstances>%s'
+            '<b:AssociationClassName>%s</b:AssociationClassName></b:AssociatedInstances></w:Filter>'
+            '</n:Enumerate>' % (ASSOC, source.xml('b:Object'), assoc_cls))
+    try:
+        r = send(envelope(E + 'Enumerate', 'http://schemas.dmtf.org/wbem/wscim/1/*', body,
+                          {'__cimnamespace': source.ns() or ns}))
+        found = [Obj(e) for e in r.iterfind('.//wsman:Items/*', NS)]
+        check(found, 'associationFilter returned nothing for ' + assoc_cls)
+        return found, 'associationFilter'
+    except WinRMError as e:
+        check('FilterDialectRequestedUnavailable' in str(e), 'association filter: ' + str(e))
+    out = []
+    for a in enumerate_(assoc_cls, ns):
+        if a.ref(source_role).same(source):
+            target = a.ref(result_role)
+            out.append(get(target))
+    return out, 'association class walk'
+
+
+# ------------------------------------------------------------ kernel checks
+
+def sh(*args):
+    r = subprocess.run(args, capture_output=True, text=True, timeout=30)
+    check(r.returncode == 0, '%s: %s' % (' '.join(args), r.stderr))
+    return r.stdout
+
+
+def kernel_admin_up(dev):
+    link = json.loads(sh('ip', '-d', '-j', 'link', 'show', 'dev', dev))[0]
+    return 'UP' in link.get('flags', [])
+
+
+def kernel_vlans(dev, self_=False):
+    """'vid:flags' words from `bridge -j vlan show dev DEV` (P = PVID, U = untagged)."""
+    args = ['bridge', '-j', 'vlan', 'show', 'dev', dev]
+    data = json.loads(sh(*args) or '[]')
+    words = []
+    for entry in data:
+        for v in entry.get('vlans', []):
+            flags = ''.join(f for f, name in (('P', 'PVID'), ('U', 'Egress Untagged'))
+                            if name in v.get('flags', []))
+            end = v.get('vlanEnd')
+            for vid in range(v['vlan'], (end or v['vlan']) + 1):
+                words.append('%d:%s' % (vid, flags))
+    return ' '.join(words)
+
+
+def kernel(what, cond_fn):
+    if driver != 'linux-bridge':
+        return
+    value = cond_fn()
+    print('  kernel:', what, '->', value, flush=True)
+    return value
+
+
+# ------------------------------------------------------------ the sequence
+
+def discover():
+    """CmdletHelpers: profile in interop, associated CIM_ComputerSystem, its namespace."""
+    step('profile discovery in root/interop')
+    profiles = enumerate_('CIM_RegisteredProfile', 'root/interop')
+    esp = [p for p in profiles if p.get('RegisteredName').lower() == 'ethernet switch profile'
+           and p.get('RegisteredOrganization') == '1' and p.get('RegisteredVersion').startswith('1.')]
+    check(len(esp) == 1, 'one Ethernet Switch Profile: %r' % [p.get('RegisteredName') for p in profiles])
+    check(esp[0].get('OtherRegisteredOrganization') == 'Microsoft', 'OtherRegisteredOrganization')
+    step('association profile -> CIM_ComputerSystem')
+    systems, how = associated(esp[0].epr, 'CIM_ElementConformsToProfile', 'ConformantStandard',
+                              'ManagedElement', 'root/interop')
+    print('  (association traversal by %s)' % how)
+    systems = [s for s in systems if s.cls == 'CIM_ComputerSystem']
+    check(len(systems) == 1, 'one switch conforms to the profile')
+    cs = systems[0]
+    ns = cs.epr.ns() if cs.epr else None
+    check(ns == 'root/cimv2', 'implementation namespace from the reference: %r' % ns)
+    check('38' in cs.list('Dedicated') and '5' in cs.list('Dedicated'), 'Dedicated Switch, Ethernet Switch')
+    return cs, ns
+
+
+def port_chain(port, ns):
+    lans, _ = associated(port.epr, 'CIM_DeviceSAPImplementation', 'Antecedent', 'Dependent', ns)
+    check(len(lans) == 1 and lans[0].cls == 'CIM_LANEndpoint', 'port -> one CIM_LANEndpoint')
+    veps, _ = associated(lans[0].epr, 'CIM_BindsToLANEndpoint', 'Antecedent', 'Dependent', ns)
+    check(len(veps) == 1 and veps[0].cls == 'CIM_VLANEndpoint', 'LANEndpoint -> one CIM_VLANEndpoint')
+    sds, _ = associated(veps[0].epr, 'CIM_ElementSettingData', 'ManagedElement', 'SettingData', ns)
+    check(len(sds) == 1 and sds[0].cls == 'CIM_VLANEndpointSettingData',
+          'VLANEndpoint -> one CIM_VLANEndpointSettingData')
+    return lans[0], veps[0], sds[0]
+
+
+def ports_of(ns):
+    ports = sorted(enumerate_('CIM_EthernetPort', ns), key=lambda p: int(p.get('PortNumber')))
+    check(len(ports) >= 3, 'at least three ports: %d' % len(ports))
+    return ports
+
+
+def service(ns):
+    ss = enumerate_('MSFT_SwitchService', ns)
+    check(len(ss) == 1, 'one MSFT_SwitchService')
+    return ss[0].epr
+
+
+def vlans(ns):
+    return {int(v.get('VLANId')): v for v in enumerate_('CIM_NetworkVLAN', ns)}
+
+
+def embedded_vlan(vid, name):
+    return ('<p:NetworkVLAN xmlns:q="%sCIM_NetworkVLAN" xsi:type="q:CIM_NetworkVLAN_Type" xmlns:xsi="%s">'
+            '<q:ElementName>%s</q:ElementName><q:VLANId>%d</q:VLANId></p:NetworkVLAN>'
+            % (CIM, XSI, name, vid))
+
+
+def vlan_refs(vs):
+    return ''.join(v.epr.xml('p:VLAN') for v in vs)
+
+
+def configure():
+    cs, ns = discover()
+
+    step('enumerate ports')
+    ports = ports_of(ns)
+    for p in ports:
+        for prop in ('DeviceID', 'PortNumber', 'Speed', 'MaxSpeed', 'FullDuplex', 'PermanentAddress',
+                     'LinkTechnology', 'PortType', 'EnabledState', 'RequestedState'):
+            check(p.element.find('{*}' + prop) is not None, '%s has %s' % (p.get('DeviceID'), prop))
+        check(len(p.get('PermanentAddress') or '') == 12, 'PermanentAddress is 12 hex digits')
+        check(p.list('OperationalStatus'), 'OperationalStatus')
+    p1, p2, p3 = ports[0], ports[1], ports[2]
+    d1, d2, d3 = p1.get('DeviceID'), p2.get('DeviceID'), p3.get('DeviceID')
+
+    step('port -> LANEndpoint -> VLANEndpoint -> VLANEndpointSettingData')
+    lan1, vep1, sd1 = port_chain(p1, ns)
+    check(lan1.get('MACAddress') == p1.list('NetworkAddresses')[0], 'LANEndpoint MAC = port address')
+    check(vep1.get('DesiredEndpointMode') == '2', 'port starts in access mode')
+    check(sd1.get('AccessVLAN') == '1', 'port starts on VLAN 1')
+    _, vep2, sd2 = port_chain(p2, ns)
+
+    step('RequestStateChange 3 (Disabled) then 2 (Enabled)')
+    _, rv = invoke(p1.epr, 'RequestStateChange', '<p:RequestedState>3</p:RequestedState>')
+    check(rv == 0, 'RequestStateChange 3 returned %d' % rv)
+    check(get(p1.epr).get('EnabledState') == '3', 'EnabledState 3 after disabling')
+    check(kernel(d1 + ' admin up', lambda: kernel_admin_up(d1)) in (False, None), 'kernel: still up')
+    _, rv = invoke(p1.epr, 'RequestStateChange', '<p:RequestedState>11</p:RequestedState>')
+    check(rv == 4097, 'Reset is an invalid state transition: %d' % rv)
+    _, rv = invoke(p1.epr, 'RequestStateChange', '<p:RequestedState>2</p:RequestedState>')
+    check(rv == 0, 'RequestStateChange 2 returned %d' % rv)
+    check(get(p1.epr).get('EnabledState') == '2', 'EnabledState 2 after enabling')
+    check(kernel(d1 + ' admin up', lambda: kernel_admin_up(d1)) in (True, None), 'kernel: not up')
+
+    step('AddVLAN 10, 20 with embedded CIM_NetworkVLAN')
+    ss = service(ns)
+    out, rv = invoke(ss, 'AddVLAN', cs.epr.xml('p:TargetedSwitch') + embedded_vlan(10, 'blue') +
+                     embedded_vlan(20, 'green'))
+    check(rv == 0, 'AddVLAN returned %d' % rv)
+    check(len(out.findall('{*}VLAN')) == 2, 'AddVLAN returns two VLAN references')
+    vs = vlans(ns)
+    check(sorted(vs) == [1, 10, 20], 'VLANs now %r' % sorted(vs))
+    check(vs[10].get('ElementName') == 'blue' and vs[10].cls == 'MSFT_NetworkVLAN', 'VLAN 10 blue')
+    check(vs[10].get('IsEnabled') == 'true', 'new VLAN enabled')
+    v = kernel('bridge VLANs', lambda: kernel_vlans(bridge))
+    check(v is None or ('10:' in v and '20:' in v), 'kernel: bridge lacks VLAN 10/20: %r' % v)
+    text = fault_text(invoke_xml(ss, 'AddVLAN', embedded_vlan(10, 'again')))
+    check('already exists' in text, 'AddVLAN of an existing VLAN: ' + text)
+
+    step('access mode with VLAN 10 on ' + d1)
+    put(vep1.epr, [('DesiredEndpointMode', 2)])
+    sd1 = put(sd1.epr, [('AccessVLAN', 10)])
+    check(sd1.get('AccessVLAN') == '10', 'AccessVLAN 10')
+    v = kernel(d1 + ' VLANs', lambda: kernel_vlans(d1))
+    check(v is None or v == '10:PU', 'kernel: %s VLANs %r' % (d1, v))
+
+    step('bad input changes nothing')
+    text = fault_text(envelope(T + 'Put', sd1.epr.resource,
+                               '<x:CIM_VLANEndpointSettingData xmlns:x="%sCIM_VLANEndpointSettingData">'
+                               '<x:AccessVLAN>4095</x:AccessVLAN></x:CIM_VLANEndpointSettingData>' % CIM,
+                               sd1.epr.selectors))
+    check('1..4094' in text, 'AccessVLAN 4095: ' + text)
+    text = fault_text(envelope(T + 'Put', sd1.epr.resource,
+                               '<x:CIM_VLANEndpointSettingData xmlns:x="%sCIM_VLANEndpointSettingData">'
+                               '<x:AccessVLAN>99</x:AccessVLAN></x:CIM_VLANEndpointSettingData>' % CIM,
+                               sd1.epr.selectors))
+    check('99 does not exist' in text, 'AccessVLAN 99: ' + text)
+    text = fault_text(envelope(T + 'Put', sd1.epr.resource,
+                               '<x:CIM_VLANEndpointSettingData xmlns:x="%sCIM_VLANEndpointSettingData">'
+                               '<x:TrunkedVLANList>20</x:TrunkedVLANList></x:CIM_VLANEndpointSettingData>' % CIM,
+                               sd1.epr.selectors))
+    check('not in trunk mode' in text, 'TrunkedVLANList on an access port: ' + text)
+    check(get(sd1.epr).get('AccessVLAN') == '10', 'still AccessVLAN 10')
+    v = kernel(d1 + ' VLANs', lambda: kernel_vlans(d1))
+    check(v is None or v == '10:PU', 'kernel: %s VLANs %r' % (d1, v))
+
+    step('trunk mode with VLANs 10, 20 on ' + d2)
+    vep2 = put(vep2.epr, [('DesiredEndpointMode', 5)])
+    check(vep2.get('DesiredEndpointMode') == '5', 'DesiredEndpointMode 5')
+    sd2 = put(sd2.epr, [('TrunkedVLANList', [10, 20])])
+    check(sd2.list('TrunkedVLANList') == ['10', '20'], 'TrunkedVLANList %r' % sd2.list('TrunkedVLANList'))
+    check(sd2.get('NativeVLAN') == '1', 'native VLAN is the old access VLAN')
+    check(get(vep2.epr).get('OperationalEndpointMode') == '5', 'OperationalEndpointMode 5')
+    v = kernel(d2 + ' VLANs', lambda: kernel_vlans(d2))
+    check(v is None or v == '1:PU 10: 20:', 'kernel: %s VLANs %r' % (d2, v))
+
+    step('AddVLAN 30 then RemoveVLAN 30')
+    _, rv = invoke(ss, 'AddVLAN', embedded_vlan(30, 'red'))
+    check(rv == 0, 'AddVLAN 30')
+    v = kernel('bridge VLANs', lambda: kernel_vlans(bridge))
+    check(v is None or '30:' in v, 'kernel: no VLAN 30 %r' % v)
+    _, rv = invoke(ss, 'RemoveVLAN', vlan_refs([vlans(ns)[30]]))
+    check(rv == 0, 'RemoveVLAN 30')
+    check(30 not in vlans(ns), 'VLAN 30 gone')
+    v = kernel('bridge VLANs', lambda: kernel_vlans(bridge))
+    check(v is None or '30:' not in v, 'kernel: VLAN 30 still there %r' % v)
+    text = fault_text(invoke_xml(ss, 'RemoveVLAN', vlan_refs([vlans(ns)[10]])))
+    check('still used by port' in text, 'RemoveVLAN of a VLAN in use: ' + text)
+
+    step('DisableVLAN / EnableVLAN 20')
+    _, rv = invoke(ss, 'DisableVLAN', vlan_refs([vlans(ns)[20]]))
+    check(rv == 0 and vlans(ns)[20].get('IsEnabled') == 'false', 'DisableVLAN')
+    _, rv = invoke(ss, 'EnableVLAN', vlan_refs([vlans(ns)[20]]))
+    check(rv == 0 and vlans(ns)[20].get('IsEnabled') == 'true', 'EnableVLAN')
+
+    step('AddProtocolEndpoint is refused with a clear error')
+    text = fault_text(invoke_xml(ss, 'AddProtocolEndpoint'))
+    check('not supported' in text, text)
+
+    step('CopyCurrentToStartup')
+    _, rv = invoke(ss, 'CopyCurrentToStartup')
+    check(rv == 0, 'CopyCurrentToStartup returned %d' % rv)
+
+    step('changes after saving: %s disabled, %s back to VLAN 1' % (d3, d1))
+    _, rv = invoke(p3.epr, 'RequestStateChange', '<p:RequestedState>3</p:RequestedState>')
+    check(rv == 0, 'disable ' + d3)
+    put(sd1.epr, [('AccessVLAN', 1)])
+    v = kernel(d1 + ' VLANs', lambda: kernel_vlans(d1))
+    check(v is None or v == '1:PU', 'kernel: %s VLANs %r' % (d1, v))
+
+
+def after_restart():
+    cs, ns = discover()
+    ports = ports_of(ns)
+    p1, p2, p3 = ports[0], ports[1], ports[2]
+    d1, d2, d3 = p1.get('DeviceID'), p2.get('DeviceID'), p3.get('DeviceID')
+
+    step('the running configuration survived the restart')
+    check(p3.get('EnabledState') == '3', '%s still disabled after restart' % d3)
+    check(kernel(d3 + ' admin up', lambda: kernel_admin_up(d3)) in (False, None), 'kernel: %s up' % d3)
+    _, _, sd1 = port_chain(p1, ns)
+    check(sd1.get('AccessVLAN') == '1', '%s on VLAN 1 after restart' % d1)
+    _, _, sd2 = port_chain(p2, ns)
+    check(sd2.list('TrunkedVLANList') == ['10', '20'], '%s still trunks 10, 20' % d2)
+    check(sorted(vlans(ns)) == [1, 10, 20], 'VLANs after restart')
+
+    step('CopyStartupToCurrent')
+    _, rv = invoke(service(ns), 'CopyStartupToCurrent')
+    check(rv == 0, 'CopyStartupToCurrent returned %d' % rv)
+    check(get(p3.epr).get('EnabledState') == '2', '%s enabled again (as saved)' % d3)
+    check(kernel(d3 + ' admin up', lambda: kernel_admin_up(d3)) in (True, None), 'kernel: %s down' % d3)
+    check(get(sd1.epr).get('AccessVLAN') == '10', '%s back on VLAN 10 (as saved)' % d1)
+    v = kernel(d1 + ' VLANs', lambda: kernel_vlans(d1))
+    check(v is None or v == '10:PU', 'kernel: %s VLANs %r' % (d1, v))
+    v = kernel(d2 + ' VLANs', lambda: kernel_vlans(d2))
+    check(v is None or v == '1:PU 10: 20:', 'kernel: %s VLANs %r' % (d2, v))
+
+
+try:
+    {'configure': configure, 'after_restart': after_restart}[phase]()
+except Failed as e:
+    print('FAILED:', e)
+    sys.exit(1)
+print('ok')

@@ -1,0 +1,287 @@
+// The switch providers over the sim driver and a real store: every served
+// instance is valid against the served schema, the association references
+// resolve to served instances, and Put / methods change the switch through
+// the store (or refuse with a CIM error and change nothing).
+#include "cimnet/switching/switch_providers.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "cimnet/cim/served_schema.h"
+#include "cimnet/switching/sim_switch.h"
+
+namespace cimnet::switching {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using cim::Instance;
+using cim::ObjectPath;
+using cim::Value;
+
+class Providers : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("switchcim-prov-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    config::StoreOptions o;
+    o.state_dir = dir_;
+    o.fsync = false;
+    store_ = config::Store::open(o);
+    sim_ = std::make_unique<SimSwitch>(4);
+    state_ = std::make_unique<SwitchState>(*store_, *sim_);
+    provider_ = std::make_shared<SwitchProvider>(*state_, SwitchIdentity{"sw1", "0.1.0"});
+    cim::load_served_schema(repo_);
+    register_switch_providers(registry_, provider_);
+  }
+  void TearDown() override {
+    provider_.reset();
+    state_.reset();
+    store_.reset();
+    fs::remove_all(dir_);
+  }
+
+  provider::CallContext ctx(const std::string& ns = "root/cimv2") {
+    provider::CallContext c;
+    c.ns = ns;
+    c.admin = true;
+    return c;
+  }
+  const cim::Class& cls(const std::string& name, const std::string& ns = "root/cimv2") {
+    return repo_.get_class(ns, name);
+  }
+  std::vector<Instance> all(const std::string& name, const std::string& ns = "root/cimv2") {
+    return provider_->instances(ns, name);
+  }
+  Instance modify(const std::string& class_name, const ObjectPath& path, Instance changes) {
+    std::vector<std::string> names;
+    for (const auto& p : changes.properties()) names.push_back(p.name);
+    repo_.validate_instance("root/cimv2", changes, cim::Validation::kModify);
+    return provider_->modify(ctx(), cls(class_name), path, changes, names);
+  }
+  provider::MethodResult call(const std::string& method, std::vector<cim::PropertyValue> in) {
+    const cim::Class& c = cls("MSFT_SwitchService");
+    return provider_->invoke(ctx(), c, *c.find_method(method), provider_->service_path(), in);
+  }
+  cim::Status status_of(const std::function<void()>& fn, std::string* message = nullptr) {
+    try {
+      fn();
+    } catch (const cim::Error& e) {
+      if (message) *message = e.what();
+      return e.status();
+    }
+    return cim::Status::kOk;
+  }
+
+  fs::path dir_;
+  std::unique_ptr<config::Store> store_;
+  std::unique_ptr<SimSwitch> sim_;
+  std::unique_ptr<SwitchState> state_;
+  std::shared_ptr<SwitchProvider> provider_;
+  cim::Repository repo_;
+  provider::ProviderRegistry registry_;
+};
+
+TEST_F(Providers, EveryInstanceIsValidAgainstTheServedSchema) {
+  for (const auto& name : switch_classes_cimv2()) {
+    auto items = all(name);
+    if (name != "CIM_ElementConformsToProfile") {
+      EXPECT_FALSE(items.empty()) << name;
+    }
+    for (const auto& i : items) {
+      EXPECT_NO_THROW(repo_.validate_instance("root/cimv2", i, cim::Validation::kCreate))
+          << name << " " << i.class_name();
+      // Keys are complete, so a path can be built and get() finds the instance.
+      ObjectPath path = i.path(cls(i.class_name()), "root/cimv2");
+      EXPECT_EQ(provider_->get(ctx(), cls(i.class_name()), path), i) << path.to_string();
+    }
+  }
+  for (const auto& i : all("CIM_RegisteredProfile", "root/interop"))
+    EXPECT_NO_THROW(repo_.validate_instance("root/interop", i, cim::Validation::kCreate));
+}
+
+TEST_F(Providers, EthernetSwitchProfileLeadsToTheSwitchAcrossNamespaces) {
+  auto profiles = all("CIM_RegisteredProfile", "root/interop");
+  const Instance* esp = nullptr;
+  for (const auto& p : profiles)
+    if (p.get("RegisteredName")->as_string() == "Ethernet Switch Profile") esp = &p;
+  ASSERT_NE(esp, nullptr);
+  EXPECT_EQ(esp->get("RegisteredOrganization")->as_uint(), 1u);
+  EXPECT_EQ(esp->get("RegisteredVersion")->as_string().rfind("1.", 0), 0u);
+  ObjectPath esp_path = esp->path(cls("CIM_RegisteredProfile", "root/interop"), "root/interop");
+
+  bool found = false;
+  for (const auto& a : all("CIM_ElementConformsToProfile", "root/interop")) {
+    if (!(a.get("ConformantStandard")->as_reference() == esp_path)) continue;
+    const ObjectPath& cs = a.get("ManagedElement")->as_reference();
+    EXPECT_EQ(cs.ns(), "root/cimv2");
+    EXPECT_EQ(cs.class_name(), "CIM_ComputerSystem");
+    Instance system = provider_->get(ctx(), cls("CIM_ComputerSystem"), cs);
+    auto dedicated = system.get("Dedicated");
+    EXPECT_EQ(dedicated->at(0).as_uint(), 5u);
+    EXPECT_EQ(dedicated->at(1).as_uint(), 38u);
+    found = true;
+  }
+  EXPECT_TRUE(found);
+}
+
+TEST_F(Providers, AssociationReferencesResolve) {
+  for (const char* assoc : {"CIM_SystemDevice", "CIM_HostedAccessPoint",
+                            "CIM_DeviceSAPImplementation", "CIM_BindsToLANEndpoint",
+                            "CIM_ElementSettingData", "CIM_HostedCollection",
+                            "CIM_MemberOfCollection", "CIM_HostedService",
+                            "CIM_ElementCapabilities"}) {
+    auto items = all(assoc);
+    EXPECT_FALSE(items.empty()) << assoc;
+    for (const auto& a : items)
+      for (const auto& p : a.properties()) {
+        if (p.value.type() != cim::Type::kReference) continue;
+        const ObjectPath& r = p.value.as_reference();
+        EXPECT_EQ(r.ns(), "root/cimv2");
+        EXPECT_NO_THROW(provider_->get(ctx(), cls(r.class_name()), r))
+            << assoc << "." << p.name << " -> " << r.to_string();
+      }
+  }
+}
+
+TEST_F(Providers, PortStateThroughRequestStateChange) {
+  const cim::Class& c = cls("CIM_EthernetPort");
+  const cim::Method& m = *c.find_method("RequestStateChange");
+  ObjectPath port = provider_->port_path("Ethernet2");
+  auto rsc = [&](uint16_t s) {
+    return provider_->invoke(ctx(), c, m, port, {{"RequestedState", Value::uint16(s)}})
+        .return_value.as_uint();
+  };
+  EXPECT_EQ(rsc(3), 0u);
+  EXPECT_FALSE(sim_->port("Ethernet2").admin_up);
+  Instance i = provider_->get(ctx(), c, port);
+  EXPECT_EQ(i.get("EnabledState")->as_uint(), 3u);
+  EXPECT_EQ(i.get("RequestedState")->as_uint(), 3u);
+  EXPECT_EQ(i.get("OperationalStatus")->at(0).as_uint(), 10u);
+  EXPECT_EQ(rsc(2), 0u);
+  EXPECT_TRUE(sim_->port("Ethernet2").admin_up);
+  EXPECT_EQ(rsc(11), 4097u);  // Reset: Invalid State Transition
+  EXPECT_EQ(provider_->invoke(ctx(), c, m, port, {}).return_value.as_uint(), 5u);
+  EXPECT_EQ(status_of([&] {
+              provider_->invoke(ctx(), c, m, provider_->port_path("Ethernet99"),
+                                {{"RequestedState", Value::uint16(3)}});
+            }),
+            cim::Status::kNotFound);
+}
+
+TEST_F(Providers, AccessAndTrunkThroughPut) {
+  Instance vlan("CIM_NetworkVLAN");
+  vlan.set("VLANId", Value::uint16(10));
+  vlan.set("ElementName", Value::string("blue"));
+  Instance vlan20("CIM_NetworkVLAN");
+  vlan20.set("VLANId", Value::uint16(20));
+  auto r = call("AddVLAN", {{"TargetedSwitch", Value::reference(provider_->system_path())},
+                            {"NetworkVLAN", Value::array(cim::Type::kInstance,
+                                                         {Value::instance(vlan),
+                                                          Value::instance(vlan20)})}});
+  EXPECT_EQ(r.return_value.as_uint(), 0u);
+  ASSERT_EQ(r.out.size(), 1u);
+  EXPECT_EQ(r.out[0].value.at(0).as_reference(), provider_->vlan_path(10));
+
+  Instance access("CIM_VLANEndpointSettingData");
+  access.set("AccessVLAN", Value::uint16(10));
+  Instance after = modify("CIM_VLANEndpointSettingData", provider_->vlan_setting_path("Ethernet1"),
+                          access);
+  EXPECT_EQ(after.get("AccessVLAN")->as_uint(), 10u);
+  EXPECT_EQ(sim_->port("Ethernet1").vlans, PortVlans::access(10));
+
+  Instance trunk_mode("CIM_VLANEndpoint");
+  trunk_mode.set("DesiredEndpointMode", Value::uint16(5));
+  after = modify("CIM_VLANEndpoint", provider_->vlan_endpoint_path("Ethernet2"), trunk_mode);
+  EXPECT_EQ(after.get("DesiredEndpointMode")->as_uint(), 5u);
+  EXPECT_EQ(after.get("OperationalEndpointMode")->as_uint(), 5u);
+  Instance list("CIM_VLANEndpointSettingData");
+  list.set("TrunkedVLANList",
+           Value::array(cim::Type::kUint16, {Value::uint16(10), Value::uint16(20)}));
+  modify("CIM_VLANEndpointSettingData", provider_->vlan_setting_path("Ethernet2"), list);
+  EXPECT_EQ(sim_->port("Ethernet2").vlans, PortVlans::trunk({10, 20}, 1));
+
+  // Members of VLAN 10: Ethernet1 (access) and Ethernet2 (trunk).
+  int members = 0;
+  for (const auto& a : all("CIM_MemberOfCollection"))
+    if (a.get("Collection")->as_reference() == provider_->vlan_path(10)) ++members;
+  EXPECT_EQ(members, 2);
+
+  // Bad input: a clear error, nothing changes.
+  std::string msg;
+  Instance bad("CIM_VLANEndpointSettingData");
+  bad.set("AccessVLAN", Value::uint16(4095));
+  EXPECT_EQ(status_of([&] {
+              modify("CIM_VLANEndpointSettingData", provider_->vlan_setting_path("Ethernet3"), bad);
+            }, &msg),
+            cim::Status::kInvalidParameter);
+  EXPECT_THAT(msg, HasSubstr("1..4094"));
+  Instance speed("CIM_EthernetPort");
+  speed.set("Speed", Value::uint64(1));
+  EXPECT_EQ(status_of([&] { modify("CIM_EthernetPort", provider_->port_path("Ethernet3"), speed); },
+                      &msg),
+            cim::Status::kNotSupported);
+  EXPECT_THAT(msg, HasSubstr("Description"));
+  Instance mode("CIM_VLANEndpoint");
+  mode.set("DesiredEndpointMode", Value::uint16(3));
+  EXPECT_EQ(status_of([&] {
+              modify("CIM_VLANEndpoint", provider_->vlan_endpoint_path("Ethernet3"), mode);
+            }, &msg),
+            cim::Status::kInvalidParameter);
+  EXPECT_EQ(sim_->port("Ethernet3").vlans, PortVlans::access(1));
+}
+
+TEST_F(Providers, VlanMethodsAndProperties) {
+  Instance vlan("CIM_NetworkVLAN");
+  vlan.set("VLANId", Value::uint16(30));
+  vlan.set("Caption", Value::string("thirty"));
+  call("AddVLAN", {{"NetworkVLAN", Value::array(cim::Type::kInstance, {Value::instance(vlan)})}});
+  auto refs = Value::array(cim::Type::kReference, {Value::reference(provider_->vlan_path(30))});
+  call("DisableVLAN", {{"VLAN", refs}});
+  Instance v = provider_->get(ctx(), cls("MSFT_NetworkVLAN"), provider_->vlan_path(30));
+  EXPECT_FALSE(v.get("IsEnabled")->as_bool());
+  EXPECT_EQ(v.get("ElementName")->as_string(), "VLAN0030");
+  EXPECT_EQ(v.get("Caption")->as_string(), "thirty");
+  call("EnableVLAN", {{"VLAN", refs}});
+  Instance rename("MSFT_NetworkVLAN");
+  rename.set("ElementName", Value::string("green"));
+  rename.set("Description", Value::string("tenant green"));
+  v = modify("MSFT_NetworkVLAN", provider_->vlan_path(30), rename);
+  EXPECT_TRUE(v.get("IsEnabled")->as_bool());
+  EXPECT_EQ(v.get("ElementName")->as_string(), "green");
+  EXPECT_EQ(sim_->vlans()[1].name, "green");
+
+  std::string msg;
+  Instance dup("CIM_NetworkVLAN");
+  dup.set("VLANId", Value::uint16(30));
+  EXPECT_EQ(status_of([&] {
+              call("AddVLAN",
+                   {{"NetworkVLAN", Value::array(cim::Type::kInstance, {Value::instance(dup)})}});
+            }, &msg),
+            cim::Status::kAlreadyExists);
+  EXPECT_EQ(status_of([&] { call("AddProtocolEndpoint", {}); }, &msg), cim::Status::kNotSupported);
+  EXPECT_THAT(msg, HasSubstr("not supported"));
+
+  call("RemoveVLAN", {{"VLAN", refs}});
+  EXPECT_EQ(sim_->vlans().size(), 1u);
+  EXPECT_EQ(status_of([&] { call("RemoveVLAN", {{"VLAN", refs}}); }), cim::Status::kNotFound);
+}
+
+TEST_F(Providers, SaveAndRestoreThroughTheService) {
+  Instance vlan("CIM_NetworkVLAN");
+  vlan.set("VLANId", Value::uint16(40));
+  call("AddVLAN", {{"NetworkVLAN", Value::array(cim::Type::kInstance, {Value::instance(vlan)})}});
+  call("CopyCurrentToStartup", {});
+  auto refs = Value::array(cim::Type::kReference, {Value::reference(provider_->vlan_path(40))});
+  call("RemoveVLAN", {{"VLAN", refs}});
+  EXPECT_EQ(sim_->vlans().size(), 1u);
+  call("CopyStartupToCurrent", {});
+  EXPECT_EQ(sim_->vlans().size(), 2u);
+  EXPECT_EQ(all("MSFT_NetworkVLAN").size(), 2u);
+}
+
+}  // namespace
+}  // namespace cimnet::switching

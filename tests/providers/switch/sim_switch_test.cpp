@@ -1,0 +1,347 @@
+// The switch driver contract, exercised on the sim driver: identities,
+// two-phase changes, validation errors that change nothing, rollback-free
+// idempotent replay, and the --switch factory.
+
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+
+#include "cimnet/cim/error.h"
+#include "cimnet/switching/driver.h"
+#include "cimnet/switching/sim_switch.h"
+
+namespace cimnet::switching {
+namespace {
+
+using cim::Error;
+using cim::Status;
+
+// Runs `fn`, expects a cim::Error with `status` whose message contains `text`.
+template <typename Fn>
+void expect_error(Fn&& fn, Status status, const std::string& text) {
+  try {
+    fn();
+    ADD_FAILURE() << "no error; expected one containing '" << text << "'";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.status(), status) << e.what();
+    EXPECT_NE(std::string(e.what()).find(text), std::string::npos) << e.what();
+  }
+}
+
+TEST(SimSwitch, DefaultHas24PortsWithStableRealisticIdentities) {
+  SimSwitch sw;
+  EXPECT_EQ(sw.spec(), "sim:24");
+  std::vector<PortStatus> ports = sw.ports();
+  ASSERT_EQ(ports.size(), 24u);
+  std::set<std::string> macs;
+  for (std::size_t i = 0; i < ports.size(); ++i) {
+    const PortStatus& p = ports[i];
+    EXPECT_EQ(p.name, "Ethernet" + std::to_string(i + 1));
+    EXPECT_EQ(p.number, i + 1);
+    EXPECT_EQ(p.permanent_mac[0] & 0x02, 0x02) << "locally administered";
+    EXPECT_EQ(p.permanent_mac[0] & 0x01, 0x00) << "unicast";
+    macs.insert(mac_to_cim(p.permanent_mac));
+    EXPECT_TRUE(p.admin_up);
+    EXPECT_TRUE(p.oper_up);
+    EXPECT_TRUE(p.full_duplex);
+    EXPECT_EQ(p.mtu, 1500u);
+    EXPECT_EQ(p.link_technology, LinkTechnology::kEthernet);
+    EXPECT_EQ(p.vlans, PortVlans::access(1));
+  }
+  EXPECT_EQ(macs.size(), 24u) << "every port has its own MAC";
+  EXPECT_EQ(mac_to_cim(ports[0].permanent_mac), "02636E730001");
+  EXPECT_EQ(mac_to_text(ports[23].permanent_mac), "02:63:6e:73:00:18");
+  // 20 access ports at 1G copper, 4 uplinks at 10G fibre.
+  EXPECT_EQ(ports[0].speed_bps, 1'000'000'000ULL);
+  EXPECT_EQ(ports[0].port_type, port_type::k1000BaseT);
+  EXPECT_EQ(ports[19].max_speed_bps, 1'000'000'000ULL);
+  EXPECT_EQ(ports[20].speed_bps, 10'000'000'000ULL);
+  EXPECT_EQ(ports[23].port_type, port_type::k10GBaseSR);
+  // Same identities on a second instance (a restart).
+  SimSwitch again;
+  EXPECT_EQ(again.ports()[7].permanent_mac, ports[7].permanent_mac);
+  ASSERT_EQ(sw.vlans().size(), 1u);
+  EXPECT_EQ(sw.vlans()[0], (Vlan{1, "default"}));
+}
+
+TEST(SimSwitch, PortCountBounds) {
+  EXPECT_EQ(SimSwitch(1).ports().size(), 1u);
+  EXPECT_EQ(SimSwitch(1).ports()[0].speed_bps, 1'000'000'000ULL);
+  EXPECT_EQ(SimSwitch(1024).ports().back().name, "Ethernet1024");
+  expect_error([] { SimSwitch s(0); }, Status::kInvalidParameter, "out of range 1..1024");
+  expect_error([] { SimSwitch s(1025); }, Status::kInvalidParameter, "out of range");
+}
+
+TEST(SimSwitch, AdminDownAndUpThroughTwoPhases) {
+  SimSwitch sw(4);
+  Prepared p = sw.prepare({SetPortAdmin{"Ethernet2", false}});
+  EXPECT_FALSE(p.empty());
+  EXPECT_TRUE(sw.port("Ethernet2").admin_up) << "prepare changes nothing";
+  ApplyResult r = sw.apply(std::move(p));
+  ASSERT_TRUE(r.ok) << r.message;
+  PortStatus e2 = sw.port("Ethernet2");
+  EXPECT_FALSE(e2.admin_up);
+  EXPECT_FALSE(e2.oper_up);
+  EXPECT_EQ(e2.speed_bps, 0u) << "no link, no speed";
+  EXPECT_TRUE(sw.port("Ethernet1").admin_up);
+  sw.change({SetPortAdmin{"Ethernet2", true}});
+  EXPECT_TRUE(sw.port("Ethernet2").oper_up);
+}
+
+TEST(SimSwitch, CarrierAndTrafficHooks) {
+  SimSwitch sw(2);
+  sw.set_carrier("Ethernet1", false);
+  PortStatus p = sw.port("Ethernet1");
+  EXPECT_TRUE(p.admin_up);
+  EXPECT_FALSE(p.oper_up);
+  sw.add_traffic("Ethernet1", {10, 20, 1000, 2000, 1, 2, 3, 4});
+  sw.add_traffic("Ethernet1", {1, 1, 1, 1, 0, 0, 0, 0});
+  p = sw.port("Ethernet1");
+  EXPECT_EQ(p.counters.rx_packets, 11u);
+  EXPECT_EQ(p.counters.tx_bytes, 2001u);
+  EXPECT_EQ(p.counters.tx_dropped, 4u);
+  EXPECT_EQ(sw.port("Ethernet2").counters.rx_packets, 0u);
+  expect_error([&] { sw.set_carrier("Ethernet9", true); }, Status::kNotFound, "Ethernet9");
+}
+
+TEST(SimSwitch, VlanCreateRenameRemove) {
+  SimSwitch sw(4);
+  sw.change({CreateVlan{10, "servers"}, CreateVlan{20, ""}});
+  std::vector<Vlan> v = sw.vlans();
+  ASSERT_EQ(v.size(), 3u);
+  EXPECT_EQ(v[1], (Vlan{10, "servers"}));
+  EXPECT_EQ(v[2], (Vlan{20, "VLAN0020"}));
+  sw.change({RenameVlan{20, std::string(255, 'n')}});  // the longest allowed
+  EXPECT_EQ(sw.vlans()[2].name.size(), 255u);
+  sw.change({RenameVlan{20, "storage"}});
+  EXPECT_EQ(sw.vlans()[2].name, "storage");
+  sw.change({RemoveVlan{10}});
+  v = sw.vlans();
+  ASSERT_EQ(v.size(), 2u);
+  EXPECT_EQ(v[1].id, 20);
+}
+
+TEST(SimSwitch, VlanErrorsAreClearAndChangeNothing) {
+  SimSwitch sw(4);
+  sw.change({CreateVlan{10, "a"}});
+  const SwitchSettings before = sw.settings();
+  expect_error(
+      [&] {
+        sw.prepare({CreateVlan{0, "x"}});
+      },
+      Status::kInvalidParameter, "VLAN 0 is out of range (VLAN ids are 1..4094)");
+  expect_error(
+      [&] {
+        sw.prepare({CreateVlan{4095, "x"}});
+      },
+      Status::kInvalidParameter, "4095 is out of range");
+  expect_error(
+      [&] {
+        sw.prepare({CreateVlan{10, "again"}});
+      },
+      Status::kAlreadyExists, "VLAN 10 already exists");
+  expect_error([&] { sw.prepare({RemoveVlan{11}}); }, Status::kNotFound, "VLAN 11 does not exist");
+  expect_error([&] { sw.prepare({RenameVlan{11, "x"}}); }, Status::kNotFound, "VLAN 11");
+  expect_error(
+      [&] {
+        sw.prepare({CreateVlan{12, std::string(256, 'n')}});
+      },
+      Status::kInvalidParameter, "at most 255");
+  expect_error(
+      [&] {
+        sw.prepare({CreateVlan{12, "bad\nname"}});
+      },
+      Status::kInvalidParameter, "control character");
+  // A batch fails as a whole: the good first change is not applied either.
+  expect_error(
+      [&] {
+        sw.change({CreateVlan{30, "ok"}, SetPortAdmin{"Ethernet99", false}});
+      },
+      Status::kNotFound, "no port named 'Ethernet99' on sim:4");
+  EXPECT_EQ(sw.settings(), before);
+}
+
+TEST(SimSwitch, AccessModeNeedsAnExistingVlan) {
+  SimSwitch sw(4);
+  expect_error(
+      [&] {
+        sw.prepare({SetPortVlans{"Ethernet1", PortVlans::access(10)}});
+      },
+      Status::kNotFound, "port Ethernet1: VLAN 10 does not exist on the switch");
+  expect_error(
+      [&] {
+        sw.prepare({SetPortVlans{"Ethernet1", PortVlans::access(5000)}});
+      },
+      Status::kInvalidParameter, "port Ethernet1: access VLAN 5000 is out of range");
+  // Creating the VLAN in the same batch makes it valid.
+  sw.change({CreateVlan{10, "users"}, SetPortVlans{"Ethernet1", PortVlans::access(10)}});
+  PortStatus p = sw.port("Ethernet1");
+  EXPECT_EQ(p.vlans.mode, PortMode::kAccess);
+  EXPECT_EQ(p.vlans.access_vlan, 10);
+  EXPECT_EQ(p.vlans.to_membership(), (std::vector<VlanMembership>{{10, true, true}}));
+  EXPECT_EQ(sw.port("Ethernet2").vlans, PortVlans::access(1));
+}
+
+TEST(SimSwitch, TrunkModeIsNormalizedAndChecked) {
+  SimSwitch sw(4);
+  sw.change({CreateVlan{10, ""}, CreateVlan{20, ""}, CreateVlan{30, ""}});
+  sw.change({SetPortVlans{"Ethernet3", PortVlans::trunk({30, 10, 30, 20}, 1)}});
+  PortVlans v = sw.port("Ethernet3").vlans;
+  EXPECT_EQ(v.mode, PortMode::kTrunk);
+  EXPECT_EQ(v.trunk_vlans, (std::vector<VlanId>{10, 20, 30}));
+  EXPECT_EQ(v.native_vlan, std::optional<VlanId>(1));
+  EXPECT_EQ(v.to_membership(),
+            (std::vector<VlanMembership>{
+                {1, true, true}, {10, false, false}, {20, false, false}, {30, false, false}}));
+  expect_error(
+      [&] {
+        sw.prepare({SetPortVlans{"Ethernet3", PortVlans::trunk({}, 1)}});
+      },
+      Status::kInvalidParameter, "trunk mode needs at least one tagged VLAN");
+  // A native VLAN listed among the trunked ones is carried untagged only.
+  sw.change({SetPortVlans{"Ethernet3", PortVlans::trunk({10, 20}, 20)}});
+  EXPECT_EQ(sw.port("Ethernet3").vlans, PortVlans::trunk({10}, 20));
+  EXPECT_TRUE(sw.prepare({SetPortVlans{"Ethernet3", PortVlans::trunk({20, 10}, 20)}}).empty())
+      << "the same configuration spelled differently changes nothing";
+  expect_error(
+      [&] {
+        sw.prepare({SetPortVlans{"Ethernet3", PortVlans::trunk({20}, 20)}});
+      },
+      Status::kInvalidParameter, "at least one tagged VLAN besides the native one");
+  expect_error(
+      [&] {
+        sw.prepare({SetPortVlans{"Ethernet3", PortVlans::trunk({10, 40})}});
+      },
+      Status::kNotFound, "VLAN 40 does not exist");
+  expect_error(
+      [&] {
+        sw.prepare({SetPortVlans{"Ethernet3", PortVlans::trunk({10, 0})}});
+      },
+      Status::kInvalidParameter, "trunked VLAN 0 is out of range");
+  // Fields of the other mode are ignored: access mode drops a stale trunk list.
+  PortVlans stale = PortVlans::access(20);
+  stale.trunk_vlans = {10, 30};
+  sw.change({SetPortVlans{"Ethernet3", stale}});
+  EXPECT_EQ(sw.port("Ethernet3").vlans, PortVlans::access(20));
+}
+
+TEST(SimSwitch, VlanInUseCannotBeRemoved) {
+  SimSwitch sw(4);
+  sw.change({CreateVlan{10, ""}, CreateVlan{20, ""}});
+  sw.change({SetPortVlans{"Ethernet4", PortVlans::trunk({10}, 20)}});
+  expect_error([&] { sw.prepare({RemoveVlan{20}}); }, Status::kInvalidParameter,
+               "VLAN 20 is in use by port Ethernet4 (trunk mode)");
+  expect_error([&] { sw.prepare({RemoveVlan{1}}); }, Status::kInvalidParameter,
+               "VLAN 1 is in use by port Ethernet1 (access mode)");
+  // Moving the port off in the same batch allows it.
+  sw.change({SetPortVlans{"Ethernet4", PortVlans::access(10)}, RemoveVlan{20}});
+  EXPECT_EQ(sw.vlans().size(), 2u);
+}
+
+TEST(SimSwitch, ReplayOfSettingsIsIdempotentAndRestores) {
+  SimSwitch sw(6);
+  sw.change({CreateVlan{10, "users"}, CreateVlan{99, "mgmt"},
+             SetPortVlans{"Ethernet2", PortVlans::access(10)},
+             SetPortVlans{"Ethernet6", PortVlans::trunk({10, 99}, 1)},
+             SetPortAdmin{"Ethernet5", false}});
+  const SwitchSettings saved = sw.settings();
+  EXPECT_TRUE(sw.prepare(saved).empty()) << "replaying the current state changes nothing";
+
+  // A fresh switch (a restart) gets the saved configuration back.
+  SimSwitch fresh(6);
+  ApplyResult r = fresh.apply(fresh.prepare(saved));
+  ASSERT_TRUE(r.ok) << r.message;
+  EXPECT_EQ(fresh.settings(), saved);
+
+  // VLANs absent from the desired settings are removed.
+  SwitchSettings fewer = saved;
+  fewer.vlans.erase(fewer.vlans.begin() + 2);  // 99
+  fewer.ports[5].vlans = PortVlans::trunk({10}, 1);
+  fresh.apply(fresh.prepare(fewer));
+  EXPECT_EQ(fresh.vlans().size(), 2u);
+
+  SwitchSettings unknown = saved;
+  unknown.ports.push_back({"Ethernet7", true, PortVlans::access(1)});
+  expect_error([&] { fresh.prepare(unknown); }, Status::kNotFound, "Ethernet7");
+  SwitchSettings twice = saved;
+  twice.vlans.push_back({10, "dup"});
+  expect_error([&] { fresh.prepare(twice); }, Status::kInvalidParameter, "VLAN 10 is listed twice");
+}
+
+TEST(SimSwitch, ApplyRevalidatesAStalePrepare) {
+  SimSwitch sw(4);
+  sw.change({CreateVlan{10, ""}});
+  Prepared use10 = sw.prepare({SetPortVlans{"Ethernet1", PortVlans::access(10)}});
+  sw.change({RemoveVlan{10}});  // another transaction slipped in
+  ApplyResult r = sw.apply(std::move(use10));
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.message.find("VLAN 10 does not exist"), std::string::npos) << r.message;
+  EXPECT_EQ(sw.port("Ethernet1").vlans, PortVlans::access(1));
+
+  SimSwitch other(4);
+  ApplyResult foreign = sw.apply(other.prepare({SetPortAdmin{"Ethernet1", false}}));
+  EXPECT_FALSE(foreign.ok);
+  EXPECT_NE(foreign.message.find("another switch driver"), std::string::npos);
+  EXPECT_TRUE(sw.port("Ethernet1").admin_up);
+}
+
+TEST(SimSwitch, ConcurrentReadersAndWritersStayConsistent) {
+  SimSwitch sw(8);
+  sw.change({CreateVlan{10, ""}, CreateVlan{20, ""}});
+  std::thread writer([&] {
+    for (int i = 0; i < 200; ++i) {
+      sw.change({SetPortVlans{"Ethernet1", PortVlans::access(i % 2 ? 10 : 20)},
+                 SetPortAdmin{"Ethernet2", i % 2 == 0}});
+    }
+  });
+  for (int i = 0; i < 200; ++i) {
+    VlanId v = sw.port("Ethernet1").vlans.access_vlan;
+    EXPECT_TRUE(v == 1 || v == 10 || v == 20);
+  }
+  writer.join();
+  EXPECT_EQ(sw.port("Ethernet1").vlans.access_vlan, 10);
+}
+
+TEST(PortVlans, FromMembershipRecognizesShapes) {
+  EXPECT_EQ(PortVlans::from_membership({{7, true, true}}), PortVlans::access(7));
+  EXPECT_EQ(PortVlans::from_membership({{30, false, false}, {5, true, true}, {10, false, false}}),
+            PortVlans::trunk({10, 30}, 5));
+  EXPECT_EQ(PortVlans::from_membership({{10, false, false}}), PortVlans::trunk({10}));
+  PortVlans odd = PortVlans::from_membership({{10, false, true}, {20, true, false}});
+  EXPECT_EQ(odd.mode, PortMode::kOther);
+  EXPECT_EQ(odd.membership.size(), 2u);
+  EXPECT_EQ(PortVlans::from_membership({}).mode, PortMode::kOther);
+  EXPECT_EQ(port_mode_name(PortMode::kTrunk), "trunk");
+}
+
+TEST(SwitchFactory, BuildsSimFromTheSwitchOption) {
+  EXPECT_EQ(make_switch_driver("sim")->spec(), "sim:24");
+  EXPECT_EQ(make_switch_driver("sim:48")->ports().size(), 48u);
+  EXPECT_EQ(make_switch_driver("sim:1")->spec(), "sim:1");
+}
+
+TEST(SwitchFactory, RejectsAnythingElseClearly) {
+  for (const char* bad : {"sim:", "sim:0", "sim:1025", "sim:-3", "sim:4x", "sim:999999999"}) {
+    expect_error([&] { make_switch_driver(bad); }, Status::kInvalidParameter,
+                 "port count must be a number from 1 to 1024");
+  }
+  for (const char* bad : {"", "simulator", "ovs:br0", "SIM:4", "linux-bridge"}) {
+    expect_error([&] { make_switch_driver(bad); }, Status::kInvalidParameter,
+                 "unknown switch driver; expected sim, sim:N");
+  }
+  for (const char* bad : {"linux-bridge:", "linux-bridge:a/b", "linux-bridge:br 0",
+                          "linux-bridge:averyveryverylongname", "linux-bridge:br:1"}) {
+    expect_error([&] { make_switch_driver(bad); }, Status::kInvalidParameter,
+                 "is not a valid Linux interface name");
+  }
+}
+
+TEST(SwitchFactory, MissingBridgeIsNotFound) {
+  // No interface of this name exists in any namespace we run in.
+  expect_error([] { make_switch_driver("linux-bridge:cimnet-nobr0"); }, Status::kNotFound,
+               "there is no interface named cimnet-nobr0");
+}
+
+}  // namespace
+}  // namespace cimnet::switching
