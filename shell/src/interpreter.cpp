@@ -421,7 +421,57 @@ void Interpreter::execute(const Statement& st, const OutputSink& sink) {
     case Statement::Kind::Block:
       execute_statements(static_cast<const BlockStatement&>(st).body, sink);
       return;
+    case Statement::Kind::Switch:
+      execute_switch(static_cast<const SwitchStatement&>(st), sink);
+      return;
   }
+}
+
+void Interpreter::execute_switch(const SwitchStatement& st, const OutputSink& sink) {
+  Value v = eval_statement_value(*st.value);
+  std::vector<Value> items = v.is_array() ? *v.as_array() : std::vector<Value>{v};
+  Value saved = get_variable("_");
+  auto matches = [&](const SwitchStatement::Clause& c, const Value& item) -> bool {
+    if (c.condition->kind == Expr::Kind::ScriptBlock) {
+      auto sb = eval(*c.condition);
+      auto out = invoke_collect(*sb.as_scriptblock(), &item, {}, true);
+      return to_bool(out.empty() ? Value() : out.size() == 1 ? out[0] : Value::array(out));
+    }
+    Value cond = eval(*c.condition);
+    std::string prefix = st.case_sensitive ? "-c" : "-";
+    if (st.mode == "regex") return to_bool(internal::comparison(*this, prefix + "match", Value(to_string(item)), cond, c.condition->extent));
+    if (st.mode == "wildcard") return to_bool(internal::comparison(*this, prefix + "like", Value(to_string(item)), cond, c.condition->extent));
+    return values_equal(item, cond, st.case_sensitive) || (!item.is_string() && values_equal(cond, item, st.case_sensitive));
+  };
+  try {
+    for (auto& item : items) {
+      bool any = false;
+      try {
+        for (auto& c : st.clauses) {
+          if (!c.condition) continue;
+          set_variable("_", item);
+          if (!matches(c, item)) continue;
+          any = true;
+          set_variable("_", item);
+          execute_statements(c.body, sink);
+        }
+        if (!any)
+          for (auto& c : st.clauses)
+            if (!c.condition) {
+              set_variable("_", item);
+              execute_statements(c.body, sink);
+            }
+      } catch (ContinueSignal& c) {
+        if (!c.label.empty() && !iequals(c.label, st.label)) throw;
+      }
+    }
+  } catch (BreakSignal& b) {
+    if (!b.label.empty() && !iequals(b.label, st.label)) {
+      set_variable("_", saved);
+      throw;
+    }
+  }
+  set_variable("_", saved);
 }
 
 void Interpreter::execute_loop(const LoopStatement& st, const OutputSink& sink) {

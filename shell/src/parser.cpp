@@ -471,13 +471,14 @@ class Parser {
     else if (at_keyword("foreach")) st = parse_foreach();
     else if (at_keyword("function") || at_keyword("filter")) st = parse_function();
     else if (at_keyword("try")) st = parse_try();
+    else if (at_keyword("switch")) st = parse_switch();
     else if (at_keyword("throw")) st = parse_flow(Statement::Kind::Throw, 5);
     else if (at_keyword("return")) st = parse_flow(Statement::Kind::Return, 6);
     else if (at_keyword("exit")) st = parse_flow(Statement::Kind::Exit, 4);
     else if (at_keyword("break")) st = parse_jump(Statement::Kind::Break, 5);
     else if (at_keyword("continue")) st = parse_jump(Statement::Kind::Continue, 8);
     else {
-      for (auto* kw : {"switch", "class", "enum", "trap", "workflow", "data", "using"})
+      for (auto* kw : {"class", "enum", "trap", "workflow", "data", "using"})
         if (at_keyword(kw))
           fail(std::string("The '") + kw + "' statement is not supported by cimsh yet.",
                "UnsupportedStatement", pos_, std::strlen(kw));
@@ -488,9 +489,10 @@ class Parser {
       st = parse_pipeline();
     }
     if (!label.empty() && st->kind != Statement::Kind::While && st->kind != Statement::Kind::For &&
-        st->kind != Statement::Kind::Foreach && st->kind != Statement::Kind::DoWhile)
+        st->kind != Statement::Kind::Foreach && st->kind != Statement::Kind::DoWhile && st->kind != Statement::Kind::Switch)
       fail("A loop label must precede a loop statement.", "LabelNotLoop", start);
-    if (!label.empty()) static_cast<LoopStatement&>(*st).label = label;
+    if (!label.empty() && st->kind == Statement::Kind::Switch) static_cast<SwitchStatement&>(*st).label = label;
+    else if (!label.empty()) static_cast<LoopStatement&>(*st).label = label;
     st->extent = make_extent(start, pos_);
     return st;
   }
@@ -649,6 +651,50 @@ class Parser {
       body->named_blocks = true;
     }
     st->body = std::move(body);
+    return st;
+  }
+
+  StatementPtr parse_switch() {
+    auto st = std::make_unique<SwitchStatement>();
+    pos_ += 6;
+    for (;;) {
+      skip_ws(false);
+      if (peek() != '-') break;
+      size_t b = pos_;
+      ++pos_;
+      std::string opt = to_lower(read_word());
+      if (opt == "regex" || opt == "wildcard" || opt == "exact") st->mode = opt;
+      else if (opt == "casesensitive") st->case_sensitive = true;
+      else if (opt == "file") fail("switch -File is not supported by cimsh.", "UnsupportedSwitchFile", b, pos_ - b);
+      else fail("Invalid switch statement option '-" + opt + "'.", "InvalidSwitchFlag", b, pos_ - b);
+    }
+    st->value = parse_paren_pipeline("switch");
+    skip_ws(true);
+    if (peek() != '{') fail("Missing '{' in switch statement.", "MissingCurlyBraceInSwitchStatement", pos_);
+    size_t open = pos_;
+    ++pos_;
+    for (;;) {
+      skip_ws(true);
+      while (peek() == ';') {
+        ++pos_;
+        skip_ws(true);
+      }
+      if (peek() == '}') {
+        ++pos_;
+        break;
+      }
+      if (eof()) fail("Missing closing '}' in statement block or type definition.", "MissingEndCurlyBrace", s_.size());
+      SwitchStatement::Clause c;
+      if (at_keyword("default")) {
+        pos_ += 7;
+      } else {
+        c.condition = parse_command_primary();
+      }
+      skip_ws(true);
+      c.body = parse_braced_statements("Missing statement block in switch statement clause.");
+      st->clauses.push_back(std::move(c));
+    }
+    if (st->clauses.empty()) fail("Missing condition in switch statement clause.", "MissingSwitchConditionExpression", open);
     return st;
   }
 

@@ -116,7 +116,8 @@ TEST(Parser, ErrorsReportPowerShellMessagesWithLineAndColumn) {
       {"Get-X |", "An empty pipe element is not allowed.", 1, 8, true},
       {"$a = )", "You must provide a value expression following the '=' operator.", 1, 6, false},
       {"5 -foo 3", "Unexpected token '-foo' in expression or statement.", 1, 3, false},
-      {"switch ($x) { }", "The 'switch' statement is not supported by cimsh yet.", 1, 1, false},
+      {"class Port { }", "The 'class' statement is not supported by cimsh yet.", 1, 1, false},
+      {"switch -file ($x) { }", "switch -File is not supported by cimsh.", 1, 8, false},
   };
   for (auto& c : cases) {
     SCOPED_TRACE(c.text);

@@ -169,7 +169,7 @@ struct CommandElement {
 struct Statement : Node {
   enum class Kind {
     Pipeline, Assignment, If, While, DoWhile, For, Foreach, Function, Try, Throw, Return,
-    Break, Continue, Exit, Block
+    Break, Continue, Exit, Block, Switch
   };
   explicit Statement(Kind k) : kind(k) {}
   Kind kind;
@@ -253,6 +253,20 @@ struct FlowStatement : Statement {
   explicit FlowStatement(Kind k) : Statement(k) {}
   StatementPtr value;  // may be null
   std::string label;
+};
+
+// switch [-Regex|-Wildcard|-Exact] [-CaseSensitive] (value) { condition { body } ... default { body } }
+struct SwitchStatement : Statement {
+  SwitchStatement() : Statement(Kind::Switch) {}
+  std::string mode;  // "", "regex", "wildcard", "exact"
+  bool case_sensitive = false;
+  std::string label;
+  StatementPtr value;
+  struct Clause {
+    ExprPtr condition;  // null for default
+    StatementList body;
+  };
+  std::vector<Clause> clauses;
 };
 
 struct BlockStatement : Statement {

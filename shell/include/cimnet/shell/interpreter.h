@@ -171,6 +171,7 @@ class Interpreter {
   void execute_assignment(const AssignmentStatement& st, const OutputSink& sink);
   void execute_try(const TryStatement& st, const OutputSink& sink);
   void execute_loop(const LoopStatement& st, const OutputSink& sink);
+  void execute_switch(const SwitchStatement& st, const OutputSink& sink);
   Value eval(const Expr& e);
   std::vector<Value> eval_statement_collect(const Statement& st);
   Value eval_statement_value(const Statement& st);
