@@ -44,8 +44,22 @@ using StatementList = std::vector<StatementPtr>;
 
 struct Expr : Node {
   enum class Kind {
-    Constant, ExpandableString, Variable, ArrayLiteral, ArraySubexpr, Subexpr, Paren,
-    HashLiteral, ScriptBlock, Unary, Binary, Member, MethodCall, Index, Cast, PostIncrement,
+    Constant,
+    ExpandableString,
+    Variable,
+    ArrayLiteral,
+    ArraySubexpr,
+    Subexpr,
+    Paren,
+    HashLiteral,
+    ScriptBlock,
+    Unary,
+    Binary,
+    Member,
+    MethodCall,
+    Index,
+    Cast,
+    PostIncrement,
     PreIncrement
   };
   explicit Expr(Kind k) : kind(k) {}
@@ -70,9 +84,9 @@ struct ExpandableStringExpr : Expr {
 
 struct VariableExpr : Expr {
   VariableExpr() : Expr(Kind::Variable) {}
-  std::string name;   // without $ and without scope prefix
-  std::string scope;  // "", "global", "script", "local", "env", "private"
-  bool splat = false; // @name in a command argument
+  std::string name;    // without $ and without scope prefix
+  std::string scope;   // "", "global", "script", "local", "env", "private"
+  bool splat = false;  // @name in a command argument
 };
 
 struct ArrayLiteralExpr : Expr {
@@ -151,9 +165,9 @@ struct CommandArgument {
 };
 
 struct CommandElement {
-  ExprPtr expression;               // set when this element is an expression
-  ExprPtr name;                     // command name (a constant bareword or any expression)
-  std::string invocation;           // "", "&" or "."
+  ExprPtr expression;      // set when this element is an expression
+  ExprPtr name;            // command name (a constant bareword or any expression)
+  std::string invocation;  // "", "&" or "."
   std::vector<CommandArgument> args;
   Extent extent;
   // Redirections: "1"/"2"/"*" -> target (a path, or "$null"), append flag; "2>&1" merge.
@@ -168,8 +182,22 @@ struct CommandElement {
 
 struct Statement : Node {
   enum class Kind {
-    Pipeline, Assignment, If, While, DoWhile, For, Foreach, Function, Try, Throw, Return,
-    Break, Continue, Exit, Block, Switch
+    Pipeline,
+    Assignment,
+    If,
+    While,
+    DoWhile,
+    For,
+    Foreach,
+    Function,
+    Try,
+    Throw,
+    Return,
+    Break,
+    Continue,
+    Exit,
+    Block,
+    Switch
   };
   explicit Statement(Kind k) : kind(k) {}
   Kind kind;
@@ -255,7 +283,8 @@ struct FlowStatement : Statement {
   std::string label;
 };
 
-// switch [-Regex|-Wildcard|-Exact] [-CaseSensitive] (value) { condition { body } ... default { body } }
+// switch [-Regex|-Wildcard|-Exact] [-CaseSensitive] (value) { condition { body } ... default { body
+// } }
 struct SwitchStatement : Statement {
   SwitchStatement() : Statement(Kind::Switch) {}
   std::string mode;  // "", "regex", "wildcard", "exact"
@@ -282,8 +311,8 @@ struct ParsedScript {
 
 // A script block value: a block plus the parse tree that owns it.
 struct ScriptBlock {
-  std::shared_ptr<const ParsedScript> owner;      // keeps `ast` alive
-  std::shared_ptr<const ScriptBlockAst> shared;   // or this, for function bodies
+  std::shared_ptr<const ParsedScript> owner;     // keeps `ast` alive
+  std::shared_ptr<const ScriptBlockAst> shared;  // or this, for function bodies
   const ScriptBlockAst* ast = nullptr;
   std::string text() const { return ast ? ast->text : ""; }
 };
@@ -293,7 +322,9 @@ struct ScriptBlock {
 class ParseError : public std::runtime_error {
  public:
   ParseError(std::string message, std::string error_id, Extent at, bool incomplete)
-      : std::runtime_error(message), error_id(std::move(error_id)), extent(std::move(at)),
+      : std::runtime_error(message),
+        error_id(std::move(error_id)),
+        extent(std::move(at)),
         incomplete(incomplete) {}
   std::string error_id;
   Extent extent;

@@ -86,8 +86,8 @@ class Interpreter {
   std::vector<Value> evaluate(const std::string& text);
   // Runs a script block with $_ = `dollar_underscore` (when not null) and `args` as $args,
   // in a new scope unless `same_scope`. Output goes to `sink`.
-  void invoke(const ScriptBlock& block, const Value* dollar_underscore, const std::vector<Value>& args,
-              const OutputSink& sink, bool same_scope = false);
+  void invoke(const ScriptBlock& block, const Value* dollar_underscore,
+              const std::vector<Value>& args, const OutputSink& sink, bool same_scope = false);
   // Same, collecting the output.
   std::vector<Value> invoke_collect(const ScriptBlock& block, const Value* dollar_underscore,
                                     const std::vector<Value>& args = {}, bool same_scope = false);
@@ -119,7 +119,8 @@ class Interpreter {
   Scope& current_scope() { return *scope_; }
   int try_depth() const { return try_depth_; }
   void set_last_status(bool ok) { last_status_ = ok; }
-  Value call_method(const Value& target, const std::string& name, const std::vector<Value>& args, const Extent& at);
+  Value call_method(const Value& target, const std::string& name, const std::vector<Value>& args,
+                    const Extent& at);
   // The cmdlet whose code is running ($PSCmdlet in advanced functions).
   CommandRuntime* current_cmdlet() const { return current_cmdlet_; }
   void set_current_cmdlet(CommandRuntime* rt) { current_cmdlet_ = rt; }
@@ -182,7 +183,8 @@ class Interpreter {
   Value eval_index(const IndexExpr& ix);
   Value eval_cast(const CastExpr& c);
   Value eval_string(const ExpandableStringExpr& s);
-  Value eval_static(const std::string& type, const std::string& name, const std::vector<Value>* args, const Extent& at);
+  Value eval_static(const std::string& type, const std::string& name,
+                    const std::vector<Value>* args, const Extent& at);
   Value eval_variable(const VariableExpr& v);
   void define_function(const FunctionStatement& f);
   [[noreturn]] void fail(const std::string& message, const std::string& id, ErrorCategory cat,
