@@ -32,6 +32,7 @@ struct Extent {
   std::string text() const;
 };
 
+// Every syntax node knows where it was written (for error positions).
 struct Node {
   Extent extent;
   virtual ~Node() = default;
@@ -42,6 +43,7 @@ struct ScriptBlockAst;
 using StatementPtr = std::unique_ptr<Statement>;
 using StatementList = std::vector<StatementPtr>;
 
+// Expressions; `kind` says which subclass a node is.
 struct Expr : Node {
   enum class Kind {
     Constant,
@@ -157,6 +159,7 @@ struct IncrementExpr : Expr {
 
 // --- statements ---
 
+// One command-line element: -Name, -Name:value or a plain argument.
 struct CommandArgument {
   std::string parameter;  // set for -Name or -Name:value
   ExprPtr value;          // the argument, or the value after the colon
@@ -164,6 +167,7 @@ struct CommandArgument {
   Extent extent;
 };
 
+// One element of a pipeline: an expression (first element only) or a command call.
 struct CommandElement {
   ExprPtr expression;      // set when this element is an expression
   ExprPtr name;            // command name (a constant bareword or any expression)
@@ -180,6 +184,7 @@ struct CommandElement {
   std::vector<Redirection> redirections;
 };
 
+// Statements; `kind` says which subclass a node is.
 struct Statement : Node {
   enum class Kind {
     Pipeline,
@@ -232,6 +237,7 @@ struct LoopStatement : Statement {
   StatementPtr collection;
 };
 
+// A declared parameter of a function or script block (param() with its attributes).
 struct ParameterAst {
   std::string name;
   std::string type;  // "" for untyped
@@ -246,6 +252,7 @@ struct ParameterAst {
   Extent extent;
 };
 
+// The body of a script, function or { } block.
 struct ScriptBlockAst : Node {
   std::vector<ParameterAst> params;
   bool has_param_block = false;

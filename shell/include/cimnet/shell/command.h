@@ -61,6 +61,7 @@ inline constexpr const char* kAllSets = "__AllParameterSets";
 // set() they apply to every set.
 struct Param {
   Param(std::string name, ParamType type = ParamType::Any);
+  // Fluent setters; each returns *this.
   Param& array();  // takes several values (String[] etc.)
   Param& alias(std::string a);
   Param& set(std::string set_name);  // joins a parameter set
@@ -105,6 +106,8 @@ class Cmdlet {
 // Everything the shell knows about a command: metadata, help and how to make an instance.
 struct CommandDef {
   explicit CommandDef(std::string name);
+  // Fluent setters for the metadata that binding, Get-Help and Get-Command use;
+  // should_process() adds -WhatIf/-Confirm; make<T>() says which Cmdlet class runs it.
   CommandDef& alias(std::string a);
   CommandDef& synopsis(std::string s);
   CommandDef& description(std::string d);
