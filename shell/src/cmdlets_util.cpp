@@ -345,6 +345,12 @@ CommandDef foreach_object() {
 class SelectObject : public Cmdlet {
  public:
   void begin(CommandRuntime& rt) override {
+    for (auto* name : {"First", "Last", "Skip"})
+      if (rt.has(name) && rt.get_int(name) < 0)
+        rt.throw_terminating(make_error("Cannot validate argument on parameter '" + std::string(name) + "'. The " +
+                                            std::to_string(rt.get_int(name)) +
+                                            " argument is less than the minimum allowed range of 0. Supply an argument that is greater than or equal to 0 and then try the command again.",
+                                        "ParameterArgumentValidationError", ErrorCategory::InvalidData));
     first_ = rt.has("First") ? rt.get_int("First") : -1;
     last_ = rt.has("Last") ? rt.get_int("Last") : -1;
     skip_ = rt.get_int("Skip", 0);
