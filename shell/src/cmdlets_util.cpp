@@ -347,10 +347,12 @@ class SelectObject : public Cmdlet {
   void begin(CommandRuntime& rt) override {
     for (auto* name : {"First", "Last", "Skip"})
       if (rt.has(name) && rt.get_int(name) < 0)
-        rt.throw_terminating(make_error("Cannot validate argument on parameter '" + std::string(name) + "'. The " +
-                                            std::to_string(rt.get_int(name)) +
-                                            " argument is less than the minimum allowed range of 0. Supply an argument that is greater than or equal to 0 and then try the command again.",
-                                        "ParameterArgumentValidationError", ErrorCategory::InvalidData));
+        rt.throw_terminating(make_error(
+            "Cannot validate argument on parameter '" + std::string(name) + "'. The " +
+                std::to_string(rt.get_int(name)) +
+                " argument is less than the minimum allowed range of 0. Supply an argument that is "
+                "greater than or equal to 0 and then try the command again.",
+            "ParameterArgumentValidationError", ErrorCategory::InvalidData));
     first_ = rt.has("First") ? rt.get_int("First") : -1;
     last_ = rt.has("Last") ? rt.get_int("Last") : -1;
     skip_ = rt.get_int("Skip", 0);
@@ -1272,6 +1274,57 @@ CommandDef get_date() {
   return d;
 }
 
+// ---------------- New-Object ----------------
+
+class NewObject : public Cmdlet {
+ public:
+  void process(CommandRuntime& rt) override {
+    std::string type = rt.get_string("TypeName");
+    std::string t = to_lower(type);
+    if (t.starts_with("system.")) t = t.substr(7);
+    if (t.starts_with("management.automation.")) t = t.substr(22);
+    Value result;
+    if (t == "psobject" || t == "pscustomobject" || t == "object") {
+      result = Value(make_object({}));
+    } else if (t == "collections.hashtable" || t == "hashtable") {
+      result = Value(std::make_shared<Hashtable>());
+    } else {
+      rt.throw_terminating(
+          make_error("Cannot find type [" + type +
+                         "]: cimsh can create PSObject, PSCustomObject and Hashtable objects.",
+                     "TypeNotFound", ErrorCategory::InvalidType, Value(type)));
+    }
+    if (rt.has("Property")) {
+      for (auto& [k, v] : rt.get("Property").as_hashtable()->entries()) {
+        if (result.is_object())
+          result.as_object()->set(k, v);
+        else
+          result.as_hashtable()->set(k, v);
+      }
+    }
+    rt.write_object(result, false);
+  }
+};
+
+CommandDef new_object() {
+  CommandDef d("New-Object");
+  d.synopsis("Creates an instance of an object.")
+      .description(
+          "New-Object creates a PSObject (PSCustomObject) or a Hashtable, with the -Property "
+          "hashtable as its properties. Other .NET types are not available in cimsh.")
+      .example("New-Object PSObject -Property @{ Name = 'eth1'; Vlan = 10 }",
+               "An object with two properties.");
+  d.param(Param("TypeName", ParamType::String).position(0).mandatory().help("The type to create."));
+  d.param(Param("ArgumentList", ParamType::Any)
+              .array()
+              .alias("Args")
+              .position(1)
+              .help("Constructor arguments (not used by the supported types)."));
+  d.param(Param("Property", ParamType::Hashtable).help("Properties to set on the new object."));
+  d.make<NewObject>();
+  return d;
+}
+
 // ---------------- Write-Progress ----------------
 
 class WriteProgress : public Cmdlet {
@@ -1496,6 +1549,7 @@ void register_utility_cmdlets(CommandRegistry& r) {
   r.add(start_sleep());
   r.add(add_member());
   r.add(write_progress());
+  r.add(new_object());
   r.add(get_date());
   register_convert_cmdlets(r);
   register_info_cmdlets(r);
