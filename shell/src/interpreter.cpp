@@ -906,6 +906,16 @@ class PipelineRunner {
       if (iequals(action, "Stop")) throw RuntimeError(std::move(rec), true);
       if (runner_.in_.silenced_errors_ > 0 && !iequals(action, "Ignore"))
         action = "SilentlyContinue";
+      if (runner_.in_.merged_errors_ > 0 && !iequals(action, "Ignore") &&
+          !iequals(action, "SilentlyContinue")) {
+        // `2>&1`: the error record travels down the pipeline as an object
+        Value rv = rec.to_value();
+        Value list = runner_.in_.global_->variables["error"];
+        if (list.is_array()) list.as_array()->insert(list.as_array()->begin(), rv);
+        runner_.in_.last_status_ = false;
+        runner_.send(stage_.index + 1, rv);
+        return;
+      }
       if (iequals(action, "Ignore")) return;
       if (iequals(action, "SilentlyContinue")) {
         Value list = runner_.in_.global_->variables["error"];
@@ -1210,10 +1220,13 @@ void Interpreter::execute_pipeline(const PipelineStatement& st, const OutputSink
   OutputSink effective = sink;
   std::vector<Value> redirected;
   std::string redirect_path;
-  bool redirect_append = false, discard = false, discard_errors = false;
+  bool redirect_append = false, discard = false, discard_errors = false, merge_errors = false;
   for (auto& el : st.elements)
     for (auto& r : el.redirections) {
-      if (r.merge_to_output) continue;
+      if (r.merge_to_output) {
+        merge_errors = merge_errors || r.stream == "2" || r.stream == "*";
+        continue;
+      }
       Value target = eval(*r.target);
       bool is_null = target.is_null();
       if (r.stream == "2") {
@@ -1419,9 +1432,16 @@ void Interpreter::execute_pipeline(const PipelineStatement& st, const OutputSink
     struct Silence {
       Interpreter& in;
       bool on;
-      Silence(Interpreter& i, bool o) : in(i), on(o) { in.silenced_errors_ += on; }
-      ~Silence() { in.silenced_errors_ -= on; }
-    } silence(*this, discard_errors);
+      bool merge;
+      Silence(Interpreter& i, bool o, bool m) : in(i), on(o), merge(m) {
+        in.silenced_errors_ += on;
+        in.merged_errors_ += merge;
+      }
+      ~Silence() {
+        in.silenced_errors_ -= on;
+        in.merged_errors_ -= merge;
+      }
+    } silence(*this, discard_errors, merge_errors);
     try {
       runner.run(expression_first ? &first_input : nullptr);
     } catch (RuntimeError& e) {

@@ -204,6 +204,7 @@ class Interpreter {
   CommandRuntime* current_cmdlet_ = nullptr;
   int call_depth_ = 0;
   int silenced_errors_ = 0;  // > 0 inside a pipeline redirected with 2>$null
+  int merged_errors_ = 0;    // > 0 inside a pipeline redirected with 2>&1
   std::vector<std::string> function_stack_;
   volatile std::sig_atomic_t stop_requested_ = 0;
 };
