@@ -10,7 +10,9 @@ using cim::Status;
 
 namespace yang_path {
 
-std::string vlan(VlanId id) { return std::string(kVlans) + "[id='" + std::to_string(id) + "']"; }
+std::string vlan(VlanId id) {
+  return std::string(kVlans) + "[id='" + std::to_string(id) + "']";
+}
 
 std::string port(std::string_view name) {
   // Interface names come from the driver or from a CIM key; a quote would
@@ -18,7 +20,9 @@ std::string port(std::string_view name) {
   return std::string(kInterfaces) + "[name='" + std::string(name) + "']";
 }
 
-std::string switchport(std::string_view name) { return port(name) + "/cimnet:switchport"; }
+std::string switchport(std::string_view name) {
+  return port(name) + "/cimnet:switchport";
+}
 
 }  // namespace yang_path
 
@@ -34,12 +38,14 @@ std::optional<VlanId> parse_vlan(const std::optional<std::string>& text) {
   return std::nullopt;
 }
 
-std::string vlan_text(VlanId id) { return std::to_string(id); }
+std::string vlan_text(VlanId id) {
+  return std::to_string(id);
+}
 
 void check_vlan_range(VlanId id, const std::string& what) {
   if (id < kMinVlanId || id > kMaxVlanId)
-    throw Error(Status::kInvalidParameter, what + " " + std::to_string(id) +
-                                               " is out of range: VLAN IDs are 1..4094");
+    throw Error(Status::kInvalidParameter,
+                what + " " + std::to_string(id) + " is out of range: VLAN IDs are 1..4094");
 }
 
 void check_port_name(const std::string& name) {
@@ -210,7 +216,9 @@ SwitchState::SwitchState(config::Store& store, SwitchDriver& driver)
   store_.register_backend(backend_);
 }
 
-SwitchState::~SwitchState() { store_.unregister_backend(backend_); }
+SwitchState::~SwitchState() {
+  store_.unregister_backend(backend_);
+}
 
 void SwitchState::seed_from_driver() {
   SwitchSettings s = driver_.settings();
@@ -242,13 +250,17 @@ SwitchConfig SwitchState::config() const {
 
 void SwitchState::rethrow(const config::ConfigError& e) const {
   switch (e.kind()) {
-    case config::ErrorKind::kInvalid: throw Error(Status::kInvalidParameter, e.what());
-    case config::ErrorKind::kNotFound: throw Error(Status::kNotFound, e.what());
-    case config::ErrorKind::kAlreadyExists: throw Error(Status::kAlreadyExists, e.what());
+    case config::ErrorKind::kInvalid:
+      throw Error(Status::kInvalidParameter, e.what());
+    case config::ErrorKind::kNotFound:
+      throw Error(Status::kNotFound, e.what());
+    case config::ErrorKind::kAlreadyExists:
+      throw Error(Status::kAlreadyExists, e.what());
     case config::ErrorKind::kRejected:
       if (auto r = backend_.last_rejection()) throw Error(r->status(), r->what());
       throw Error(Status::kFailed, e.what());
-    default: throw Error(Status::kFailed, e.what());
+    default:
+      throw Error(Status::kFailed, e.what());
   }
 }
 
@@ -294,10 +306,14 @@ void SwitchState::set_port_mode(const std::string& port, PortMode mode) {
     PortVlans next;
     if (mode == PortMode::kAccess) {
       VlanId access = 0;
-      if (before->native_vlan) access = *before->native_vlan;
-      else if (c.vlan(1)) access = 1;
-      else if (!before->trunk_vlans.empty()) access = before->trunk_vlans.front();
-      else if (!c.vlans.empty()) access = c.vlans.front().id;
+      if (before->native_vlan)
+        access = *before->native_vlan;
+      else if (c.vlan(1))
+        access = 1;
+      else if (!before->trunk_vlans.empty())
+        access = before->trunk_vlans.front();
+      else if (!c.vlans.empty())
+        access = c.vlans.front().id;
       if (!access)
         throw Error(Status::kInvalidParameter,
                     "port " + port + ": access mode needs a VLAN and the switch has none");
@@ -311,8 +327,9 @@ void SwitchState::set_port_mode(const std::string& port, PortMode mode) {
         if (!native || v.id != *native) tagged.push_back(v.id);
       if (tagged.empty())
         throw Error(Status::kInvalidParameter,
-                    "port " + port + ": trunk mode needs at least one tagged VLAN besides the "
-                    "native VLAN; create another VLAN first");
+                    "port " + port +
+                        ": trunk mode needs at least one tagged VLAN besides the "
+                        "native VLAN; create another VLAN first");
       next = PortVlans::trunk(std::move(tagged), native);
     }
     write_port_vlans(tx, port, next, p.vlans);
@@ -326,17 +343,19 @@ void SwitchState::set_port_vlans(const std::string& port, const VlanSettingsEdit
     if (e.access_vlan) {
       if (v.mode != PortMode::kAccess)
         throw Error(Status::kInvalidParameter,
-                    "port " + port + " is not in access mode: set DesiredEndpointMode to 2 "
-                    "(Access) on its CIM_VLANEndpoint before setting AccessVLAN");
+                    "port " + port +
+                        " is not in access mode: set DesiredEndpointMode to 2 "
+                        "(Access) on its CIM_VLANEndpoint before setting AccessVLAN");
       need_vlan(c, *e.access_vlan, "AccessVLAN");
       v.access_vlan = *e.access_vlan;
     }
     if (e.trunk_vlans || e.native_vlan) {
       if (v.mode != PortMode::kTrunk)
         throw Error(Status::kInvalidParameter,
-                    "port " + port + " is not in trunk mode: set DesiredEndpointMode to 5 "
-                    "(Trunk) on its CIM_VLANEndpoint before setting TrunkedVLANList or "
-                    "NativeVLAN");
+                    "port " + port +
+                        " is not in trunk mode: set DesiredEndpointMode to 5 "
+                        "(Trunk) on its CIM_VLANEndpoint before setting TrunkedVLANList or "
+                        "NativeVLAN");
       if (e.trunk_vlans) {
         std::set<VlanId> seen;
         for (VlanId t : *e.trunk_vlans) {
@@ -355,9 +374,8 @@ void SwitchState::set_port_vlans(const std::string& port, const VlanSettingsEdit
         if (*e.native_vlan) need_vlan(c, **e.native_vlan, "NativeVLAN");
         v.native_vlan = *e.native_vlan;
       }
-      if (v.native_vlan &&
-          std::find(v.trunk_vlans.begin(), v.trunk_vlans.end(), *v.native_vlan) !=
-              v.trunk_vlans.end())
+      if (v.native_vlan && std::find(v.trunk_vlans.begin(), v.trunk_vlans.end(), *v.native_vlan) !=
+                               v.trunk_vlans.end())
         throw Error(Status::kInvalidParameter,
                     "VLAN " + std::to_string(*v.native_vlan) + " is port " + port +
                         "'s native (untagged) VLAN and cannot also be in TrunkedVLANList; "
@@ -376,8 +394,7 @@ void SwitchState::add_vlans(const std::vector<VlanConfig>& vlans) {
       if (c.vlan(v.id))
         throw Error(Status::kAlreadyExists, "VLAN " + std::to_string(v.id) + " already exists");
       if (!seen.insert(v.id).second)
-        throw Error(Status::kInvalidParameter,
-                    "VLAN " + std::to_string(v.id) + " is listed twice");
+        throw Error(Status::kInvalidParameter, "VLAN " + std::to_string(v.id) + " is listed twice");
       if (v.name.size() > kMaxVlanNameLength)
         throw Error(Status::kInvalidParameter,
                     "VLAN name is longer than " + std::to_string(kMaxVlanNameLength) + " bytes");
@@ -404,9 +421,9 @@ void SwitchState::remove_vlans(const std::vector<VlanId>& ids) {
                      (v.native_vlan == id || std::find(v.trunk_vlans.begin(), v.trunk_vlans.end(),
                                                        id) != v.trunk_vlans.end()));
         if (used)
-          throw Error(Status::kInvalidParameter,
-                      "VLAN " + std::to_string(id) + " is still used by port " + p.name +
-                          "; move the port to another VLAN first");
+          throw Error(Status::kInvalidParameter, "VLAN " + std::to_string(id) +
+                                                     " is still used by port " + p.name +
+                                                     "; move the port to another VLAN first");
       }
       tx.remove(yang_path::vlan(id));
     }

@@ -17,10 +17,10 @@ namespace cimnet::switching {
 namespace {
 
 namespace fs = std::filesystem;
-using ::testing::HasSubstr;
 using cim::Instance;
 using cim::ObjectPath;
 using cim::Value;
+using ::testing::HasSubstr;
 
 class Providers : public ::testing::Test {
  protected:
@@ -129,11 +129,10 @@ TEST_F(Providers, EthernetSwitchProfileLeadsToTheSwitchAcrossNamespaces) {
 }
 
 TEST_F(Providers, AssociationReferencesResolve) {
-  for (const char* assoc : {"CIM_SystemDevice", "CIM_HostedAccessPoint",
-                            "CIM_DeviceSAPImplementation", "CIM_BindsToLANEndpoint",
-                            "CIM_ElementSettingData", "CIM_HostedCollection",
-                            "CIM_MemberOfCollection", "CIM_HostedService",
-                            "CIM_ElementCapabilities"}) {
+  for (const char* assoc :
+       {"CIM_SystemDevice", "CIM_HostedAccessPoint", "CIM_DeviceSAPImplementation",
+        "CIM_BindsToLANEndpoint", "CIM_ElementSettingData", "CIM_HostedCollection",
+        "CIM_MemberOfCollection", "CIM_HostedService", "CIM_ElementCapabilities"}) {
     auto items = all(assoc);
     EXPECT_FALSE(items.empty()) << assoc;
     for (const auto& a : items)
@@ -178,18 +177,18 @@ TEST_F(Providers, AccessAndTrunkThroughPut) {
   vlan.set("ElementName", Value::string("blue"));
   Instance vlan20("CIM_NetworkVLAN");
   vlan20.set("VLANId", Value::uint16(20));
-  auto r = call("AddVLAN", {{"TargetedSwitch", Value::reference(provider_->system_path())},
-                            {"NetworkVLAN", Value::array(cim::Type::kInstance,
-                                                         {Value::instance(vlan),
-                                                          Value::instance(vlan20)})}});
+  auto r = call("AddVLAN",
+                {{"TargetedSwitch", Value::reference(provider_->system_path())},
+                 {"NetworkVLAN", Value::array(cim::Type::kInstance,
+                                              {Value::instance(vlan), Value::instance(vlan20)})}});
   EXPECT_EQ(r.return_value.as_uint(), 0u);
   ASSERT_EQ(r.out.size(), 1u);
   EXPECT_EQ(r.out[0].value.at(0).as_reference(), provider_->vlan_path(10));
 
   Instance access("CIM_VLANEndpointSettingData");
   access.set("AccessVLAN", Value::uint16(10));
-  Instance after = modify("CIM_VLANEndpointSettingData", provider_->vlan_setting_path("Ethernet1"),
-                          access);
+  Instance after =
+      modify("CIM_VLANEndpointSettingData", provider_->vlan_setting_path("Ethernet1"), access);
   EXPECT_EQ(after.get("AccessVLAN")->as_uint(), 10u);
   EXPECT_EQ(sim_->port("Ethernet1").vlans, PortVlans::access(10));
 
@@ -214,9 +213,12 @@ TEST_F(Providers, AccessAndTrunkThroughPut) {
   std::string msg;
   Instance bad("CIM_VLANEndpointSettingData");
   bad.set("AccessVLAN", Value::uint16(4095));
-  EXPECT_EQ(status_of([&] {
-              modify("CIM_VLANEndpointSettingData", provider_->vlan_setting_path("Ethernet3"), bad);
-            }, &msg),
+  EXPECT_EQ(status_of(
+                [&] {
+                  modify("CIM_VLANEndpointSettingData", provider_->vlan_setting_path("Ethernet3"),
+                         bad);
+                },
+                &msg),
             cim::Status::kInvalidParameter);
   EXPECT_THAT(msg, HasSubstr("1..4094"));
   Instance speed("CIM_EthernetPort");
@@ -227,10 +229,11 @@ TEST_F(Providers, AccessAndTrunkThroughPut) {
   EXPECT_THAT(msg, HasSubstr("Description"));
   Instance mode("CIM_VLANEndpoint");
   mode.set("DesiredEndpointMode", Value::uint16(3));
-  EXPECT_EQ(status_of([&] {
-              modify("CIM_VLANEndpoint", provider_->vlan_endpoint_path("Ethernet3"), mode);
-            }, &msg),
-            cim::Status::kInvalidParameter);
+  EXPECT_EQ(
+      status_of(
+          [&] { modify("CIM_VLANEndpoint", provider_->vlan_endpoint_path("Ethernet3"), mode); },
+          &msg),
+      cim::Status::kInvalidParameter);
   EXPECT_EQ(sim_->port("Ethernet3").vlans, PortVlans::access(1));
 }
 
@@ -257,10 +260,12 @@ TEST_F(Providers, VlanMethodsAndProperties) {
   std::string msg;
   Instance dup("CIM_NetworkVLAN");
   dup.set("VLANId", Value::uint16(30));
-  EXPECT_EQ(status_of([&] {
-              call("AddVLAN",
-                   {{"NetworkVLAN", Value::array(cim::Type::kInstance, {Value::instance(dup)})}});
-            }, &msg),
+  EXPECT_EQ(status_of(
+                [&] {
+                  call("AddVLAN", {{"NetworkVLAN",
+                                    Value::array(cim::Type::kInstance, {Value::instance(dup)})}});
+                },
+                &msg),
             cim::Status::kAlreadyExists);
   EXPECT_EQ(status_of([&] { call("AddProtocolEndpoint", {}); }, &msg), cim::Status::kNotSupported);
   EXPECT_THAT(msg, HasSubstr("not supported"));

@@ -20,8 +20,7 @@ using ::testing::HasSubstr;
 class TempDir {
  public:
   explicit TempDir(const std::string& tag)
-      : path_(fs::temp_directory_path() /
-              ("switchcim-" + tag + "-" + std::to_string(::getpid()))) {
+      : path_(fs::temp_directory_path() / ("switchcim-" + tag + "-" + std::to_string(::getpid()))) {
     fs::remove_all(path_);
     fs::create_directories(path_);
   }
@@ -109,21 +108,27 @@ TEST(SwitchState, RefusalsSayWhatIsWrongAndChangeNothing) {
   EXPECT_EQ(status_of([&] { state.set_port_vlans("Ethernet9", {.access_vlan = 10}); }, &msg),
             cim::Status::kNotFound);
   EXPECT_THAT(msg, HasSubstr("Ethernet9"));
-  EXPECT_EQ(status_of([&] {
-              state.set_port_vlans("Ethernet2", {.trunk_vlans = std::vector<VlanId>{10}});
-            }, &msg),
-            cim::Status::kInvalidParameter);
+  EXPECT_EQ(
+      status_of(
+          [&] { state.set_port_vlans("Ethernet2", {.trunk_vlans = std::vector<VlanId>{10}}); },
+          &msg),
+      cim::Status::kInvalidParameter);
   EXPECT_THAT(msg, HasSubstr("not in trunk mode"));
   EXPECT_EQ(status_of([&] { state.remove_vlans({10}); }, &msg), cim::Status::kInvalidParameter);
   EXPECT_THAT(msg, HasSubstr("used by port Ethernet1"));
-  EXPECT_EQ(status_of([&] { state.add_vlans({{20, "", true, "", ""}, {10, "", true, "", ""}}); },
-                      &msg),
+  EXPECT_EQ(status_of(
+                [&] {
+                  state.add_vlans({{20, "", true, "", ""}, {10, "", true, "", ""}});
+                },
+                &msg),
             cim::Status::kAlreadyExists);
   EXPECT_EQ(status_of([&] { state.set_port_mode("Ethernet3", PortMode::kTrunk); }),
             cim::Status::kOk);
-  EXPECT_EQ(status_of([&] {
-              state.set_port_vlans("Ethernet3", {.trunk_vlans = std::vector<VlanId>{1, 10}});
-            }, &msg),
+  EXPECT_EQ(status_of(
+                [&] {
+                  state.set_port_vlans("Ethernet3", {.trunk_vlans = std::vector<VlanId>{1, 10}});
+                },
+                &msg),
             cim::Status::kInvalidParameter);
   EXPECT_THAT(msg, HasSubstr("native"));
 
