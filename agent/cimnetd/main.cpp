@@ -212,9 +212,13 @@ int run_daemon(const wsman::DaemonOptions& options) {
   if (!options.port_file.empty()) write_port_file(options.port_file, bound);
 
   while (true) {
-    int sig = 0;
-    if (sigwait(&signals, &sig) == 0 && (sig == SIGTERM || sig == SIGINT)) break;
-    // Housekeeping between signals is not needed: contexts expire on access.
+    // Wake up now and then to drop idle enumeration contexts (and the
+    // provider streams they hold) even when nobody enumerates.
+    timespec tick{10, 0};
+    int sig = sigtimedwait(&signals, nullptr, &tick);
+    if (sig == SIGTERM || sig == SIGINT) break;
+    if (size_t dropped = dispatcher.enumerations().expire())
+      log::debug("expired " + std::to_string(dropped) + " idle enumeration contexts");
   }
   log::info("stopping: finishing requests in progress");
   server.stop();

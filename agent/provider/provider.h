@@ -67,7 +67,10 @@ struct MethodResult {
 // The behaviour of one or more CIM classes. `cls` is always the resolved
 // class from the repository that the request named (the registered class or
 // one of its subclasses). Every operation reports failure with cim::Error;
-// the defaults refuse with kNotSupported.
+// the defaults refuse with kNotSupported. The agent calls providers from
+// several worker threads at once, so a provider guards its own state; a
+// stream returned by enumerate() is used by one thread at a time but may move
+// between threads from one Pull to the next.
 class Provider {
  public:
   virtual ~Provider() = default;

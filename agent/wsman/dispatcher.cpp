@@ -1,9 +1,12 @@
 #include "agent/wsman/dispatcher.h"
 
 #include <algorithm>
+#include <functional>
 #include <optional>
+#include <set>
 
 #include "agent/wsman/cim_binding.h"
+#include "agent/wsman/class_xml.h"
 #include "agent/wsman/names.h"
 #include "agent/wsman/wql.h"
 #include "agent/wsman/xml.h"
@@ -35,6 +38,147 @@ uint32_t parse_positive(pugi::xml_node e, const char* what) {
 
 enum class Mode { kObject, kEpr, kObjectAndEpr };
 
+// wsmb:PolymorphismMode: subclass instances with all their properties, with
+// only the requested class's properties, or not at all.
+enum class Polymorphism { kInclude, kExclude, kNone };
+
+// A boolean wsman:Option, or `fallback` when absent.
+bool option_flag(const Request& request, std::string_view name, bool fallback) {
+  for (const auto& o : request.options) {
+    if (!cim::iequals(o.name, name)) continue;
+    std::string v = cim::to_lower(xml::trim(o.value));
+    if (v == "true" || v == "1") return true;
+    if (v == "false" || v == "0") return false;
+    throw Fault(FaultKind::kInvalidOptions,
+                "Option " + o.name + " must be true or false, not '" + o.value + "'.",
+                "InvalidValue");
+  }
+  return fallback;
+}
+
+ClassWriteOptions class_options(const Request& request, const cim::Repository& repo,
+                                const std::string& ns, const cim::Class& cls) {
+  ClassWriteOptions options;
+  options.qualifiers = option_flag(request, "IncludeQualifiers", true);
+  options.class_origin = option_flag(request, "IncludeClassOrigin", false);
+  auto chain = repo.superclass_chain(ns, cls.name());
+  for (size_t i = 1; i < chain.size(); ++i) {
+    if (i > 1) options.derivation += ',';
+    options.derivation += chain[i];
+  }
+  return options;
+}
+
+// Walks associations of one object (DSP0227 association filter): the
+// instances of the association classes that reference it (references), or
+// the instances at their other ends (associators), possibly in other
+// namespaces. Each result is produced once.
+class AssociationWalker {
+ public:
+  using ProviderLookup =
+      std::function<provider::Provider*(const std::string& ns, const cim::Class& cls)>;
+  struct Options {
+    bool references = false;  // AssociationInstances instead of AssociatedInstances
+    std::string role, result_class, result_role;
+  };
+
+  AssociationWalker(const cim::Repository& repo, provider::CallContext ctx, cim::ObjectPath object,
+                    std::vector<std::pair<provider::Provider*, const cim::Class*>> associations,
+                    ProviderLookup lookup, Options options)
+      : repo_(repo), ctx_(std::move(ctx)), object_(std::move(object)),
+        associations_(std::move(associations)), lookup_(std::move(lookup)),
+        options_(std::move(options)) {}
+
+  std::optional<std::pair<cim::Instance, std::string>> next() {
+    while (true) {
+      if (!ready_.empty()) {
+        auto item = std::move(ready_.front());
+        ready_.erase(ready_.begin());
+        return item;
+      }
+      while (!stream_ && next_ < associations_.size()) {
+        current_ = associations_[next_++];
+        stream_ = current_.first->enumerate(ctx_, *current_.second);
+      }
+      if (!stream_) return std::nullopt;
+      auto link = stream_->next();
+      if (!link) {
+        stream_.reset();
+        continue;
+      }
+      visit(*link);
+    }
+  }
+
+ private:
+  // The path a reference value points at, in a canonical namespace.
+  cim::ObjectPath normalised(const cim::ObjectPath& p) const {
+    cim::ObjectPath out = p;
+    out.set_namespace(p.ns().empty() ? ctx_.ns : cim::canonical_namespace(p.ns()));
+    return out;
+  }
+
+  void visit(const cim::Instance& link) {
+    const cim::Class* cls = repo_.find_class(ctx_.ns, link.class_name());
+    if (!cls) return;
+    std::vector<const cim::Property*> refs;
+    for (const auto& p : cls->properties())
+      if (p.type == cim::Type::kReference && !p.is_array) refs.push_back(&p);
+    for (const cim::Property* near : refs) {
+      const cim::Value* v = link.get(near->name);
+      if (!v || v->is_null() || normalised(v->as_reference()) != object_) continue;
+      if (!options_.role.empty() && !cim::iequals(options_.role, near->name)) continue;
+      if (options_.references) {
+        if (!options_.result_class.empty() &&
+            !repo_.is_a(ctx_.ns, link.class_name(), options_.result_class))
+          return;
+        emit(link, ctx_.ns, link.path(*cls, ctx_.ns).to_string());
+        return;
+      }
+      for (const cim::Property* far : refs) {
+        if (far == near) continue;
+        if (!options_.result_role.empty() && !cim::iequals(options_.result_role, far->name))
+          continue;
+        const cim::Value* fv = link.get(far->name);
+        if (!fv || fv->is_null()) continue;
+        cim::ObjectPath target = normalised(fv->as_reference());
+        const cim::Class* tcls = repo_.find_class(target.ns(), target.class_name());
+        if (!tcls) continue;
+        if (!options_.result_class.empty() &&
+            !repo_.is_a(target.ns(), tcls->name(), options_.result_class))
+          continue;
+        provider::Provider* provider = lookup_(target.ns(), *tcls);
+        if (!provider) continue;
+        provider::CallContext ctx = ctx_;
+        ctx.ns = target.ns();
+        try {
+          emit(provider->get(ctx, *tcls, target), target.ns(), target.to_string());
+        } catch (const cim::Error& e) {
+          // A dangling reference: the association outlived its end.
+          if (e.status() != cim::Status::kNotFound) throw;
+        }
+      }
+    }
+  }
+
+  void emit(cim::Instance instance, const std::string& ns, const std::string& key) {
+    if (!seen_.insert(cim::to_lower(key)).second) return;
+    ready_.emplace_back(std::move(instance), ns);
+  }
+
+  const cim::Repository& repo_;
+  provider::CallContext ctx_;
+  cim::ObjectPath object_;
+  std::vector<std::pair<provider::Provider*, const cim::Class*>> associations_;
+  size_t next_ = 0;
+  std::pair<provider::Provider*, const cim::Class*> current_{nullptr, nullptr};
+  std::unique_ptr<provider::InstanceStream> stream_;
+  ProviderLookup lookup_;
+  Options options_;
+  std::vector<std::pair<cim::Instance, std::string>> ready_;
+  std::set<std::string> seen_;
+};
+
 // One open enumeration: the provider streams still to read, the filter, and
 // an item that did not fit into the previous response.
 class InstanceCursor : public EnumerationCursor {
@@ -56,6 +200,20 @@ class InstanceCursor : public EnumerationCursor {
   void set_selector_filter(std::vector<Selector> selectors) {
     selector_filter_ = std::move(selectors);
   }
+  // Subclass instances left out (kNone) or cut down to `base` (kExclude).
+  void set_polymorphism(Polymorphism mode, const cim::Class* base) {
+    polymorphism_ = mode;
+    base_ = base;
+  }
+  // Items already serialised (class declarations), handed out in order.
+  void set_prepared(std::vector<std::string> items) {
+    prepared_ = std::move(items);
+    use_prepared_ = true;
+  }
+  void set_walker(std::unique_ptr<AssociationWalker> walker, std::vector<std::string> properties) {
+    walker_ = std::move(walker);
+    result_properties_ = std::move(properties);
+  }
 
   // Total of the providers' estimates when all are known.
   std::optional<uint64_t> estimate() {
@@ -66,10 +224,8 @@ class InstanceCursor : public EnumerationCursor {
       if (!e) return std::nullopt;
       total += *e;
     }
-    for (size_t i = next_source_; i < sources_.size(); ++i) {
-      // Later sources are not opened yet: their size is unknown.
-      return std::nullopt;
-    }
+    if (use_prepared_) return prepared_.size() - next_prepared_ + (pending_ ? 1 : 0);
+    if (walker_ || next_source_ < sources_.size()) return std::nullopt;  // not opened yet
     return total;
   }
 
@@ -80,6 +236,15 @@ class InstanceCursor : public EnumerationCursor {
                                   bool& timed_out) {
     timed_out = false;
     if (pending_) return std::exchange(pending_, std::nullopt);
+    if (use_prepared_) {
+      if (next_prepared_ >= prepared_.size()) return std::nullopt;
+      return std::move(prepared_[next_prepared_++]);
+    }
+    if (walker_) {
+      auto item = walker_->next();
+      if (!item) return std::nullopt;
+      return serialise(item->first, item->second);
+    }
     size_t scanned = 0;
     while (true) {
       open_next_stream();
@@ -89,7 +254,7 @@ class InstanceCursor : public EnumerationCursor {
         stream_.reset();
         continue;
       }
-      if (accept(*instance)) return serialise(*instance);
+      if (accept(*instance)) return serialise(*instance, ns_);
       if (++scanned % 256 == 0 && std::chrono::steady_clock::now() > deadline) {
         timed_out = true;
         return std::nullopt;
@@ -100,6 +265,13 @@ class InstanceCursor : public EnumerationCursor {
   void push_back(std::string item) { pending_ = std::move(item); }
   bool exhausted() {
     if (pending_) return false;
+    if (use_prepared_) return next_prepared_ >= prepared_.size();
+    if (walker_) {
+      auto item = walker_->next();
+      if (!item) return true;
+      pending_ = serialise(item->first, item->second);
+      return false;
+    }
     open_next_stream();
     return !stream_;
   }
@@ -113,6 +285,8 @@ class InstanceCursor : public EnumerationCursor {
   }
 
   bool accept(const cim::Instance& instance) {
+    if (polymorphism_ == Polymorphism::kNone && !cim::iequals(instance.class_name(), base_->name()))
+      return false;
     if (query_ &&
         !wql::matches(*query_, instance,
                       [&](std::string_view c, std::string_view a) { return repo_.is_a(ns_, c, a); },
@@ -138,19 +312,29 @@ class InstanceCursor : public EnumerationCursor {
     return true;
   }
 
-  std::string serialise(const cim::Instance& instance) {
+  std::string serialise(const cim::Instance& instance, const std::string& ns) {
     std::string out;
     InstanceWriteOptions options;
     if (query_) options.properties = query_->properties;
+    if (!result_properties_.empty()) options.properties = result_properties_;
     auto epr = [&] {
-      const cim::Class* cls = repo_.find_class(ns_, instance.class_name());
+      const cim::Class* cls = repo_.find_class(ns, instance.class_name());
       if (!cls)
         throw cim::Error(cim::Status::kFailed,
                          "provider returned an instance of unknown class " + instance.class_name());
-      return epr_from_path(instance.path(*cls, ns_));
+      return epr_from_path(instance.path(*cls, ns));
     };
+    // ExcludeSubClassProperties: the object as an instance of the requested class.
+    std::optional<cim::Instance> cut;
+    if (polymorphism_ == Polymorphism::kExclude &&
+        !cim::iequals(instance.class_name(), base_->name())) {
+      cut.emplace(base_->name());
+      for (const auto& p : base_->properties())
+        if (const cim::Value* v = instance.get(p.name)) cut->set(p.name, *v);
+    }
+    const cim::Instance& shown = cut ? *cut : instance;
     switch (mode_) {
-      case Mode::kObject: append_instance(out, repo_, ns_, instance, options); break;
+      case Mode::kObject: append_instance(out, repo_, ns, shown, options); break;
       case Mode::kEpr:
         out += "<wsa:EndpointReference>";
         append_epr_content(out, epr());
@@ -158,7 +342,7 @@ class InstanceCursor : public EnumerationCursor {
         break;
       case Mode::kObjectAndEpr:
         out += "<wsman:Item>";
-        append_instance(out, repo_, ns_, instance, options);
+        append_instance(out, repo_, ns, shown, options);
         out += "<wsa:EndpointReference>";
         append_epr_content(out, epr());
         out += "</wsa:EndpointReference></wsman:Item>";
@@ -177,6 +361,13 @@ class InstanceCursor : public EnumerationCursor {
   std::optional<wql::Query> query_;
   bool case_sensitive_ = false;
   std::vector<Selector> selector_filter_;
+  std::unique_ptr<AssociationWalker> walker_;
+  std::vector<std::string> result_properties_;
+  std::vector<std::string> prepared_;
+  size_t next_prepared_ = 0;
+  Polymorphism polymorphism_ = Polymorphism::kInclude;
+  const cim::Class* base_ = nullptr;
+  bool use_prepared_ = false;
   std::optional<std::string> pending_;
 };
 
@@ -278,6 +469,23 @@ Reply Dispatcher::perform(const Request& request, const Caller& caller) {
 }
 
 Reply Dispatcher::get(const Request& request, const Caller& caller) {
+  if (request.resource_uri == kCimXmlClassUri) {
+    // GetClass: the class declaration in CIM-XML, as WinRM/OMI answer Get-CimClass.
+    std::string ns = namespace_from_selectors(request.selectors, config_.default_namespace);
+    if (!repository_.has_namespace(ns))
+      throw Fault(FaultKind::kDestinationUnreachable, "No CIM namespace '" + ns + "'.")
+          .with_cim_status(cim::Status::kInvalidNamespace);
+    const Selector* name = request.selector("ClassName");
+    const cim::Class* cls = name ? repository_.find_class(ns, name->value) : nullptr;
+    if (!cls)
+      throw Fault(FaultKind::kDestinationUnreachable,
+                  name ? "No class '" + name->value + "' in " + ns + "."
+                       : std::string("GetClass needs a ClassName selector."))
+          .with_cim_status(cim::Status::kInvalidClass);
+    Reply reply{response_action(request.action), {}, {}};
+    append_class_cimxml(reply.body, *cls, class_options(request, repository_, ns, *cls));
+    return reply;
+  }
   Target t = resolve(request);
   cim::ObjectPath path = path_from_selectors(repository_, t.ns, *t.cls, request.selectors);
   auto* provider = provider_for(t.ns, *t.cls);
@@ -359,6 +567,7 @@ Reply Dispatcher::enumerate(const Request& request, const Caller& caller) {
   bool optimize = false;
   std::optional<uint32_t> max_elements;
   Mode mode = Mode::kObject;
+  Polymorphism polymorphism = Polymorphism::kInclude;
   pugi::xml_node filter;
   for (auto c = body.first_child(); c; c = c.next_sibling()) {
     if (c.type() != pugi::node_element) continue;
@@ -376,10 +585,13 @@ Reply Dispatcher::enumerate(const Request& request, const Caller& caller) {
       filter = c;
     } else if (ns == uri::kCimBinding && name == "PolymorphismMode") {
       std::string m = xml::text(c);
-      if (m != "IncludeSubClassProperties")
+      if (m == "IncludeSubClassProperties") polymorphism = Polymorphism::kInclude;
+      else if (m == "ExcludeSubClassProperties") polymorphism = Polymorphism::kExclude;
+      else if (m == "None") polymorphism = Polymorphism::kNone;
+      else
         throw Fault(FaultKind::kPolymorphismModeNotSupported,
-                    "Only PolymorphismMode IncludeSubClassProperties is supported, not '" + m +
-                        "'.");
+                    "PolymorphismMode '" + m + "' is not one of IncludeSubClassProperties, "
+                    "ExcludeSubClassProperties or None.");
     } else if (ns == uri::kEnumeration && name == "Expires") {
       throw Fault(FaultKind::kUnsupportedExpirationType,
                   "wsen:Expires is not supported: contexts expire after a fixed idle time.");
@@ -388,24 +600,61 @@ Reply Dispatcher::enumerate(const Request& request, const Caller& caller) {
     }
   }
 
+  if (request.resource_uri == kCimXmlClassUri) {
+    // EnumerateClasses: every class of the namespace, or the subclasses of ClassName.
+    std::string ns = namespace_from_selectors(request.selectors, config_.default_namespace);
+    if (!repository_.has_namespace(ns))
+      throw Fault(FaultKind::kDestinationUnreachable, "No CIM namespace '" + ns + "'.")
+          .with_cim_status(cim::Status::kInvalidNamespace);
+    if (filter)
+      throw Fault(FaultKind::kFilteringNotSupported, "Class enumerations take no filter.");
+    std::vector<const cim::Class*> classes;
+    if (const Selector* base = request.selector("ClassName")) {
+      if (!repository_.find_class(ns, base->value))
+        throw Fault(FaultKind::kDestinationUnreachable,
+                    "No class '" + base->value + "' in " + ns + ".")
+            .with_cim_status(cim::Status::kInvalidClass);
+      classes = repository_.subclasses(ns, base->value, true);
+    } else {
+      classes = repository_.classes(ns);
+    }
+    std::vector<std::string> items;
+    for (const cim::Class* c : classes) {
+      std::string item;
+      append_class_cimxml(item, *c, class_options(request, repository_, ns, *c));
+      items.push_back(std::move(item));
+    }
+    auto cursor = std::make_unique<InstanceCursor>(repository_, ns, context(request, caller, ns),
+                                                   std::vector<InstanceCursor::Source>{}, mode);
+    cursor->set_prepared(std::move(items));
+    return finish_enumerate(request, caller, std::move(cursor), optimize, max_elements);
+  }
+
   // The class: from the ResourceURI, or from the query for the all-classes URI.
   std::string ns = namespace_from_selectors(request.selectors, config_.default_namespace);
-  if (!repository_.has_namespace(ns))
-    throw Fault(FaultKind::kDestinationUnreachable, "No CIM namespace '" + ns + "'.")
-        .with_cim_status(cim::Status::kInvalidNamespace);
   bool all_classes =
       request.resource_uri == uri::kAllClasses || request.resource_uri == uri::kAllClassesSchema2;
+  auto require_namespace = [&] {
+    if (!repository_.has_namespace(ns))
+      throw Fault(FaultKind::kDestinationUnreachable, "No CIM namespace '" + ns + "'.")
+          .with_cim_status(cim::Status::kInvalidNamespace);
+  };
+  // An association filter names its object's namespace in the object's EPR.
+  if (!all_classes) require_namespace();
   const cim::Class* cls = nullptr;
   if (!all_classes) cls = resolve(request).cls;
 
   std::optional<wql::Query> query;
   bool case_sensitive = false;
   std::vector<Selector> selector_filter;
+  std::unique_ptr<AssociationWalker> walker;
+  std::vector<std::string> include_properties;
   if (filter) {
     std::string dialect = filter.attribute("Dialect").value();
     if (dialect.empty()) dialect = std::string(uri::kDialectWql);
     if (dialect == uri::kDialectWql || dialect == uri::kDialectCql) {
       case_sensitive = dialect == uri::kDialectCql;
+      require_namespace();
       try {
         query = wql::parse(xml::text(filter));
       } catch (const wql::QueryError& e) {
@@ -432,6 +681,7 @@ Reply Dispatcher::enumerate(const Request& request, const Caller& caller) {
                       "Class " + cls->name() + " has no property '" + p + "'.")
               .with_cim_status(cim::Status::kInvalidQuery);
     } else if (dialect == uri::kDialectSelector) {
+      require_namespace();
       auto set = xml::child(filter, uri::kWsman, "SelectorSet");
       if (!set)
         throw Fault(FaultKind::kCannotProcessFilter,
@@ -445,32 +695,89 @@ Reply Dispatcher::enumerate(const Request& request, const Caller& caller) {
           throw Fault(FaultKind::kCannotProcessFilter,
                       "Class " + cls->name() + " has no property '" + s.name + "'.");
     } else if (dialect == uri::kDialectAssociation) {
-      throw Fault(FaultKind::kFilterDialectRequestedUnavailable,
-                  "The association filter dialect is not implemented by this agent yet.");
+      bool references = false;
+      auto spec = xml::child(filter, uri::kCimBinding, "AssociatedInstances");
+      if (!spec) {
+        spec = xml::child(filter, uri::kCimBinding, "AssociationInstances");
+        references = true;
+      }
+      if (!spec)
+        throw Fault(FaultKind::kCannotProcessFilter,
+                    "An association filter needs wsmb:AssociatedInstances or "
+                    "wsmb:AssociationInstances.");
+      auto object = xml::child(spec, uri::kCimBinding, "Object");
+      if (!object)
+        throw Fault(FaultKind::kCannotProcessFilter, "An association filter needs wsmb:Object.");
+      cim::ObjectPath path = path_from_epr(repository_, ns, parse_endpoint_reference(object));
+      AssociationWalker::Options options;
+      options.references = references;
+      std::string association_class =
+          xml::text(xml::child(spec, uri::kCimBinding, "AssociationClassName"));
+      options.role = xml::text(xml::child(spec, uri::kCimBinding, "Role"));
+      options.result_class = xml::text(xml::child(spec, uri::kCimBinding, "ResultClassName"));
+      options.result_role = xml::text(xml::child(spec, uri::kCimBinding, "ResultRole"));
+      for (auto c = spec.first_child(); c; c = c.next_sibling())
+        if (xml::is(c, uri::kCimBinding, "IncludeResultProperty"))
+          include_properties.push_back(xml::text(c));
+      const std::string& object_ns = path.ns();
+      for (const std::string* name : {&association_class, &options.result_class})
+        if (!name->empty() && !repository_.find_class(object_ns, *name))
+          throw Fault(FaultKind::kCannotProcessFilter,
+                      "No class '" + *name + "' in " + object_ns + ".");
+      std::vector<std::pair<provider::Provider*, const cim::Class*>> associations;
+      for (const auto& registered : providers_.classes(object_ns)) {
+        const cim::Class* rc = repository_.find_class(object_ns, registered);
+        if (!rc || !rc->is_association()) continue;
+        if (!association_class.empty() && !references &&
+            !repository_.is_a(object_ns, rc->name(), association_class))
+          continue;
+        associations.emplace_back(providers_.find(object_ns, registered), rc);
+      }
+      provider::CallContext walk_ctx = context(request, caller, object_ns);
+      walker = std::make_unique<AssociationWalker>(
+          repository_, walk_ctx, path, std::move(associations),
+          [this](const std::string& target_ns, const cim::Class& target) {
+            return provider_for(target_ns, target);
+          },
+          std::move(options));
     } else {
       throw Fault(FaultKind::kFilterDialectRequestedUnavailable,
                   "The filter dialect '" + dialect + "' is not supported.");
     }
   }
-  if (!cls)
+  if (!walker) require_namespace();
+  if (!cls && !walker)
     throw Fault(FaultKind::kCannotProcessFilter,
-                "Enumerating all classes needs a WQL or CQL filter naming one class.");
+                "Enumerating all classes needs a WQL, CQL or association filter.");
 
   // Sources: providers of the class and its subclasses; else an ancestor's.
   std::vector<InstanceCursor::Source> sources;
-  for (const auto& registered : providers_.classes(ns)) {
-    const cim::Class* rc = repository_.find_class(ns, registered);
-    if (rc && repository_.is_a(ns, rc->name(), cls->name()))
-      sources.push_back({providers_.find(ns, registered), rc});
+  if (!walker) {
+    for (const auto& registered : providers_.classes(ns)) {
+      const cim::Class* rc = repository_.find_class(ns, registered);
+      if (rc && repository_.is_a(ns, rc->name(), cls->name()))
+        sources.push_back({providers_.find(ns, registered), rc});
+    }
+    if (sources.empty())
+      if (auto* p = provider_for(ns, *cls)) sources.push_back({p, cls});
   }
-  if (sources.empty())
-    if (auto* p = provider_for(ns, *cls)) sources.push_back({p, cls});
 
   auto cursor = std::make_unique<InstanceCursor>(repository_, ns, context(request, caller, ns),
                                                  std::move(sources), mode);
   if (query) cursor->set_query(std::move(*query), case_sensitive);
   if (!selector_filter.empty()) cursor->set_selector_filter(std::move(selector_filter));
+  if (walker) cursor->set_walker(std::move(walker), std::move(include_properties));
+  if (cls && !walker && polymorphism != Polymorphism::kInclude)
+    cursor->set_polymorphism(polymorphism, cls);
 
+  return finish_enumerate(request, caller, std::move(cursor), optimize, max_elements);
+}
+
+Reply Dispatcher::finish_enumerate(const Request& request, const Caller& caller,
+                                   std::unique_ptr<EnumerationCursor> owned, bool optimize,
+                                   std::optional<uint32_t> max_elements) {
+  auto cursor = std::unique_ptr<InstanceCursor>(static_cast<InstanceCursor*>(owned.release()));
+  std::string ns = namespace_from_selectors(request.selectors, config_.default_namespace);
   Reply reply{response_action(request.action), {}, {}};
   if (request.request_total_items_count_estimate) {
     auto estimate = cursor->estimate();

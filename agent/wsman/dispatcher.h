@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include "agent/provider/provider.h"
@@ -15,9 +17,13 @@ namespace cimnet::wsman {
 // checks selectors, instances and method arguments against it, calls the
 // class's provider and writes the DSP0230 reply. Get, Put, Create, Delete,
 // Enumerate (optimized or not, EnumerateEPR / EnumerateObjectAndEPR,
-// MaxElements, TotalItemsCountEstimate, WQL / CQL / selector filters),
+// MaxElements, TotalItemsCountEstimate, PolymorphismMode, WQL / CQL /
+// selector filters and
+// the association filter: associators and references resolved generically
+// from the instances of the registered association classes),
 // Pull, Release and Invoke. Enumerations stream from the provider as the
-// client pulls, packed to the caller's MaxEnvelopeSize.
+// client pulls, packed to the caller's MaxEnvelopeSize. GetClass and class
+// enumeration answer in CIM-XML on the cim-xml resource URI (class_xml.h).
 class Dispatcher : public Operations {
  public:
   struct Config {
@@ -53,6 +59,11 @@ class Dispatcher : public Operations {
   Reply pull(const Request& request, const Caller& caller);
   Reply release(const Request& request, const Caller& caller);
   Reply invoke(const Request& request, const Caller& caller);
+  // Builds the EnumerateResponse (first items when optimized) and stores the
+  // cursor unless the enumeration is already complete.
+  Reply finish_enumerate(const Request& request, const Caller& caller,
+                         std::unique_ptr<EnumerationCursor> cursor, bool optimize,
+                         std::optional<uint32_t> max_elements);
 
   const cim::Repository& repository_;
   const provider::ProviderRegistry& providers_;

@@ -41,6 +41,12 @@ struct Pending {
   const uint8_t* ca6 = nullptr;
   uint64_t mac = 0;
   IpAddress next_hop;  // routed via a next hop: look that address up instead
+  // Lookup result (pass two).
+  bool found = false;
+  uint8_t r_rule = 0, r_kind = 0;
+  uint16_t r_port = kNoPort;
+  uint32_t r_pa = kNoPa;
+  const uint8_t* r_mac = nullptr;
 };
 
 inline uint8_t fold8(uint64_t h) {
@@ -116,6 +122,8 @@ class Transmitter {
     }
     bump(pc.from_packets, n);
     bump(pc.from_bytes, bytes);
+    for (size_t i = 0; i < n; ++i)
+      if (pend[i].kind != kNone) lookup(pend[i]);
     for (size_t i = 0; i < n; ++i)
       if (pend[i].kind != kNone) resolve(pkts[i], pend[i]);
     if (enc_packets_) {
@@ -198,33 +206,47 @@ class Transmitter {
     return true;
   }
 
-  void resolve(Packet& p, Pending& q) {
-    uint8_t* f = p.data();
+  // Pass two: the table lookup; prefetches the provider header template the packet will need.
+  void lookup(Pending& q) {
     if (q.kind == kMac) {
       const MacSlot* m = find_mac(s_.mac, q.hash, q.vsid, q.mac);
-      if (!m) return drop(p, DropReason::UnknownDestination);
-      if (m->port != kNoPort) return deliver_local(p, m->port);
-      return encapsulate(p, m->pa_index, q.vsid);
-    }
-    const uint8_t* mac = nullptr;
-    uint32_t pa = kNoPa;
-    uint16_t port = kNoPort;
-    uint8_t rule = 0;
-    uint8_t kind = 0;
-    if (q.kind == kV4) {
+      if (!m) return;
+      q.found = true;
+      q.r_pa = m->pa_index, q.r_port = m->port, q.r_kind = kRecord, q.r_rule = 0;
+    } else if (q.kind == kV4) {
       const Ca4Slot* r = find_ca4(s_.ca4, q.hash, q.vsid, q.ca4);
       if (!r) r = find_ca4(s_.ca4, hash_ca4(q.vsid, 0), q.vsid, 0);  // gateway wildcard
-      if (!r) return drop(p, DropReason::UnknownDestination);
-      mac = r->mac, pa = r->pa_index, port = r->port, rule = r->rule, kind = r->kind();
+      if (!r) return;
+      q.found = true;
+      q.r_mac = r->mac, q.r_pa = r->pa_index, q.r_port = r->port, q.r_rule = r->rule;
+      q.r_kind = r->kind();
     } else {
       const Ca6Slot* r = find_ca6(s_.ca6, q.hash, q.vsid, q.ca6);
       if (!r) {
         static constexpr uint8_t any[16] = {};
         r = find_ca6(s_.ca6, hash_ca6(q.vsid, any), q.vsid, any);
       }
-      if (!r) return drop(p, DropReason::UnknownDestination);
-      mac = r->mac, pa = r->pa_index, port = r->port, rule = r->rule, kind = r->kind();
+      if (!r) return;
+      q.found = true;
+      q.r_mac = r->mac, q.r_pa = r->pa_index, q.r_port = r->port, q.r_rule = r->rule;
+      q.r_kind = r->kind();
     }
+    if (q.r_port == kNoPort && q.r_pa != kNoPa) __builtin_prefetch(&(*s_.encap)[q.r_pa]);
+  }
+
+  // Pass three: act on the lookup result.
+  void resolve(Packet& p, Pending& q) {
+    uint8_t* f = p.data();
+    if (!q.found) return drop(p, DropReason::UnknownDestination);
+    if (q.kind == kMac) {
+      if (q.r_port != kNoPort) return deliver_local(p, q.r_port);
+      return encapsulate(p, q.r_pa, q.vsid);
+    }
+    const uint8_t* mac = q.r_mac;
+    uint32_t pa = q.r_pa;
+    uint16_t port = q.r_port;
+    uint8_t rule = q.r_rule;
+    uint8_t kind = q.r_kind;
     if (kind == kGatewayAddress) return drop(p, DropReason::ToGateway);
     if (q.routed) {
       // The virtual router forwards: decrement TTL / hop limit and rewrite both MACs.

@@ -136,12 +136,20 @@ class GetCommand : public Cmdlet {
   }
 };
 
+// Indents `text` by `pad`, wrapping lines at 80 columns on word boundaries.
 std::string indent_text(const std::string& text, const std::string& pad) {
   std::string out;
   size_t b = 0;
+  const size_t width = 80 - pad.size();
   while (b <= text.size()) {
     size_t nl = text.find('\n', b);
     std::string line = text.substr(b, nl == std::string::npos ? std::string::npos : nl - b);
+    while (line.size() > width) {
+      size_t cut = line.rfind(' ', width);
+      if (cut == std::string::npos || cut == 0) break;
+      out += pad + line.substr(0, cut) + "\n";
+      line = line.substr(cut + 1);
+    }
     out += line.empty() ? "\n" : pad + line + "\n";
     if (nl == std::string::npos) break;
     b = nl + 1;

@@ -711,7 +711,6 @@ class OutString : public Cmdlet {
   }
   void end(CommandRuntime& rt) override {
     int width = rt.has("Width") ? static_cast<int>(rt.get_int("Width")) : rt.interpreter().host().width();
-    Formatter f;
     std::string text = rt.interpreter().formatter().render_default(items_, width);
     if (rt.get_switch("Stream")) {
       size_t b = 0;
@@ -904,8 +903,7 @@ class StartSleep : public Cmdlet {
     struct timespec ts;
     ts.tv_sec = static_cast<time_t>(secs);
     ts.tv_nsec = static_cast<long>((secs - static_cast<double>(ts.tv_sec)) * 1e9);
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-    }
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) rt.interpreter().check_stop();
   }
 };
 
@@ -1000,6 +998,64 @@ CommandDef get_date() {
   return d;
 }
 
+// ---------------- Add-Member ----------------
+
+class AddMember : public Cmdlet {
+ public:
+  void process(CommandRuntime& rt) override {
+    Value target = rt.expecting_input() ? rt.input() : rt.get("InputObject");
+    if (!target.is_object()) {
+      rt.write_error(make_error("Cannot add a member to an object of type \"" + type_name_of(target) + "\"; cimsh adds members to PSObjects only.",
+                                "CannotAddMember", ErrorCategory::InvalidOperation, target));
+      return;
+    }
+    std::vector<std::pair<std::string, Value>> members;
+    const std::string& set = rt.parameter_set();
+    if (set == "NotePropertyMultiMemberSet") {
+      for (auto& [k, v] : rt.get("NotePropertyMembers").as_hashtable()->entries()) members.emplace_back(k, v);
+    } else if (set == "NotePropertySingleMemberSet") {
+      members.emplace_back(rt.get_string("NotePropertyName"), rt.get("NotePropertyValue"));
+    } else {
+      std::string type = rt.get_string("MemberType");
+      if (!iequals(type, "NoteProperty"))
+        rt.throw_terminating(make_error("Add-Member in cimsh supports NoteProperty members only, not " + type + ".", "MemberTypeNotSupported",
+                                        ErrorCategory::NotImplemented, Value(type)));
+      members.emplace_back(rt.get_string("Name"), rt.get("Value"));
+    }
+    auto& obj = *target.as_object();
+    for (auto& [name, value] : members) {
+      if (obj.get(name) && !rt.get_switch("Force")) {
+        rt.write_error(make_error("Cannot add a member with the name \"" + name + "\" because a member with that name already exists. To overwrite the member anyway, add the Force parameter to your command.",
+                                  "MemberAlreadyExists", ErrorCategory::InvalidOperation, target));
+        return;
+      }
+      obj.set(name, value);
+    }
+    if (rt.get_switch("PassThru")) rt.write_object(target, false);
+  }
+};
+
+CommandDef add_member() {
+  CommandDef d("Add-Member");
+  d.synopsis("Adds custom properties to an instance of a PowerShell object.")
+      .description("Add-Member adds note properties to objects: -NotePropertyName/-NotePropertyValue, -NotePropertyMembers @{...}, or -MemberType NoteProperty -Name -Value. -PassThru outputs the object.")
+      .example("$port | Add-Member -NotePropertyName Site -NotePropertyValue 'rack4' -PassThru", "Adds a Site property.");
+  d.param(Param("InputObject", ParamType::Any).mandatory().pipeline().help("The object to add members to."));
+  d.param(Param("MemberType", ParamType::String).alias("Type").set("MemberSet").position(0).mandatory()
+              .validate_set({"NoteProperty", "AliasProperty", "ScriptProperty", "ScriptMethod", "CodeProperty", "CodeMethod"})
+              .help("The kind of member (cimsh supports NoteProperty)."));
+  d.param(Param("Name", ParamType::String).set("MemberSet").position(1).mandatory().help("The member's name."));
+  d.param(Param("Value", ParamType::Any).set("MemberSet").position(2).help("The member's value."));
+  d.param(Param("NotePropertyName", ParamType::String).set("NotePropertySingleMemberSet").position(0).mandatory().help("The new property's name."));
+  d.param(Param("NotePropertyValue", ParamType::Any).set("NotePropertySingleMemberSet").position(1).mandatory().help("The new property's value."));
+  d.param(Param("NotePropertyMembers", ParamType::Hashtable).set("NotePropertyMultiMemberSet").position(0).mandatory().help("Several properties as name = value."));
+  d.param(Param("PassThru", ParamType::Switch).help("Outputs the object."));
+  d.param(Param("Force", ParamType::Switch).help("Replaces an existing member."));
+  d.default_set("MemberSet");
+  d.make<AddMember>();
+  return d;
+}
+
 }  // namespace
 
 void register_convert_cmdlets(CommandRegistry& registry);
@@ -1057,6 +1113,7 @@ void register_utility_cmdlets(CommandRegistry& r) {
     r.add(std::move(d));
   }
   r.add(start_sleep());
+  r.add(add_member());
   r.add(get_date());
   register_convert_cmdlets(r);
   register_info_cmdlets(r);

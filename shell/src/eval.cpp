@@ -759,8 +759,10 @@ Value Interpreter::eval_cast(const CastExpr& c) {
   Value out;
   std::string err;
   if (!internal::cast_value(c.type, v, out, err)) {
-    raise(err, err.starts_with("Unable to find type") ? "TypeNotFound" : "InvalidCastFromStringToInteger",
-          err.starts_with("Unable") ? ErrorCategory::InvalidOperation : ErrorCategory::InvalidArgument, c.extent);
+    bool unknown = err.starts_with("Unable to find type");
+    raise(err, unknown ? "TypeNotFound" : "InvalidCastFromStringToInteger",
+          unknown ? ErrorCategory::InvalidOperation : ErrorCategory::InvalidArgument, c.extent,
+          unknown ? "System.Management.Automation.RuntimeException" : "System.Management.Automation.PSInvalidCastException");
   }
   return out;
 }

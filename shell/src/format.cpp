@@ -130,9 +130,75 @@ std::vector<Column> Formatter::default_columns(const Value& v, bool* list) const
   return cols;
 }
 
-std::string Formatter::render_table(const std::vector<Value>& items_in, std::vector<Column> cols, bool /*autosize*/,
-                                    int width, bool hide_headers, const std::string& group_by) const {
-  // hashtables display one row per entry
+// Column widths and alignment of a table, decided from a batch of rows and the width.
+struct TableLayout {
+  std::vector<size_t> widths;
+  std::vector<bool> right;
+  size_t visible = 0;
+};
+
+namespace {
+
+std::vector<std::string> row_cells(const Value& item, const std::vector<Column>& cols) {
+  std::vector<std::string> row;
+  for (auto& c : cols) row.push_back(first_line(Formatter::cell_text(c.value_of(item))));
+  return row;
+}
+
+TableLayout layout_table(const std::vector<Value>& items, const std::vector<Column>& cols,
+                         const std::vector<std::vector<std::string>>& cells, int width) {
+  TableLayout l;
+  l.widths.resize(cols.size());
+  l.right.resize(cols.size());
+  for (size_t c = 0; c < cols.size(); ++c) {
+    bool numeric = !items.empty();
+    for (auto& item : items) {
+      Value cv = cols[c].value_of(item);
+      if (!cv.is_null() && !is_numeric_value(cv)) numeric = false;
+    }
+    l.right[c] = cols[c].align == 1 || (cols[c].align == 0 && numeric);
+    size_t w = display_width(cols[c].label);
+    if (cols[c].width > 0) w = static_cast<size_t>(cols[c].width);
+    else
+      for (auto& r : cells) w = std::max(w, display_width(r[c]));
+    l.widths[c] = w;
+  }
+  // fit to the terminal: drop columns that start past the edge, shrink the last one
+  l.visible = cols.size();
+  size_t pos = 0;
+  size_t limit = width > 0 ? static_cast<size_t>(width) : 120;
+  for (size_t c = 0; c < cols.size(); ++c) {
+    if (pos >= limit) {
+      l.visible = c;
+      break;
+    }
+    if (pos + l.widths[c] > limit) l.widths[c] = limit - pos;
+    pos += l.widths[c] + 1;
+  }
+  if (l.visible == 0 && !cols.empty()) l.visible = 1;
+  return l;
+}
+
+std::string table_line(const std::vector<std::string>& vals, const TableLayout& l) {
+  std::string line;
+  for (size_t c = 0; c < l.visible; ++c) {
+    if (c) line += ' ';
+    line += pad(truncate_to(vals[c], l.widths[c]), l.widths[c], l.right[c]);
+  }
+  return rtrim(line) + "\n";
+}
+
+std::string table_header(const std::vector<Column>& cols, const TableLayout& l) {
+  std::vector<std::string> head, dashes;
+  for (size_t c = 0; c < cols.size(); ++c) {
+    std::string label = truncate_to(cols[c].label, l.widths[c]);
+    head.push_back(label);
+    dashes.push_back(std::string(display_width(label), '-'));
+  }
+  return table_line(head, l) + table_line(dashes, l);
+}
+
+std::vector<Value> expand_hashtables(const std::vector<Value>& items_in) {
   std::vector<Value> items;
   for (auto& v : items_in) {
     if (v.is_hashtable()) {
@@ -142,71 +208,32 @@ std::string Formatter::render_table(const std::vector<Value>& items_in, std::vec
       items.push_back(v);
     }
   }
+  return items;
+}
+
+}  // namespace
+
+std::string Formatter::render_table(const std::vector<Value>& items_in, std::vector<Column> cols, bool /*autosize*/,
+                                    int width, bool hide_headers, const std::string& group_by) const {
+  // hashtables display one row per entry
+  std::vector<Value> items = expand_hashtables(items_in);
   std::string out;
   size_t start = 0;
   while (start < items.size() || (items.empty() && start == 0)) {
     size_t end = items.size();
-    std::string group;
     if (!group_by.empty() && !items.empty()) {
-      group = to_string(get_member(items[start], group_by));
+      std::string group = to_string(get_member(items[start], group_by));
       end = start + 1;
       while (end < items.size() && to_string(get_member(items[end], group_by)) == group) ++end;
       out += "\n   " + group_by + ": " + group + "\n";
     }
+    std::vector<Value> batch(items.begin() + static_cast<long>(start), items.begin() + static_cast<long>(end));
     std::vector<std::vector<std::string>> cells;
-    std::vector<bool> right(cols.size(), false);
-    std::vector<bool> numeric(cols.size(), true);
-    for (size_t i = start; i < end; ++i) {
-      std::vector<std::string> row;
-      for (size_t c = 0; c < cols.size(); ++c) {
-        Value cv = cols[c].value_of(items[i]);
-        if (!cv.is_null() && !is_numeric_value(cv)) numeric[c] = false;
-        row.push_back(first_line(cell_text(cv)));
-      }
-      cells.push_back(std::move(row));
-    }
-    std::vector<size_t> widths(cols.size());
-    for (size_t c = 0; c < cols.size(); ++c) {
-      right[c] = cols[c].align == 1 || (cols[c].align == 0 && numeric[c] && !cells.empty());
-      size_t w = display_width(cols[c].label);
-      if (cols[c].width > 0) w = static_cast<size_t>(cols[c].width);
-      else
-        for (auto& r : cells) w = std::max(w, display_width(r[c]));
-      widths[c] = w;
-    }
-    // fit to the terminal: drop columns that start past the edge, shrink the last one
-    size_t visible = cols.size();
-    size_t pos = 0;
-    size_t limit = width > 0 ? static_cast<size_t>(width) : 120;
-    for (size_t c = 0; c < cols.size(); ++c) {
-      if (pos >= limit) {
-        visible = c;
-        break;
-      }
-      if (pos + widths[c] > limit) widths[c] = limit - pos;
-      pos += widths[c] + 1;
-    }
-    if (visible == 0) visible = 1;
-    auto line = [&](const std::vector<std::string>& vals) {
-      std::string l;
-      for (size_t c = 0; c < visible; ++c) {
-        if (c) l += ' ';
-        l += pad(truncate_to(vals[c], widths[c]), widths[c], right[c]);
-      }
-      return rtrim(l) + "\n";
-    };
+    for (auto& item : batch) cells.push_back(row_cells(item, cols));
+    TableLayout l = layout_table(batch, cols, cells, width);
     out += "\n";
-    if (!hide_headers) {
-      std::vector<std::string> head, dashes;
-      for (size_t c = 0; c < cols.size(); ++c) {
-        std::string label = truncate_to(cols[c].label, widths[c]);
-        head.push_back(label);
-        dashes.push_back(std::string(display_width(label), '-'));
-      }
-      out += line(head);
-      out += line(dashes);
-    }
-    for (auto& r : cells) out += line(r);
+    if (!hide_headers) out += table_header(cols, l);
+    for (auto& r : cells) out += table_line(r, l);
     out += "\n";
     if (items.empty()) break;
     start = end;
@@ -284,6 +311,11 @@ void Formatter::write(const Value& v, int width, const std::function<void(const 
     group_by_ = view ? view->group_by : "";
     first_pending_ = std::chrono::steady_clock::now();
   }
+  if (header_written_ && !list_mode_) {
+    // the table is already on screen: later rows use its column widths
+    for (auto& item : expand_hashtables({v})) emit(table_line(row_cells(item, columns_), *layout_));
+    return;
+  }
   if (list_mode_) {
     std::string text = render_list({v}, columns_);
     text.pop_back();  // one blank line between objects; flush() writes the final one
@@ -292,11 +324,25 @@ void Formatter::write(const Value& v, int width, const std::function<void(const 
     return;
   }
   pending_.push_back(v);
+  // Like PowerShell, wait a moment to size the columns from the first rows, then stream:
+  // a long enumeration shows its rows as they arrive.
+  if (group_by_.empty() && std::chrono::steady_clock::now() - first_pending_ > std::chrono::milliseconds(300)) {
+    std::vector<Value> items = expand_hashtables(pending_);
+    std::vector<std::vector<std::string>> cells;
+    for (auto& item : items) cells.push_back(row_cells(item, columns_));
+    layout_ = std::make_shared<TableLayout>(layout_table(items, columns_, cells, width));
+    std::string out = "\n" + table_header(columns_, *layout_);
+    for (auto& r : cells) out += table_line(r, *layout_);
+    emit(out);
+    pending_.clear();
+    header_written_ = true;
+  }
 }
 
 void Formatter::flush(int width, const std::function<void(const std::string&)>& emit) {
   if (!pending_.empty()) emit(render_table(pending_, columns_, true, width, false, group_by_));
-  if (list_mode_ && header_written_) emit("\n");
+  if (header_written_) emit("\n");
+  layout_.reset();
   pending_.clear();
   shape_.clear();
   columns_.clear();

@@ -112,6 +112,23 @@ Interpreter::Interpreter(Host& host) : host_(host) {
 
 Interpreter::~Interpreter() = default;
 
+Interpreter::CallDepth::CallDepth(Interpreter& in) : in_(in) {
+  if (++in_.call_depth_ > kMaxCallDepth) {
+    --in_.call_depth_;
+    ErrorRecord r = make_error("The script failed due to call depth overflow.", "CallDepthOverflow", ErrorCategory::InvalidOperation);
+    r.exception_type = "System.Management.Automation.ScriptCallDepthException";
+    throw RuntimeError(std::move(r), true);
+  }
+}
+
+void Interpreter::check_stop() {
+  if (!stop_requested_) return;
+  stop_requested_ = 0;
+  ErrorRecord r = make_error("The pipeline has been stopped.", "PipelineStopped", ErrorCategory::OperationStopped);
+  r.exception_type = "System.Management.Automation.PipelineStoppedException";
+  throw RuntimeError(std::move(r), true);
+}
+
 // ---------- variables ----------
 
 static std::string var_key(std::string_view n) { return to_lower(n); }
@@ -189,10 +206,21 @@ std::string Interpreter::format_error(const ErrorRecord& rec) const {
   std::string text = p.source->line_text(p.line);
   for (auto& c : text)
     if (c == '\t') c = ' ';
+  size_t col = static_cast<size_t>(p.column - 1);
+  // long lines are shown as a window around the error, as PowerShell does
+  if (text.size() > 100) {
+    size_t from = col > 50 ? col - 50 : 0;
+    std::string window = text.substr(from, 100);
+    if (from > 0) {
+      window = "\xE2\x80\xA6" + window;  // the ellipsis is one column wide
+      col = col - from + 1;
+    }
+    if (from + 100 < text.size()) window += "\xE2\x80\xA6";
+    text = window;
+  }
   out += "Line |\n";
   out += lineno + " |  " + text + "\n";
-  size_t col = static_cast<size_t>(p.column - 1);
-  size_t len = std::max<size_t>(1, std::min(p.length, text.size() > col ? text.size() - col : 1));
+  size_t len = std::max<size_t>(1, std::min<size_t>(std::min<size_t>(p.length, 100), text.size() > col ? text.size() - col : 1));
   out += pad + " |  " + std::string(col, ' ') + std::string(len, '~') + "\n";
   std::string msg = rec.message;
   size_t start = 0;
@@ -250,7 +278,9 @@ bool Interpreter::run_script(const std::string& name, const std::string& text) {
     }
   } catch (RuntimeError& e) {
     formatter_.flush(host_.width(), emit);
-    report_error(e.record);
+    // Ctrl-C ends the pipeline quietly, as in PowerShell
+    if (e.record.error_id == "PipelineStopped") host_.out("\n");
+    else report_error(e.record);
     ok = false;
   } catch (ExitSignal& e) {
     formatter_.flush(host_.width(), emit);
@@ -314,6 +344,7 @@ Value Interpreter::eval_statement_value(const Statement& st) {
 }
 
 void Interpreter::execute(const Statement& st, const OutputSink& sink) {
+  check_stop();
   switch (st.kind) {
     case Statement::Kind::Pipeline:
       execute_pipeline(static_cast<const PipelineStatement&>(st), sink);
@@ -347,6 +378,11 @@ void Interpreter::execute(const Statement& st, const OutputSink& sink) {
     case Statement::Kind::Throw: {
       auto& s = static_cast<const FlowStatement&>(st);
       Value v = s.value ? eval_statement_value(*s.value) : Value();
+      if (!s.value) {
+        // a bare `throw` in a catch block rethrows the error being handled
+        Value current = get_variable("_");
+        if (current.is_object() && current.as_object()->is_a("System.Management.Automation.ErrorRecord")) v = current;
+      }
       ErrorRecord r;
       if (v.is_object() && (v.as_object()->is_a("System.Management.Automation.ErrorRecord") ||
                             v.as_object()->is_a("System.Exception"))) {
@@ -574,7 +610,6 @@ class FunctionCmdlet : public Cmdlet {
     if (rt.get_switch("WhatIf")) in_.set_variable("WhatIfPreference", Value(true));
     cmdlet_obj_ = make_object({{"ParameterSetName", Value(rt.parameter_set())}}, "System.Management.Automation.PSScriptCmdlet");
     in_.set_variable("PSCmdlet", Value(cmdlet_obj_));
-    runtime_ = &rt;
     run(ast.begin, rt, nullptr);
   }
 
@@ -606,16 +641,22 @@ class FunctionCmdlet : public Cmdlet {
  private:
   void run(const StatementList& list, CommandRuntime& rt, const Value* underscore) {
     if (list.empty()) return;
+    Interpreter::CallDepth depth(in_);
     Interpreter::ScopeSwitch sw(in_, scope_.get());
     if (underscore) {
       in_.set_variable("_", *underscore);
       in_.set_variable("PSItem", *underscore);
     }
     internal::CurrentCmdlet cc(in_, &rt);
+    in_.function_stack().push_back(def_->name);
     try {
       in_.execute_statements(list, [&](const Value& v) { rt.write_object(v); });
     } catch (ReturnSignal&) {
+    } catch (...) {
+      in_.function_stack().pop_back();
+      throw;
     }
+    in_.function_stack().pop_back();
   }
 
   Interpreter& in_;
@@ -623,7 +664,6 @@ class FunctionCmdlet : public Cmdlet {
   std::shared_ptr<const CommandDef> def_;
   std::unique_ptr<Scope> scope_;
   std::vector<Value> input_;
-  CommandRuntime* runtime_ = nullptr;
   std::shared_ptr<Object> cmdlet_obj_;
 };
 
@@ -669,6 +709,7 @@ std::vector<const CommandDef*> Interpreter::all_commands() const {
 
 void Interpreter::invoke(const ScriptBlock& block, const Value* underscore, const std::vector<Value>& args,
                          const OutputSink& sink, bool same_scope) {
+  CallDepth depth(*this);
   ScopeGuard guard(*this, !same_scope);
   Value saved_u, saved_p;
   if (same_scope && underscore) {
@@ -746,6 +787,10 @@ class PipelineRunner {
     }
     void write_error(ErrorRecord rec) override {
       if (rec.command.empty()) rec.command = stage_.def->name;
+      // Write-Error inside a function reports the function, as PowerShell does
+      if (iequals(rec.command, "Write-Error") && !runner_.in_.function_stack().empty() &&
+          runner_.in_.function_stack().back() != "<ScriptBlock>")
+        rec.command = runner_.in_.function_stack().back();
       if (rec.position.line == 0) rec.position = stage_.extent;
       stage_.failed = true;
       std::string action = to_string(runner_.in_.get_variable("ErrorActionPreference"));
@@ -763,6 +808,7 @@ class PipelineRunner {
         runner_.in_.set_variable(name, Value::array(list));
       }
       if (iequals(action, "Stop")) throw RuntimeError(std::move(rec), true);
+      if (runner_.in_.silenced_errors_ > 0 && !iequals(action, "Ignore")) action = "SilentlyContinue";
       if (iequals(action, "Ignore")) return;
       if (iequals(action, "SilentlyContinue")) {
         Value list = runner_.in_.global_->variables["error"];
@@ -860,6 +906,7 @@ class PipelineRunner {
   void add_stage(std::unique_ptr<Stage> s) { stages_.push_back(std::move(s)); }
 
   void send(size_t index, const Value& v) {
+    in_.check_stop();
     if (index >= stages_.size()) {
       sink_(v);
       return;
@@ -1225,8 +1272,13 @@ void Interpreter::execute_pipeline(const PipelineStatement& st, const OutputSink
       stage->rt = std::make_unique<PipelineRunner::Runtime>(runner, *stage);
       runner.add_stage(std::move(stage));
     }
-    bool saved_discard = discard_errors;
-    (void)saved_discard;
+    // `2>$null` silences the errors the commands write (they still go to $Error)
+    struct Silence {
+      Interpreter& in;
+      bool on;
+      Silence(Interpreter& i, bool o) : in(i), on(o) { in.silenced_errors_ += on; }
+      ~Silence() { in.silenced_errors_ -= on; }
+    } silence(*this, discard_errors);
     try {
       runner.run(expression_first ? &first_input : nullptr);
     } catch (RuntimeError& e) {
@@ -1253,7 +1305,6 @@ finish:
 void Interpreter::execute_assignment(const AssignmentStatement& st, const OutputSink&) {
   Value v = eval_statement_value(*st.value);
   if (st.op != "=") {
-    auto b = BinaryExpr();
     std::string op = st.op.substr(0, 1);
     Value cur = eval(*st.target);
     v = internal::arithmetic(*this, op, cur, v, st.extent);
@@ -1282,7 +1333,8 @@ void Interpreter::assign(const Expr& target, Value v, const Extent& at) {
         return;
       }
       std::string lname = to_lower(var.name);
-      if (lname == "true" || lname == "false" || lname == "null" || lname == "?")
+      if (lname == "null") return;  // `$null = expr` discards the value
+      if (lname == "true" || lname == "false" || lname == "?")
         fail("Cannot overwrite variable " + var.name + " because it is read-only or constant.", "VariableNotWritable", ErrorCategory::WriteError, at);
       if (var.scope == "global") {
         set_global(var.name, std::move(v));

@@ -84,6 +84,19 @@ class Parser {
   const std::string& s_;
   size_t pos_ = 0;
   bool no_comma_ = false;  // inside method-call arguments, ',' separates arguments
+  int depth_ = 0;
+
+  // Bounds the recursion so that hostile input cannot overflow the stack.
+  struct DepthGuard {
+    Parser& p;
+    explicit DepthGuard(Parser& parser) : p(parser) {
+      if (++p.depth_ > 256) {
+        --p.depth_;
+        p.fail("The script is nested too deeply to parse.", "NestingTooDeep", p.pos_);
+      }
+    }
+    ~DepthGuard() { --p.depth_; }
+  };
 
   // Clears no_comma_ for a nested construct ((...), {...}, @{...}) and restores it after.
   struct CommaScope {
@@ -441,6 +454,7 @@ class Parser {
   }
 
   StatementPtr parse_statement() {
+    DepthGuard guard(*this);
     skip_ws(false);
     size_t start = pos_;
     std::string label;
@@ -989,6 +1003,7 @@ class Parser {
   }
 
   ExprPtr parse_unary() {
+    DepthGuard guard(*this);
     skip_ws(false);
     size_t start = pos_;
     char c = peek();

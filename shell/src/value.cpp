@@ -405,6 +405,20 @@ static Value date_member(const DateTime& d, std::string_view name) {
 Value get_member(const Value& target, std::string_view name) {
   if (target.is_object()) {
     if (auto* p = target.as_object()->get(name)) return *p;
+    if (iequals(name, "PSObject")) {
+      // the adapter view scripts use to list properties generically
+      const Object& o = *target.as_object();
+      Array props;
+      for (auto& p : o.properties)
+        props.push_back(Value(make_object({{"Name", Value(p.name)}, {"Value", p.value},
+                                           {"MemberType", Value("NoteProperty")},
+                                           {"TypeNameOfValue", Value(type_name_of(p.value))}},
+                                          "System.Management.Automation.PSNoteProperty")));
+      Array types;
+      for (auto& t : o.type_names) types.push_back(Value(t));
+      return Value(make_object({{"Properties", Value::array(std::move(props))}, {"TypeNames", Value::array(std::move(types))}},
+                               "System.Management.Automation.PSMemberSet"));
+    }
     return Value();
   }
   if (target.is_hashtable()) {

@@ -1,8 +1,10 @@
 // cimsh: the cimnet shell. `cimsh -Command "..."`, `cimsh -File script.ps1 args...`, or an
 // interactive prompt with readline (history, tab completion) when stdin is a terminal.
 
+#include <pthread.h>
 #include <readline/history.h>
 #include <readline/readline.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,6 +23,19 @@ using namespace cimnet::shell;
 namespace {
 
 Interpreter* g_interp = nullptr;
+volatile sig_atomic_t g_in_readline = 0;
+
+// Ctrl-C: at the prompt it discards the line; while a command runs it stops the pipeline.
+void on_sigint(int) {
+  if (g_in_readline) {
+    (void)!write(STDOUT_FILENO, "\n", 1);
+    rl_on_new_line();
+    rl_replace_line("", 0);
+    rl_redisplay();
+    return;
+  }
+  if (g_interp) g_interp->request_stop();
+}
 std::vector<std::string> g_matches;
 bool g_file_fallback = false;
 
@@ -85,6 +100,7 @@ int run_lines(Interpreter& in, const std::function<std::optional<std::string>(bo
     std::string chunk = buffer;
     buffer.clear();
     if (chunk.find_first_not_of(" \t\r\n") == std::string::npos) continue;
+    in.clear_stop();
     in.run_script("", chunk);
     if (in.exit_code()) return *in.exit_code();
   }
@@ -105,7 +121,7 @@ void usage() {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+int real_main(int argc, char** argv) {
   bool no_profile = false, have_command = false, have_file = false;
   std::string command, file;
   std::vector<Value> script_args;
@@ -165,6 +181,8 @@ int main(int argc, char** argv) {
     }
     in.set_script_args(std::move(script_args));
     in.set_variable("PSCommandPath", Value(file));
+    auto slash = file.rfind('/');
+    in.set_variable("PSScriptRoot", Value(slash == std::string::npos ? std::string(".") : file.substr(0, slash)));
     bool ok = in.run_script(file, text);
     if (in.exit_code()) return *in.exit_code();
     return ok ? 0 : 1;
@@ -192,6 +210,11 @@ int main(int argc, char** argv) {
 
   // interactive
   rl_readline_name = "cimsh";
+  rl_catch_signals = 0;
+  struct sigaction sa {};
+  sa.sa_handler = on_sigint;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
   rl_attempted_completion_function = complete;
   rl_basic_word_break_characters = const_cast<char*>(" \t\n|;{}(),=");
   rl_completion_append_character = ' ';
@@ -200,7 +223,9 @@ int main(int argc, char** argv) {
   std::string hist = history_path();
   if (!hist.empty()) read_history(hist.c_str());
   int code = run_lines(in, [](bool continuation) -> std::optional<std::string> {
+    g_in_readline = 1;
     char* raw = readline(continuation ? ">> " : "PS> ");
+    g_in_readline = 0;
     if (!raw) {
       std::fputs("\n", stdout);
       return std::nullopt;
@@ -215,4 +240,30 @@ int main(int argc, char** argv) {
     history_truncate_file(hist.c_str(), 1000);
   }
   return code;
+}
+
+namespace {
+struct MainArgs {
+  int argc;
+  char** argv;
+  int result;
+};
+void* main_thread(void* p) {
+  auto* a = static_cast<MainArgs*>(p);
+  a->result = real_main(a->argc, a->argv);
+  return nullptr;
+}
+}  // namespace
+
+// Scripts may nest deeply (recursive functions up to the call-depth limit); run the shell
+// on a thread with a large stack rather than the default 8 MB.
+int main(int argc, char** argv) {
+  MainArgs args{argc, argv, 0};
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 256u << 20);
+  pthread_t t;
+  if (pthread_create(&t, &attr, main_thread, &args) != 0) return real_main(argc, argv);
+  pthread_join(t, nullptr);
+  return args.result;
 }

@@ -29,6 +29,11 @@ try { Fail-Inner } catch { "from function: $_" }
 try {
   try { throw 'nested' } finally { 'inner finally' }
 } catch { "outer caught: $_" }
+try { try { throw 'inner' } catch { 'handling'; throw } } catch { "rethrown: $_" }
+try { [int]'x' } catch [System.Management.Automation.PSInvalidCastException] { 'typed catch' } catch { 'generic catch' }
+try { throw 'plain' } catch [System.ArgumentException] { 'wrong catch' } catch { 'fallback catch' }
+function Write-Soft { [CmdletBinding()] param() Write-Error 'soft failure'; 'after soft' }
+Write-Soft -ErrorAction SilentlyContinue
 Get-NoSuchThing
 'the script continues after a statement-terminating error'
 $x = [int]'abc'

@@ -113,6 +113,26 @@ TEST(Interpreter, TablesFitTheHostWidth) {
   EXPECT_NE(out.find("\xE2\x80\xA6"), std::string::npos);  // truncated with an ellipsis
 }
 
+class TestSession : public ObjectOrigin {
+ public:
+  std::string describe() const override { return "session-1"; }
+};
+
+TEST(Interpreter, ObjectsKeepTheirOriginThroughThePipeline) {
+  Shell sh;
+  auto origin = std::make_shared<TestSession>();
+  auto port = make_object({{"Name", Value("eth1")}, {"Speed", Value(10)}}, "Root/Cimv2/CIM_EthernetPort");
+  port->origin = origin;
+  sh.in.set_variable("port", Value(port));
+  auto out = sh.in.evaluate("$port | Where-Object Speed -gt 1 | Select-Object Name");
+  ASSERT_EQ(out.size(), 1u);
+  ASSERT_TRUE(out[0].is_object());
+  EXPECT_EQ(out[0].as_object()->origin, origin);
+  EXPECT_EQ(out[0].as_object()->type_name(), "Selected.Root/Cimv2/CIM_EthernetPort");
+  // properties keep their declared order
+  EXPECT_EQ(sh.run("$port | Format-List"), "\nName  : eth1\nSpeed : 10\n\n");
+}
+
 TEST(Completion, CommandsParametersAndVariables) {
   Shell sh;
   add_enable_thing(sh.in);

@@ -127,9 +127,8 @@ void stream_records(std::ostream& out, const LookupTable& table, Fn&& one) {
 
 }  // namespace
 
-void write_config(std::ostream& out, const lyd_node* tree, const LookupTable& table,
+void write_config(std::ostream& out, const std::string& text, const LookupTable& table,
                   Format format) {
-  std::string text = print_tree(tree, format, false);
   if (table.size() == 0) {
     out << text;
     return;

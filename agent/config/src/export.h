@@ -13,6 +13,8 @@ namespace cimnet::config {
 // lookup records are streamed into the network-virtualization container in
 // the same encoding (they are not a libyang tree at scale). The output parses
 // with libyang and yanglint as a config datastore.
-void write_config(std::ostream& out, const lyd_node* tree, const LookupTable& table, Format format);
+// `tree_text` is the tree as print_tree(tree, format, false) printed it.
+void write_config(std::ostream& out, const std::string& tree_text, const LookupTable& table,
+                  Format format);
 
 }  // namespace cimnet::config

@@ -3,8 +3,8 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
+#include <boost/crc.hpp>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -22,14 +22,11 @@ constexpr uint32_t kMaxRecord = 1u << 30;
   throw ConfigError(ErrorKind::kIo, what + " " + path.string() + ": " + std::strerror(errno));
 }
 
-uint32_t crc(std::string_view data, uint32_t seed = 0) {
-  uLong c = seed;
-  while (!data.empty()) {
-    auto n = static_cast<uInt>(std::min<std::size_t>(data.size(), 1u << 30));
-    c = crc32(c, reinterpret_cast<const Bytef*>(data.data()), n);
-    data.remove_prefix(n);
-  }
-  return static_cast<uint32_t>(c);
+// CRC-32 (IEEE, as zlib and Ethernet compute it) from Boost.CRC.
+uint32_t crc(std::string_view data) {
+  boost::crc_32_type c;
+  c.process_bytes(data.data(), data.size());
+  return c.checksum();
 }
 
 void put_u32(char* p, uint32_t v) {
@@ -289,10 +286,10 @@ std::uint64_t write_snapshot(const std::filesystem::path& path, const SnapshotHe
   enc.u64(header.journal_gen);
   enc.bytes(tree_json);
   enc.u64(table.size());
-  uint32_t c = 0;
+  boost::crc_32_type c;
   uint64_t total = 0;
   auto flush = [&] {
-    c = crc(buf, c);
+    c.process_bytes(buf.data(), buf.size());
     write_all(fd.get(), buf.data(), buf.size(), tmp);
     total += buf.size();
     buf.clear();
@@ -302,7 +299,7 @@ std::uint64_t write_snapshot(const std::filesystem::path& path, const SnapshotHe
     if (buf.size() >= (1 << 20)) flush();
   }
   flush();
-  enc.u32(c);
+  enc.u32(c.checksum());
   write_all(fd.get(), buf.data(), buf.size(), tmp);
   total += buf.size();
   if (fsync && ::fsync(fd.get()) != 0) throw_io("cannot sync", tmp);

@@ -193,6 +193,16 @@ void extract_lookup_records(TreePtr& tree, LookupTable& table) {
   }
 }
 
+// A libyang tree freed under the store's libyang lock.
+struct LockedTree {
+  std::mutex& mu;
+  TreePtr tree;
+  ~LockedTree() {
+    std::lock_guard ly(mu);
+    tree.reset();
+  }
+};
+
 enum class OpKind { kSet, kCreate, kRemove, kPutLookup, kCreateLookup, kRemoveLookup };
 
 struct EditOp {
@@ -213,6 +223,7 @@ constexpr uint8_t kLookupDelete = 2;
 
 std::optional<std::string> ConfigView::get(const std::string& path) const {
   if (!tree_) return std::nullopt;
+  std::lock_guard ly(*tree_mutex_);
   lyd_node* node = nullptr;
   if (lyd_find_path(tree_, path.c_str(), 0, &node) != LY_SUCCESS || !node) return std::nullopt;
   if (!node->schema || !(node->schema->nodetype & (LYS_LEAF | LYS_LEAFLIST))) return std::string();
@@ -222,6 +233,7 @@ std::optional<std::string> ConfigView::get(const std::string& path) const {
 
 bool ConfigView::exists(const std::string& path) const {
   if (!tree_) return false;
+  std::lock_guard ly(*tree_mutex_);
   lyd_node* node = nullptr;
   return lyd_find_path(tree_, path.c_str(), 0, &node) == LY_SUCCESS && node;
 }
@@ -229,6 +241,7 @@ bool ConfigView::exists(const std::string& path) const {
 std::vector<std::string> ConfigView::select(const std::string& xpath) const {
   std::vector<std::string> out;
   if (!tree_) return out;
+  std::lock_guard ly(*tree_mutex_);
   ly_set* set = nullptr;
   if (lyd_find_xpath(tree_, xpath.c_str(), &set) != LY_SUCCESS) {
     throw_libyang(LYD_CTX(tree_), ErrorKind::kInvalid, "invalid XPath " + xpath);
@@ -263,6 +276,11 @@ void ConfigView::for_each_lookup(const std::function<bool(const LookupRecord&)>&
 struct Store::Impl {
   StoreOptions opts;
   ContextPtr ctx;
+  // Serialises every libyang call on this store's trees: concurrent readers
+  // of one tree crashed inside libyang 2.1 (release build, reader thread in
+  // lyd_find_path while the writer validated its own copy), so libyang work
+  // is not treated as thread-safe at all. Shared with transactions.
+  std::shared_ptr<std::mutex> ly_mu = std::make_shared<std::mutex>();
   int lock_fd = -1;
 
   mutable std::shared_mutex state_mu;  // readers vs the publish step of a commit
@@ -394,8 +412,13 @@ void Store::Impl::snapshot(const lyd_node* tree, const LookupTable& tbl, uint64_
   fs::path next_journal = journal_path(next_gen);
   try {
     Journal::create_empty(next_journal, opts.fsync);
-    snapshot_bytes = write_snapshot(snapshot_path(), SnapshotHeader{at, next_gen},
-                                    print_tree(tree, Format::kJson, true), tbl, opts.fsync);
+    std::string tree_json;
+    {
+      std::lock_guard ly(*ly_mu);
+      tree_json = print_tree(tree, Format::kJson, true);
+    }
+    snapshot_bytes =
+        write_snapshot(snapshot_path(), SnapshotHeader{at, next_gen}, tree_json, tbl, opts.fsync);
   } catch (...) {
     std::error_code ec;
     fs::remove(next_journal, ec);
@@ -412,15 +435,24 @@ void Store::Impl::snapshot(const lyd_node* tree, const LookupTable& tbl, uint64_
 
 struct Transaction::Impl {
   ContextPtr context_hold;  // declared first: destroyed after the trees below
+  std::shared_ptr<std::mutex> ly_mu;
   Store::Impl* store;
   bool spent = false;
   uint64_t base_seq = 0;
+  // The candidate tree, copied from running at the first tree edit only, so
+  // a lookup-record-only transaction costs no tree copy, validation or diff.
+  bool has_tree = false;
   TreePtr candidate;
   std::unique_ptr<LookupTable> replacement;  // set by replace_all: the candidate's own table
   LookupOverlay overlay;
   std::vector<EditOp> ops;  // edits since the last replace_all, for a rebase
 
-  const ly_ctx* ctx() const { return store->ctx.get(); }
+  ~Impl() {
+    std::lock_guard ly(*ly_mu);
+    candidate.reset();
+  }
+
+  const ly_ctx* ctx() const { return context_hold.get(); }
   const LookupTable& base() const { return replacement ? *replacement : store->table; }
 
   void check_usable() const {
@@ -435,8 +467,21 @@ struct Transaction::Impl {
     return store->table.find(key);
   }
 
+  void ensure_tree() {
+    if (has_tree) return;
+    std::shared_lock lock(store->state_mu);
+    std::lock_guard ly(*ly_mu);
+    candidate = dup_tree(store->running.get());
+    has_tree = true;
+  }
+
   void apply(const EditOp& op) {
-    clear_errors(ctx());
+    std::unique_lock<std::mutex> ly;
+    if (op.kind == OpKind::kSet || op.kind == OpKind::kCreate || op.kind == OpKind::kRemove) {
+      ensure_tree();
+      ly = std::unique_lock(*ly_mu);
+      clear_errors(ctx());
+    }
     switch (op.kind) {
       case OpKind::kSet:
       case OpKind::kCreate: {
@@ -520,9 +565,10 @@ struct Transaction::Impl {
     if (base_seq == store->seq) return;
     base_seq = store->seq;
     if (replacement) return;  // a replacement does not depend on what ran before
+    has_tree = false;
     {
-      std::shared_lock lock(store->state_mu);
-      candidate = dup_tree(store->running.get());
+      std::lock_guard ly(*ly_mu);
+      candidate.reset();
     }
     overlay.edits.clear();
     for (const EditOp& op : ops) apply(op);
@@ -530,9 +576,20 @@ struct Transaction::Impl {
 
   // Validates the candidate and computes what it changes. Caller holds commit_mu.
   Change prepare_change(TreePtr& diff_out) {
-    clear_errors(ctx());
-    validate_tree(ctx(), candidate);
-    refirst(candidate);
+    Change change;
+    if (has_tree) {
+      std::lock_guard ly(*ly_mu);
+      clear_errors(ctx());
+      validate_tree(ctx(), candidate);
+      refirst(candidate);
+      lyd_node* diff = nullptr;
+      if (lyd_diff_siblings(store->running.get(), candidate.get(), 0, &diff) != LY_SUCCESS) {
+        throw_libyang(ctx(), ErrorKind::kInvalid,
+                      "cannot compare the candidate with the running configuration");
+      }
+      diff_out.reset(diff);
+      collect_changes(diff, "none", change.nodes);
+    }
     if (replacement) {
       for (auto& [key, rec] : overlay.edits) {
         if (rec) {
@@ -543,14 +600,6 @@ struct Transaction::Impl {
       }
       overlay.edits.clear();
     }
-    Change change;
-    lyd_node* diff = nullptr;
-    if (lyd_diff_siblings(store->running.get(), candidate.get(), 0, &diff) != LY_SUCCESS) {
-      throw_libyang(ctx(), ErrorKind::kInvalid,
-                    "cannot compare the candidate with the running configuration");
-    }
-    diff_out.reset(diff);
-    collect_changes(diff, "none", change.nodes);
     const LookupTable& running = store->table;
     auto emit = [&](const LookupKey& key, std::optional<LookupRecord> before,
                     std::optional<LookupRecord> after) {
@@ -616,12 +665,14 @@ void Transaction::remove_lookup(const LookupKey& key) {
 
 void Transaction::replace_all(std::string_view text, Format format) {
   impl_->check_usable();
+  std::lock_guard ly(*impl_->ly_mu);
   clear_errors(impl_->ctx());
   TreePtr tree = parse_config(impl_->ctx(), text, format);
   auto table = std::make_unique<LookupTable>();
   extract_lookup_records(tree, *table);
   refirst(tree);
   impl_->candidate = std::move(tree);
+  impl_->has_tree = true;
   impl_->replacement = std::move(table);
   impl_->overlay.edits.clear();
   impl_->ops.clear();
@@ -632,8 +683,8 @@ Change Transaction::preview() {
   Store::Impl& s = *impl_->store;
   std::lock_guard commit(s.commit_mu);
   impl_->rebase();
-  TreePtr diff;
-  return impl_->prepare_change(diff);
+  LockedTree diff{*impl_->ly_mu, nullptr};
+  return impl_->prepare_change(diff.tree);
 }
 
 Change Transaction::commit() {
@@ -643,13 +694,13 @@ Change Transaction::commit() {
   std::lock_guard commit(s.commit_mu);
   tx.spent = true;
   tx.rebase();
-  TreePtr diff;
-  Change change = tx.prepare_change(diff);
+  LockedTree diff{*tx.ly_mu, nullptr};
+  Change change = tx.prepare_change(diff.tree);
   if (change.empty()) return change;
 
   const LookupTable& cand_table = tx.replacement ? *tx.replacement : s.table;
-  ConfigView candidate_view(tx.candidate.get(), &cand_table,
-                            tx.replacement ? nullptr : &tx.overlay);
+  ConfigView candidate_view(tx.has_tree ? tx.candidate.get() : s.running.get(), &cand_table,
+                            tx.replacement ? nullptr : &tx.overlay, tx.ly_mu.get());
   std::vector<Backend*> prepared;
   auto abort_prepared = [&] {
     for (auto it = prepared.rbegin(); it != prepared.rend(); ++it) (*it)->abort(change);
@@ -676,8 +727,12 @@ Change Transaction::commit() {
       Encoder enc{payload};
       enc.u8(kJournalVersion);
       enc.u64(next);
-      enc.bytes(diff && !change.nodes.empty() ? print_tree(diff.get(), Format::kJson, true)
-                                              : std::string());
+      std::string diff_json;
+      if (diff.tree && !change.nodes.empty()) {
+        std::lock_guard ly(*tx.ly_mu);
+        diff_json = print_tree(diff.tree.get(), Format::kJson, true);
+      }
+      enc.bytes(diff_json);
       enc.u32(static_cast<uint32_t>(change.lookups.size()));
       for (const LookupChange& l : change.lookups) {
         if (l.after) {
@@ -698,7 +753,7 @@ Change Transaction::commit() {
   for (Backend* b : s.backends) b->apply(change);
   {
     std::unique_lock lock(s.state_mu);
-    s.running.swap(tx.candidate);
+    if (tx.has_tree) s.running.swap(tx.candidate);
     if (tx.replacement) {
       s.table.swap(*tx.replacement);
     } else {
@@ -750,7 +805,7 @@ std::unique_ptr<Store> Store::open(const StoreOptions& options) {
 void Store::register_backend(Backend& backend) {
   std::lock_guard commit(impl_->commit_mu);
   std::shared_lock lock(impl_->state_mu);
-  backend.load(ConfigView(impl_->running.get(), &impl_->table, nullptr));
+  backend.load(ConfigView(impl_->running.get(), &impl_->table, nullptr, impl_->ly_mu.get()));
   impl_->backends.push_back(&backend);
 }
 
@@ -762,21 +817,21 @@ void Store::unregister_backend(Backend& backend) {
 Transaction Store::begin() {
   auto tx = std::make_unique<Transaction::Impl>();
   tx->context_hold = impl_->ctx;
+  tx->ly_mu = impl_->ly_mu;
   tx->store = impl_.get();
   std::shared_lock lock(impl_->state_mu);
   tx->base_seq = impl_->seq;
-  tx->candidate = dup_tree(impl_->running.get());
   return Transaction(std::move(tx));
 }
 
 void Store::read(const std::function<void(const ConfigView&)>& fn) const {
   std::shared_lock lock(impl_->state_mu);
-  fn(ConfigView(impl_->running.get(), &impl_->table, nullptr));
+  fn(ConfigView(impl_->running.get(), &impl_->table, nullptr, impl_->ly_mu.get()));
 }
 
 std::optional<std::string> Store::get(const std::string& path) const {
   std::shared_lock lock(impl_->state_mu);
-  return ConfigView(impl_->running.get(), &impl_->table, nullptr).get(path);
+  return ConfigView(impl_->running.get(), &impl_->table, nullptr, impl_->ly_mu.get()).get(path);
 }
 
 std::optional<LookupRecord> Store::find_lookup(const LookupKey& key) const {
@@ -813,7 +868,12 @@ const ly_ctx* Store::context() const {
 
 void Store::export_config(std::ostream& out, Format format) const {
   std::shared_lock lock(impl_->state_mu);
-  write_config(out, impl_->running.get(), impl_->table, format);
+  std::string tree_text;
+  {
+    std::lock_guard ly(*impl_->ly_mu);
+    tree_text = print_tree(impl_->running.get(), format, false);
+  }
+  write_config(out, tree_text, impl_->table, format);
 }
 
 Change Store::import_config(std::string_view text, Format format) {

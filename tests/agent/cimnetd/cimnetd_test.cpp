@@ -75,6 +75,7 @@ SCENARIO(filters)
 SCENARIO(faults)
 SCENARIO(http_edges)
 SCENARIO(slow_client)
+SCENARIO(get_class)
 
 TEST_F(Cimnetd, RequestLogLineNamesUserClientActionResultAndTime) {
   ASSERT_EQ(client("get").status, 0);

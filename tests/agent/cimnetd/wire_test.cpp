@@ -31,6 +31,7 @@ class Wire : public ::testing::Test {
     parts_->count = 2500;
     registry_.add("root/test", "Test_Widget", widgets);
     registry_.add("root/test", "Test_Part", parts_);
+    registry_.add("root/test", "Test_Link", std::make_shared<test_schema::LinkProvider>());
     authenticator_ = std::make_unique<auth::Authenticator>(dir_ / "users");
     dispatcher_ = std::make_unique<wsman::Dispatcher>(repo_, registry_, wsman::Dispatcher::Config{});
     service_ = std::make_unique<wsman::Service>(wsman::ServiceConfig{}, *authenticator_,
@@ -64,6 +65,11 @@ class Wire : public ::testing::Test {
 
 TEST_F(Wire, CreatePutInvokeDeleteWithPywinrm) {
   auto r = client("writes");
+  EXPECT_EQ(r.status, 0) << r.output;
+}
+
+TEST_F(Wire, AssociationFilterWithPywinrm) {
+  auto r = client("associations");
   EXPECT_EQ(r.status, 0) << r.output;
 }
 

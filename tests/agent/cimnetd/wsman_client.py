@@ -265,6 +265,29 @@ def slow_client():
     check(data == b'' and 0.5 < elapsed < 8, 'slow client kept: %r after %.1fs' % (data, elapsed))
 
 
+def get_class():
+    # What PowerShell's Get-CimClass sends through WinRM (OMI's form).
+    CX = 'http://schemas.dmtf.org/wbem/cim-xml/2/cim-schema/2/*'
+    opts = ('<p:SessionId xmlns:p="http://schemas.microsoft.com/wbem/wsman/1/wsman.xsd" s:mustUnderstand="false">uuid:9802F98B-CD2D-4260-82AD-D6FCAB5E1B19</p:SessionId>'
+            '<w:OptionSet xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+            '<w:Option Name="IncludeInheritanceHierarchy" Type="xs:boolean">true</w:Option>'
+            '<w:Option Name="IncludeQualifiers" Type="xs:boolean">true</w:Option></w:OptionSet>')
+    r = send(envelope(T + 'Get', CX, selectors={'__cimnamespace': 'root/cimv2', 'ClassName': 'CIM_SoftwareIdentity'},
+                      headers=opts), protocol('viewer', 'secret-viewer'))
+    cls = r.find('.//CLASS')
+    check(cls is not None and cls.get('NAME') == 'CIM_SoftwareIdentity', 'CLASS element')
+    check(cls.get('SUPERCLASS') == 'CIM_LogicalElement', 'SUPERCLASS')
+    check(cls.get('DERIVATION').startswith('CIM_LogicalElement,CIM_ManagedSystemElement'), 'DERIVATION')
+    key = cls.find('PROPERTY[@NAME="InstanceID"]/QUALIFIER[@NAME="Key"]/VALUE')
+    check(key is not None and key.text == 'true', 'Key qualifier')
+    check(cls.find('PROPERTY.ARRAY[@NAME="Classifications"]') is not None, 'array property')
+    text = fault(envelope(T + 'Get', CX, selectors={'__cimnamespace': 'root/cimv2', 'ClassName': 'CIM_Nope'}))
+    check('wsa:DestinationUnreachable' in text, text)
+    items = enumerate_all(CX, '<w:OptimizeEnumeration/><w:MaxElements>20</w:MaxElements>',
+                          selectors={'__cimnamespace': 'root/interop'})
+    check(len(items) >= 7 and all(i.tag == 'CLASS' for i in items), 'class enumeration: %d' % len(items))
+
+
 # ---------------------------------------------------------------- scenarios on the wire-test server
 
 W = CIM + 'Test_Widget'
@@ -301,6 +324,32 @@ def writes():
     check('wsman:AccessDenied' in text, text)
 
 
+def associations():
+    # Test_Link: w1 -> part1, part2 (the wire test seeds widget w1 through Create first).
+    p = protocol()
+    inst = '<x:Test_Widget xmlns:x="%s"><x:Id>w1</x:Id><x:Size>1</x:Size></x:Test_Widget>' % W
+    send(envelope(T + 'Create', W, inst, {'__cimnamespace': 'root/test'}), p)
+
+    def assoc(kind, extra=''):
+        flt = ('<w:Filter Dialect="http://schemas.dmtf.org/wbem/wsman/1/cimbinding/associationFilter">'
+               '<b:%s xmlns:b="http://schemas.dmtf.org/wbem/wsman/1/cimbinding.xsd"><b:Object>'
+               '<a:ReferenceParameters><w:ResourceURI>%s</w:ResourceURI><w:SelectorSet>'
+               '<w:Selector Name="Id">w1</w:Selector><w:Selector Name="__cimnamespace">root/test</w:Selector>'
+               '</w:SelectorSet></a:ReferenceParameters></b:Object>%s</b:%s></w:Filter>' % (kind, W, extra, kind))
+        return enumerate_all('http://schemas.dmtf.org/wbem/wscim/1/*',
+                             '<w:OptimizeEnumeration/><w:EnumerationMode>EnumerateObjectAndEPR</w:EnumerationMode>' + flt)
+    items = assoc('AssociatedInstances')
+    P = CIM + 'Test_Part'
+    names = sorted(i.find('{%s}Test_Part' % P).findtext('{%s}Name' % P) for i in items)
+    check(names == ['part1', 'part2'], 'associators: %r' % names)
+    epr_ns = items[0].find('.//wsman:Selector[@Name="__cimnamespace"]', NS)
+    check(epr_ns is not None and epr_ns.text == 'root/test', 'associator EPR namespace')
+    items = assoc('AssociationInstances')
+    check(len(items) == 2 and items[0][0].tag == '{%sTest_Link}Test_Link' % CIM, 'references')
+    items = assoc('AssociatedInstances', '<b:ResultClassName>Test_Widget</b:ResultClassName>')
+    check(items == [], 'ResultClassName filter')
+
+
 def many():
     # 2500 parts through optimized Enumerate + Pull with MaxEnvelopeSize packing.
     p = protocol()
@@ -323,8 +372,8 @@ def many():
 
 
 SCENARIOS = {'identify': identify, 'get': get, 'enumerate': enumerate_, 'filters': filters,
-             'faults': faults, 'http_edges': http_edges, 'slow_client': slow_client,
-             'writes': writes, 'many': many}
+             'faults': faults, 'get_class': get_class, 'http_edges': http_edges, 'slow_client': slow_client,
+             'writes': writes, 'many': many, 'associations': associations}
 
 try:
     SCENARIOS[scenario]()

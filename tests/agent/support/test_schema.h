@@ -130,6 +130,24 @@ class PartProvider : public provider::Provider {
 };
 
 
+// Test_Link instances: w1 -> part1, w1 -> part2, w2 -> part1.
+class LinkProvider : public provider::Provider {
+ public:
+  std::unique_ptr<provider::InstanceStream> enumerate(const provider::CallContext& ctx,
+                                                      const cim::Class&) override {
+    std::vector<cim::Instance> out;
+    for (auto [w, p] : {std::pair{"w1", "part1"}, {"w1", "part2"}, {"w2", "part1"}}) {
+      cim::Instance link("Test_Link");
+      link.set("Left", cim::Value::reference(cim::ObjectPath(
+                           ctx.ns, "Test_Widget", {{"Id", cim::Value::string(w)}})));
+      link.set("Right", cim::Value::reference(cim::ObjectPath(
+                            ctx.ns, "Test_Part", {{"Name", cim::Value::string(p)}})));
+      out.push_back(std::move(link));
+    }
+    return std::make_unique<provider::VectorStream>(std::move(out));
+  }
+};
+
 // Compiles the DSP0004 qualifiers and the test classes into `ns`.
 inline void load_test_schema(cim::Repository& repo, const std::string& ns = "root/test") {
   const char* src = std::getenv("CIMNET_SOURCE_DIR");

@@ -9,6 +9,7 @@
 #include "agent/provider/provider.h"
 #include "agent/provider/software_identity.h"
 #include "agent/wsman/cim_binding.h"
+#include "agent/wsman/class_xml.h"
 #include "agent/wsman/dispatcher.h"
 #include "agent/wsman/names.h"
 #include "agent/wsman/xml.h"
@@ -31,6 +32,7 @@ class DispatcherTest : public ::testing::Test {
     parts_ = std::make_shared<PartProvider>();
     registry_.add("root/test", "Test_Widget", widgets_);
     registry_.add("root/test", "Test_Part", parts_);
+    registry_.add("root/test", "Test_Link", std::make_shared<cimnet::test_schema::LinkProvider>());
     Dispatcher::Config config;
     config.default_namespace = "root/test";
     dispatcher_ = std::make_unique<Dispatcher>(repo_, registry_, config);
@@ -68,7 +70,10 @@ class DispatcherTest : public ::testing::Test {
         (selectors.empty() ? "" : "<w:SelectorSet>" + selectors + "</w:SelectorSet>") +
         extra_headers + "</s:Header><s:Body>" + body + "</s:Body></s:Envelope>";
     Request req = parse_request(xml);
-    Caller caller{{user, auth::Role::kAdmin}, "127.0.0.1"};
+    Caller caller;
+    caller.identity.user = user;
+    caller.identity.role = auth::Role::kAdmin;
+    caller.client = "127.0.0.1";
     return dispatcher_->perform(req, caller);
   }
 
@@ -323,12 +328,127 @@ TEST_F(DispatcherTest, FilterFaults) {
   EXPECT_EQ(enumerate_with("<w:Filter Dialect='urn:xpath'>/a</w:Filter>"),
             FaultKind::kFilterDialectRequestedUnavailable);
   EXPECT_EQ(enumerate_with("<w:Filter Dialect='" + std::string(uri::kDialectAssociation) + "'/>"),
-            FaultKind::kFilterDialectRequestedUnavailable);
+            FaultKind::kCannotProcessFilter);
   EXPECT_EQ(enumerate_with("<w:MaxElements>0</w:MaxElements>"), FaultKind::kInvalidParameter);
   EXPECT_EQ(enumerate_with("<b:PolymorphismMode xmlns:b='" + std::string(uri::kCimBinding) +
-                           "'>None</b:PolymorphismMode>"),
+                           "'>Sometimes</b:PolymorphismMode>"),
             FaultKind::kPolymorphismModeNotSupported);
   EXPECT_EQ(enumerate_with("", std::string(uri::kAllClasses)), FaultKind::kCannotProcessFilter);
+}
+
+std::string association_filter(const std::string& kind, const std::string& id,
+                               const std::string& extra = "") {
+  return "<n:Enumerate><w:OptimizeEnumeration/><w:MaxElements>50</w:MaxElements>"
+         "<w:EnumerationMode>EnumerateObjectAndEPR</w:EnumerationMode>"
+         "<w:Filter Dialect='" + std::string(uri::kDialectAssociation) + "'>"
+         "<b:" + kind + " xmlns:b='" + std::string(uri::kCimBinding) + "'><b:Object>"
+         "<a:Address>" + std::string(uri::kAnonymous) + "</a:Address><a:ReferenceParameters>"
+         "<w:ResourceURI>" + class_resource_uri("Test_Widget") + "</w:ResourceURI>"
+         "<w:SelectorSet><w:Selector Name='Id'>" + id + "</w:Selector>"
+         "<w:Selector Name='__cimnamespace'>root/test</w:Selector></w:SelectorSet>"
+         "</a:ReferenceParameters></b:Object>" + extra + "</b:" + kind + "></w:Filter></n:Enumerate>";
+}
+
+size_t count_of(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t p = 0; (p = text.find(what, p)) != std::string::npos; ++p) ++n;
+  return n;
+}
+
+TEST_F(DispatcherTest, AssociatorsAndReferences) {
+  parts_->count = 5;
+  Reply a = run(uri::kEnumerate, std::string(uri::kAllClasses), "",
+                association_filter("AssociatedInstances", "w1"));
+  EXPECT_EQ(count_of(a.body, "<p:Test_Part "), 2u) << a.body;
+  EXPECT_THAT(a.body, HasSubstr("<p:Name>part1</p:Name>"));
+  EXPECT_THAT(a.body, HasSubstr("<p:Name>part2</p:Name>"));
+  EXPECT_THAT(a.body, HasSubstr("<wsman:Selector Name=\"__cimnamespace\">root/test</wsman:Selector>"));
+  EXPECT_THAT(a.body, HasSubstr("<wsman:EndOfSequence/>"));
+
+  Reply r = run(uri::kEnumerate, std::string(uri::kAllClassesSchema2), "",
+                association_filter("AssociationInstances", "w1"));
+  EXPECT_EQ(count_of(r.body, "<p:Test_Link "), 2u) << r.body;
+  EXPECT_THAT(r.body, HasSubstr("<p:Left><wsa:Address>"));
+
+  Reply w2 = run(uri::kEnumerate, std::string(uri::kAllClasses), "",
+                 association_filter("AssociatedInstances", "w2",
+                                    "<b:AssociationClassName>Test_Link</b:AssociationClassName>"
+                                    "<b:Role>Left</b:Role><b:ResultClassName>Test_Part</b:ResultClassName>"
+                                    "<b:ResultRole>Right</b:ResultRole>"
+                                    "<b:IncludeResultProperty>Name</b:IncludeResultProperty>"));
+  EXPECT_EQ(count_of(w2.body, "<p:Test_Part "), 1u) << w2.body;
+  EXPECT_THAT(w2.body, Not(HasSubstr("<p:Weight>")));
+  // Filters that exclude everything.
+  Reply none = run(uri::kEnumerate, std::string(uri::kAllClasses), "",
+                   association_filter("AssociatedInstances", "w1", "<b:Role>Right</b:Role>"));
+  EXPECT_EQ(count_of(none.body, "<p:Test_Part "), 0u);
+  Reply other = run(uri::kEnumerate, std::string(uri::kAllClasses), "",
+                    association_filter("AssociationInstances", "w1",
+                                       "<b:ResultClassName>Test_Part</b:ResultClassName>"));
+  EXPECT_EQ(count_of(other.body, "<p:Test_Link "), 0u);
+  std::string detail;
+  EXPECT_EQ(fault(uri::kEnumerate, std::string(uri::kAllClasses), "",
+                  association_filter("AssociatedInstances", "w1",
+                                     "<b:ResultClassName>Nope</b:ResultClassName>")),
+            FaultKind::kCannotProcessFilter);
+}
+
+TEST_F(DispatcherTest, PolymorphismModes) {
+  auto with_mode = [&](const std::string& mode) {
+    widgets_->widgets["w2"].set("Extra", cim::Value::string("more"));
+    return run(uri::kEnumerate, ru("Test_Widget"), "",
+               "<n:Enumerate><w:OptimizeEnumeration/><w:MaxElements>10</w:MaxElements>"
+               "<b:PolymorphismMode xmlns:b='" + std::string(uri::kCimBinding) + "'>" + mode +
+               "</b:PolymorphismMode></n:Enumerate>").body;
+  };
+  std::string include = with_mode("IncludeSubClassProperties");
+  EXPECT_THAT(include, HasSubstr("<p:Test_BigWidget "));
+  EXPECT_THAT(include, HasSubstr("<p:Extra>more</p:Extra>"));
+  std::string exclude = with_mode("ExcludeSubClassProperties");
+  EXPECT_THAT(exclude, Not(HasSubstr("<p:Test_BigWidget ")));
+  EXPECT_THAT(exclude, HasSubstr("<p:Id>w2</p:Id>"));
+  EXPECT_THAT(exclude, Not(HasSubstr("<p:Extra>")));
+  std::string none = with_mode("None");
+  EXPECT_THAT(none, Not(HasSubstr("<p:Id>w2</p:Id>")));
+  EXPECT_THAT(none, HasSubstr("<p:Id>w1</p:Id>"));
+}
+
+TEST_F(DispatcherTest, GetClassAnswersInCimXml) {
+  std::string uri(kCimXmlClassUri);
+  Reply r = run(uri::kGet, uri, sel("__cimnamespace", "root/test") + sel("ClassName", "Test_BigWidget"), "");
+  const std::string& b = r.body;
+  EXPECT_THAT(b, HasSubstr("<CLASS NAME=\"Test_BigWidget\" SUPERCLASS=\"Test_Widget\" DERIVATION=\"Test_Widget\">"));
+  EXPECT_THAT(b, HasSubstr("<PROPERTY NAME=\"Id\" TYPE=\"string\" PROPAGATED=\"true\"><QUALIFIER NAME=\"Key\" TYPE=\"boolean\""));
+  EXPECT_THAT(b, HasSubstr("<PROPERTY.ARRAY NAME=\"Tags\" TYPE=\"string\" PROPAGATED=\"true\">"));
+  EXPECT_THAT(b, HasSubstr("<PROPERTY NAME=\"Extra\" TYPE=\"string\">"));
+  EXPECT_THAT(b, HasSubstr("<METHOD NAME=\"Grow\" TYPE=\"uint32\" PROPAGATED=\"true\">"));
+  EXPECT_THAT(b, HasSubstr("<PARAMETER NAME=\"By\" TYPE=\"uint32\">"));
+  EXPECT_THAT(b, Not(HasSubstr("CLASSORIGIN")));
+  pugi::xml_document doc;
+  EXPECT_TRUE(doc.load_string(b.c_str())) << "well-formed";
+  Reply link = run(uri::kGet, uri, sel("__cimnamespace", "root/test") + sel("ClassName", "Test_Link"), "",
+                   "<w:OptionSet><w:Option Name='IncludeQualifiers'>false</w:Option>"
+                   "<w:Option Name='IncludeClassOrigin'>true</w:Option></w:OptionSet>");
+  EXPECT_THAT(link.body, HasSubstr("<PROPERTY.REFERENCE NAME=\"Left\" REFERENCECLASS=\"Test_Widget\" CLASSORIGIN=\"Test_Link\">"));
+  EXPECT_THAT(link.body, Not(HasSubstr("<QUALIFIER")));
+  std::string detail;
+  EXPECT_EQ(fault(uri::kGet, uri, sel("__cimnamespace", "root/test") + sel("ClassName", "Nope")),
+            FaultKind::kDestinationUnreachable);
+  EXPECT_EQ(fault(uri::kGet, uri, sel("__cimnamespace", "root/test")), FaultKind::kDestinationUnreachable);
+  EXPECT_EQ(fault(uri::kGet, uri, sel("__cimnamespace", "root/none") + sel("ClassName", "Test_Part")),
+            FaultKind::kDestinationUnreachable);
+}
+
+TEST_F(DispatcherTest, EnumerateClasses) {
+  std::string uri(kCimXmlClassUri);
+  Reply all = run(uri::kEnumerate, uri, sel("__cimnamespace", "root/test"),
+                  "<n:Enumerate><w:OptimizeEnumeration/><w:MaxElements>100</w:MaxElements></n:Enumerate>");
+  EXPECT_EQ(count_of(all.body, "<CLASS "), 4u);
+  EXPECT_THAT(all.body, HasSubstr("<wsman:EndOfSequence/>"));
+  Reply sub = run(uri::kEnumerate, uri, sel("__cimnamespace", "root/test") + sel("ClassName", "Test_Widget"),
+                  "<n:Enumerate><w:OptimizeEnumeration/><w:MaxElements>100</w:MaxElements></n:Enumerate>");
+  EXPECT_EQ(count_of(sub.body, "<CLASS "), 1u);
+  EXPECT_THAT(sub.body, HasSubstr("NAME=\"Test_BigWidget\""));
 }
 
 TEST_F(DispatcherTest, OneItemLargerThanTheEnvelopeIsEncodingLimit) {

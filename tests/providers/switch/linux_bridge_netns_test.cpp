@@ -134,8 +134,9 @@ class LinuxBridgeNetns : public ::testing::Test {
       for (const auto& v : entry.value("vlans", json::array())) {
         std::string flags;
         for (const auto& f : v.value("flags", json::array())) {
-          if (f == "PVID") flags += "P";
-          if (f == "Egress Untagged") flags += "U";
+          const std::string name = f.is_string() ? f.get<std::string>() : std::string();
+          if (name == "PVID") flags += "P";
+          if (name == "Egress Untagged") flags += "U";
         }
         if (!out.empty()) out += " ";
         out += std::to_string(v.value("vlan", 0)) + ":" + flags;
@@ -290,7 +291,8 @@ TEST_F(LinuxBridgeNetns, PlainBridgeRefusesVlanChanges) {
 
 TEST_F(LinuxBridgeNetns, VlansAccessAndTrunkModes) {
   if (!vlan_filtering_) GTEST_SKIP() << vlan_skip_reason_;
-  SwitchDriver& sw = open_br0();
+  driver_ = make_switch_driver("linux-bridge:br0");  // the --switch form
+  SwitchDriver& sw = *driver_;
   // A new port of a VLAN-filtering bridge is untagged in the default PVID 1.
   EXPECT_EQ(bridge_vlans("p1"), "1:PU");
   EXPECT_EQ(sw.port("p1").vlans, PortVlans::access(1));

@@ -112,6 +112,8 @@ TEST(SimSwitch, VlanCreateRenameRemove) {
   ASSERT_EQ(v.size(), 3u);
   EXPECT_EQ(v[1], (Vlan{10, "servers"}));
   EXPECT_EQ(v[2], (Vlan{20, "VLAN0020"}));
+  sw.change({RenameVlan{20, std::string(255, 'n')}});  // the longest allowed
+  EXPECT_EQ(sw.vlans()[2].name.size(), 255u);
   sw.change({RenameVlan{20, "storage"}});
   EXPECT_EQ(sw.vlans()[2].name, "storage");
   sw.change({RemoveVlan{10}});
@@ -143,9 +145,9 @@ TEST(SimSwitch, VlanErrorsAreClearAndChangeNothing) {
   expect_error([&] { sw.prepare({RenameVlan{11, "x"}}); }, Status::kNotFound, "VLAN 11");
   expect_error(
       [&] {
-        sw.prepare({CreateVlan{12, std::string(200, 'n')}});
+        sw.prepare({CreateVlan{12, std::string(256, 'n')}});
       },
-      Status::kInvalidParameter, "at most 128");
+      Status::kInvalidParameter, "at most 255");
   expect_error(
       [&] {
         sw.prepare({CreateVlan{12, "bad\nname"}});
@@ -197,11 +199,16 @@ TEST(SimSwitch, TrunkModeIsNormalizedAndChecked) {
         sw.prepare({SetPortVlans{"Ethernet3", PortVlans::trunk({}, 1)}});
       },
       Status::kInvalidParameter, "trunk mode needs at least one tagged VLAN");
+  // A native VLAN listed among the trunked ones is carried untagged only.
+  sw.change({SetPortVlans{"Ethernet3", PortVlans::trunk({10, 20}, 20)}});
+  EXPECT_EQ(sw.port("Ethernet3").vlans, PortVlans::trunk({10}, 20));
+  EXPECT_TRUE(sw.prepare({SetPortVlans{"Ethernet3", PortVlans::trunk({20, 10}, 20)}}).empty())
+      << "the same configuration spelled differently changes nothing";
   expect_error(
       [&] {
-        sw.prepare({SetPortVlans{"Ethernet3", PortVlans::trunk({10, 20}, 20)}});
+        sw.prepare({SetPortVlans{"Ethernet3", PortVlans::trunk({20}, 20)}});
       },
-      Status::kInvalidParameter, "native VLAN 20 is also in the trunked VLAN list");
+      Status::kInvalidParameter, "at least one tagged VLAN besides the native one");
   expect_error(
       [&] {
         sw.prepare({SetPortVlans{"Ethernet3", PortVlans::trunk({10, 40})}});

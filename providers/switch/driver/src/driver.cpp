@@ -139,19 +139,16 @@ PortVlans normalized(const std::string& port, const PortVlans& in) {
     case PortMode::kTrunk: {
       for (VlanId v : in.trunk_vlans) check_vlan_id(v, where + "trunked VLAN");
       if (in.native_vlan) check_vlan_id(*in.native_vlan, where + "native VLAN");
-      PortVlans out = PortVlans::trunk(in.trunk_vlans, in.native_vlan);
+      // The native VLAN may be listed among the trunked ones (Cisco's
+      // "allowed VLANs"); it is carried untagged, so it leaves the tagged list.
+      std::vector<VlanId> tagged = in.trunk_vlans;
+      if (in.native_vlan) std::erase(tagged, *in.native_vlan);
+      PortVlans out = PortVlans::trunk(std::move(tagged), in.native_vlan);
       if (out.trunk_vlans.empty()) {
         throw Error(Status::kInvalidParameter,
                     where +
-                        "trunk mode needs at least one tagged VLAN (use access mode for a "
-                        "single untagged VLAN)");
-      }
-      if (out.native_vlan &&
-          std::binary_search(out.trunk_vlans.begin(), out.trunk_vlans.end(), *out.native_vlan)) {
-        throw Error(Status::kInvalidParameter,
-                    where + "native VLAN " + std::to_string(*out.native_vlan) +
-                        " is also in the trunked VLAN list; a VLAN is either tagged or untagged "
-                        "on a port");
+                        "trunk mode needs at least one tagged VLAN besides the native one (use "
+                        "access mode for a single untagged VLAN)");
       }
       return out;
     }
@@ -210,7 +207,7 @@ std::string mode_text(const PortVlans& v) {
 
 }  // namespace
 
-void SwitchDriver::check_supported(const VlanEdits&, const PortEdits&) {}
+void SwitchDriver::check_supported(const SwitchSettings&, const VlanEdits&, const PortEdits&) {}
 
 std::vector<PortStatus> SwitchDriver::ports() {
   std::lock_guard lock(mutex_);
@@ -244,8 +241,7 @@ SwitchSettings SwitchDriver::settings_locked() {
 
 // Checks the state `edits` would leave (current state with the edits laid
 // over it) and drops edits that change nothing.
-void SwitchDriver::validate(const SwitchSettings& current, const std::vector<PortStatus>& ports,
-                            Prepared& edits) {
+void SwitchDriver::validate(const SwitchSettings& current, Prepared& edits) {
   std::map<VlanId, std::string> vlans;
   for (const Vlan& v : current.vlans) vlans[v.id] = v.name;
   std::map<std::string, PortSettings, std::less<>> target;
@@ -262,9 +258,7 @@ void SwitchDriver::validate(const SwitchSettings& current, const std::vector<Por
   }
   for (auto& [name, settings] : edits.ports_) {
     auto it = target.find(name);
-    if (it == target.end() ||
-        std::none_of(ports.begin(), ports.end(),
-                     [&name = name](const PortStatus& p) { return p.name == name; })) {
+    if (it == target.end()) {
       throw Error(Status::kNotFound, "no port named '" + name + "' on " + spec());
     }
     settings.port = name;
@@ -280,14 +274,18 @@ void SwitchDriver::validate(const SwitchSettings& current, const std::vector<Por
       }
     }
   }
-  for (const auto& [id, name] : edits.vlans_) {
-    if (name) continue;
+  if (std::any_of(edits.vlans_.begin(), edits.vlans_.end(),
+                  [](const auto& edit) { return !edit.second; })) {
+    std::map<VlanId, const PortSettings*> user;  // first port (by name) using each VLAN
     for (const auto& [port, settings] : target) {
-      std::vector<VlanId> used = vlans_used(settings.vlans);
-      if (std::find(used.begin(), used.end(), id) != used.end()) {
+      for (VlanId v : vlans_used(settings.vlans)) user.emplace(v, &settings);
+    }
+    for (const auto& [id, name] : edits.vlans_) {
+      auto u = name ? user.end() : user.find(id);
+      if (u != user.end()) {
         throw Error(Status::kInvalidParameter,
-                    "VLAN " + std::to_string(id) + " is in use by port " + port + " (" +
-                        mode_text(settings.vlans) + " mode); move the port off it first");
+                    "VLAN " + std::to_string(id) + " is in use by port " + u->second->port + " (" +
+                        mode_text(u->second->vlans) + " mode); move the port off it first");
       }
     }
   }
@@ -299,13 +297,14 @@ void SwitchDriver::validate(const SwitchSettings& current, const std::vector<Por
     bool same = it->second ? (b != before.end() && b->second == *it->second) : b == before.end();
     it = same ? edits.vlans_.erase(it) : std::next(it);
   }
+  std::map<std::string_view, const PortSettings*> before_ports;
+  for (const PortSettings& p : current.ports) before_ports[p.port] = &p;
   for (auto it = edits.ports_.begin(); it != edits.ports_.end();) {
-    auto b = std::find_if(current.ports.begin(), current.ports.end(),
-                          [&](const PortSettings& p) { return p.port == it->first; });
-    bool same = b != current.ports.end() && *b == it->second;
+    auto b = before_ports.find(it->first);
+    bool same = b != before_ports.end() && *b->second == it->second;
     it = same ? edits.ports_.erase(it) : std::next(it);
   }
-  check_supported(edits.vlans_, edits.ports_);
+  check_supported(current, edits.vlans_, edits.ports_);
 }
 
 Prepared SwitchDriver::prepare_locked(const SwitchSettings& current,
@@ -362,16 +361,14 @@ Prepared SwitchDriver::prepare_locked(const SwitchSettings& current,
 Prepared SwitchDriver::prepare(const std::vector<Change>& changes) {
   std::lock_guard lock(mutex_);
   SwitchSettings current = settings_locked();
-  std::vector<PortStatus> live = read_ports();
   Prepared out = prepare_locked(current, changes);
-  validate(current, live, out);
+  validate(current, out);
   return out;
 }
 
 Prepared SwitchDriver::prepare(const SwitchSettings& desired) {
   std::lock_guard lock(mutex_);
   SwitchSettings current = settings_locked();
-  std::vector<PortStatus> live = read_ports();
   Prepared out;
   out.owner_ = this;
   for (const Vlan& v : desired.vlans) {
@@ -390,7 +387,7 @@ Prepared SwitchDriver::prepare(const SwitchSettings& desired) {
     }
     out.ports_[p.port] = p;
   }
-  validate(current, live, out);
+  validate(current, out);
   return out;
 }
 
@@ -406,7 +403,7 @@ ApplyResult SwitchDriver::apply(Prepared&& prepared) noexcept {
     Prepared undo;
     try {
       current = settings_locked();
-      validate(current, read_ports(), edits);
+      validate(current, edits);
     } catch (const std::exception& e) {
       return {false, std::string("not applied: the switch changed since prepare: ") + e.what()};
     }

@@ -317,17 +317,18 @@ class LinuxBridge final : public SwitchDriver {
     return out;
   }
 
-  void check_supported(const VlanEdits& vlan_edits, const PortEdits& port_edits) override {
+  void check_supported(const SwitchSettings& current, const VlanEdits& vlan_edits,
+                       const PortEdits& port_edits) override {
     const Link br = find_bridge(dump_links());
     if (br.vlan_filtering == 1) return;
     if (!vlan_edits.empty()) {
       throw Error(Status::kNotSupported, "cannot change VLANs: " + filtering_hint(bridge_));
     }
-    for (const PortStatus& p : read_ports()) {
-      auto it = port_edits.find(p.name);
+    for (const PortSettings& p : current.ports) {
+      auto it = port_edits.find(p.port);
       if (it != port_edits.end() && it->second.vlans != p.vlans) {
         throw Error(Status::kNotSupported,
-                    "cannot set the VLAN mode of port " + p.name + ": " + filtering_hint(bridge_));
+                    "cannot set the VLAN mode of port " + p.port + ": " + filtering_hint(bridge_));
       }
     }
   }

@@ -72,16 +72,6 @@ Message link_admin(int ifindex, bool up) {
   return m;
 }
 
-Message get_link(const std::string& name) {
-  Message m;
-  nlmsghdr* nlh = m.header();
-  nlh->nlmsg_type = RTM_GETLINK;
-  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-  put_ifinfo(nlh, AF_UNSPEC, 0);
-  mnl_attr_put_strz(nlh, IFLA_IFNAME, name.c_str());
-  return m;
-}
-
 Message dump_links() {
   Message m;
   nlmsghdr* nlh = m.header();

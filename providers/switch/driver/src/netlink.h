@@ -38,8 +38,6 @@ class Message {
 Message bridge_vlan(bool add, int ifindex, const VlanMembership& vlan, bool self);
 // `ip link set dev IFINDEX up|down`: RTM_NEWLINK with ifi_change = IFF_UP.
 Message link_admin(int ifindex, bool up);
-// RTM_GETLINK for one interface by name (AF_UNSPEC).
-Message get_link(const std::string& name);
 // RTM_GETLINK dump of every interface (AF_UNSPEC).
 Message dump_links();
 // RTM_GETLINK dump with family AF_BRIDGE and IFLA_EXT_MASK

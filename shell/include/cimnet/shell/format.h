@@ -6,12 +6,15 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "cimnet/shell/value.h"
 
 namespace cimnet::shell {
+
+struct TableLayout;
 
 // One column of a table or one line of a list: a label and how to get the value.
 struct Column {
@@ -67,6 +70,7 @@ class Formatter {
   std::string last_group_;
   std::string group_by_;
   std::chrono::steady_clock::time_point first_pending_;
+  std::shared_ptr<TableLayout> layout_;  // set once a streamed table's header is out
 };
 
 }  // namespace cimnet::shell

@@ -1,6 +1,7 @@
 #pragma once
 // The cimsh interpreter: scopes, statement execution, pipelines and the error streams.
 
+#include <csignal>
 #include <functional>
 #include <map>
 #include <memory>
@@ -118,6 +119,29 @@ class Interpreter {
   void set_current_cmdlet(CommandRuntime* rt) { current_cmdlet_ = rt; }
   Value eval_expression(const Expr& e) { return eval(e); }
 
+  // Counts nested script block and function calls; throws past `kMaxCallDepth` as
+  // PowerShell does ("call depth overflow") instead of overflowing the stack.
+  static constexpr int kMaxCallDepth = 100;
+  class CallDepth {
+   public:
+    explicit CallDepth(Interpreter& in);
+    ~CallDepth() { --in_.call_depth_; }
+    CallDepth(const CallDepth&) = delete;
+    CallDepth& operator=(const CallDepth&) = delete;
+
+   private:
+    Interpreter& in_;
+  };
+
+  // Names of the functions being run, innermost last (errors they write carry the name).
+  std::vector<std::string>& function_stack() { return function_stack_; }
+
+  // Set from a signal handler (Ctrl-C): the running pipeline stops at the next object.
+  void request_stop() { stop_requested_ = 1; }
+  void clear_stop() { stop_requested_ = 0; }
+  // Throws "The pipeline has been stopped." when a stop was requested.
+  void check_stop();
+
   // Makes `scope` current until destroyed (functions keep their scope across begin/process/end).
   class ScopeSwitch {
    public:
@@ -169,6 +193,10 @@ class Interpreter {
   std::vector<Value> script_args_;
   std::shared_ptr<const ParsedScript> current_script_;
   CommandRuntime* current_cmdlet_ = nullptr;
+  int call_depth_ = 0;
+  int silenced_errors_ = 0;  // > 0 inside a pipeline redirected with 2>$null
+  std::vector<std::string> function_stack_;
+  volatile std::sig_atomic_t stop_requested_ = 0;
 };
 
 // Converts `v` to parameter type `type`; nullopt with `error` set when it cannot.

@@ -6,6 +6,7 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -69,10 +70,12 @@ class LookupTable;
 
 // A read-only view of one configuration (running, or a candidate during
 // prepare). Valid only while the call that handed it out is running.
+// Constructed by the store.
 class ConfigView {
  public:
-  ConfigView(const lyd_node* tree, const LookupTable* table, const LookupOverlay* overlay)
-      : tree_(tree), table_(table), overlay_(overlay) {}
+  ConfigView(const lyd_node* tree, const LookupTable* table, const LookupOverlay* overlay,
+             std::mutex* tree_mutex)
+      : tree_(tree), table_(table), overlay_(overlay), tree_mutex_(tree_mutex) {}
 
   // Value of the leaf at `path` (as libyang canonical text); nullopt if absent.
   // Default values count as present.
@@ -82,8 +85,11 @@ class ConfigView {
   // Data paths of every node matching the XPath `xpath`, in document order.
   std::vector<std::string> select(const std::string& xpath) const;
   // The libyang tree (everything except lookup records; may be null when
-  // empty), for callers that want libyang's own API. Read only.
+  // empty), for callers that want libyang's own API: read only, and only
+  // while holding lock_tree() (the store serialises all libyang work on its
+  // trees, which libyang does not make safe across threads here).
   const lyd_node* tree() const { return tree_; }
+  std::unique_lock<std::mutex> lock_tree() const { return std::unique_lock(*tree_mutex_); }
 
   std::optional<LookupRecord> find_lookup(const LookupKey& key) const;
   std::size_t lookup_count() const;
@@ -96,6 +102,7 @@ class ConfigView {
   const lyd_node* tree_;
   const LookupTable* table_;
   const LookupOverlay* overlay_;
+  std::mutex* tree_mutex_;
 };
 
 // A component that must agree to and then carry out every configuration

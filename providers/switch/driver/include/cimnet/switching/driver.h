@@ -30,9 +30,9 @@ namespace cimnet::switching {
 using VlanId = std::uint16_t;
 inline constexpr VlanId kMinVlanId = 1;
 inline constexpr VlanId kMaxVlanId = 4094;
-// VLAN names longer than this are refused (CIM ElementName has no MaxLen;
-// switches usually allow 32, we are generous but bounded).
-inline constexpr std::size_t kMaxVlanNameLength = 128;
+// VLAN names longer than this are refused (the configuration store's limit;
+// CIM ElementName has no MaxLen).
+inline constexpr std::size_t kMaxVlanNameLength = 255;
 
 using MacAddress = std::array<std::uint8_t, 6>;
 
@@ -84,9 +84,11 @@ struct VlanMembership {
 // TrunkedVLANList, NativeVLAN).
 struct PortVlans {
   PortMode mode = PortMode::kAccess;
-  VlanId access_vlan = 1;                  // kAccess only
-  std::vector<VlanId> trunk_vlans;         // kTrunk only: tagged; sorted, unique after prepare
-  std::optional<VlanId> native_vlan;       // kTrunk only: untagged + PVID; never also tagged
+  VlanId access_vlan = 1;  // kAccess only
+  // kTrunk only: the tagged VLANs. prepare() sorts them, drops duplicates
+  // and drops the native VLAN if listed (it is carried untagged).
+  std::vector<VlanId> trunk_vlans;
+  std::optional<VlanId> native_vlan;       // kTrunk only: untagged + PVID
   std::vector<VlanMembership> membership;  // kOther only: kept exactly as is
 
   // Access mode on `vlan`.
@@ -257,15 +259,16 @@ class SwitchDriver {
   virtual std::vector<Vlan> read_vlans() = 0;
   // Driver-specific refusals for a batch (e.g. a bridge that does not filter
   // VLANs); throws cim::Error. Default: accepts everything.
-  virtual void check_supported(const VlanEdits& vlan_edits, const PortEdits& port_edits);
+  // `current` is the state the edits apply to (read in the same call).
+  virtual void check_supported(const SwitchSettings& current, const VlanEdits& vlan_edits,
+                               const PortEdits& port_edits);
   // Makes the given items equal to the given values (VLAN nullopt: remove).
   // May throw on a system failure; apply() then rolls back with another call.
   virtual void write(const VlanEdits& vlan_edits, const PortEdits& port_edits) = 0;
 
  private:
   Prepared prepare_locked(const SwitchSettings& current, const std::vector<Change>& changes);
-  void validate(const SwitchSettings& current, const std::vector<PortStatus>& ports,
-                Prepared& edits);
+  void validate(const SwitchSettings& current, Prepared& edits);
   SwitchSettings settings_locked();
 
   std::mutex mutex_;

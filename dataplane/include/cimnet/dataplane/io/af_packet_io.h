@@ -1,0 +1,54 @@
+#pragma once
+// The Linux backend: one AF_PACKET socket per interface (a veth end of a VM, or the provider
+// NIC). Receive through a TPACKET_V3 ring (no system call per frame), send with sendmmsg (one
+// system call per batch).
+
+#include <memory>
+#include <string>
+
+#include "cimnet/dataplane/io/packet_io.h"
+
+namespace cimnet::dataplane {
+
+// Thrown when an interface cannot be opened; says which and why.
+class IoError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A port on a Linux network interface. Needs CAP_NET_RAW. Frames the kernel itself sends on the
+// interface are ignored (PACKET_IGNORE_OUTGOING).
+class AfPacketIo final : public PacketIo {
+ public:
+  // Opens `interface` (which must exist and be up); throws IoError.
+  static std::unique_ptr<AfPacketIo> open(const std::string& interface);
+  ~AfPacketIo() override;
+
+  size_t receive(std::span<Packet> packets) override;
+  size_t send(std::span<Packet* const> packets) override;
+  int readable_fd() const override { return fd_; }
+
+  // Frames skipped because they were larger than a packet buffer (e.g. GSO frames).
+  uint64_t oversized() const { return oversized_; }
+
+ private:
+  AfPacketIo() = default;
+
+  int fd_ = -1;
+  int ifindex_ = 0;
+  uint8_t* ring_ = nullptr;
+  size_t ring_size_ = 0;
+  unsigned block_size_ = 0;
+  unsigned block_count_ = 0;
+  unsigned block_ = 0;        // current block
+  unsigned frame_in_block_ = 0;
+  uint8_t* frame_ = nullptr;  // next frame header inside the current block
+  uint64_t oversized_ = 0;
+};
+
+// Turns off checksum and segmentation offloads of `interface` in the calling process's network
+// namespace, so that frames leave it complete (what an AF_PACKET datapath on its veth peer needs).
+// Throws IoError.
+void disable_offloads(const std::string& interface);
+
+}  // namespace cimnet::dataplane
