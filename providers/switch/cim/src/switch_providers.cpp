@@ -501,9 +501,18 @@ Instance SwitchProvider::get(const provider::CallContext& ctx, const cim::Class&
 
 Instance SwitchProvider::modify(const provider::CallContext& ctx, const cim::Class& cls,
                                 const ObjectPath& path, const Instance& changes,
-                                const std::vector<std::string>& properties) {
+                                const std::vector<std::string>& requested) {
   Instance current = get(ctx, cls, path);  // kNotFound for a bad path
   auto is = [&](const char* c) { return cim::iequals(cls.name(), c); };
+  // Set-CimInstance sends back the whole instance: only what differs from the
+  // current values is a change (so read-only properties may come back as read).
+  std::vector<std::string> properties;
+  for (const auto& name : requested) {
+    const Value* now = current.get(name);
+    const Value* wanted = changes.get(name);
+    bool same = wanted && (now ? *now == *wanted : wanted->is_null());
+    if (!same) properties.push_back(name);
+  }
   if (properties.empty()) return current;
   if (is("CIM_EthernetPort")) {
     only_writable(cls.name(), properties, {"Description"});

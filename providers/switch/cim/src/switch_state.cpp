@@ -53,11 +53,34 @@ void check_port_name(const std::string& name) {
     throw Error(Status::kInvalidParameter, "'" + name + "' is not a valid port name");
 }
 
-const PortConfig& need_port(const SwitchConfig& c, const std::string& name) {
+void write_port_vlans(config::Transaction& tx, const std::string& port, const PortVlans& v,
+                      const std::optional<PortVlans>& before);
+
+// The stored configuration of a port. A port the driver has but the store
+// does not (an interface added to the bridge after the first start) is
+// recorded in `tx` as the driver sees it now, so the edit can go on.
+PortConfig need_port(config::Transaction& tx, const SwitchConfig& c, SwitchDriver& driver,
+                     const std::string& name) {
   check_port_name(name);
-  const PortConfig* p = c.port(name);
-  if (!p) throw Error(Status::kNotFound, "the switch has no port named '" + name + "'");
-  return *p;
+  if (const PortConfig* p = c.port(name)) return *p;
+  PortStatus live;
+  try {
+    live = driver.port(name);
+  } catch (const Error&) {
+    throw Error(Status::kNotFound, "the switch has no port named '" + name + "'");
+  }
+  PortConfig p;
+  p.name = name;
+  p.enabled = live.admin_up;
+  std::string path = yang_path::port(name);
+  tx.set(path + "/type", "iana-if-type:ethernetCsmacd");
+  tx.set(path + "/enabled", live.admin_up ? "true" : "false");
+  tx.set(yang_path::switchport(name) + "/port-number", std::to_string(live.number));
+  if (live.vlans.mode != PortMode::kOther) {
+    p.vlans = live.vlans;
+    write_port_vlans(tx, name, live.vlans, std::nullopt);
+  }
+  return p;
 }
 
 void need_vlan(const SwitchConfig& c, VlanId id, const std::string& what) {
@@ -279,14 +302,14 @@ void SwitchState::edit(
 
 void SwitchState::set_port_enabled(const std::string& port, bool enabled) {
   edit([&](config::Transaction& tx, const SwitchConfig& c) {
-    need_port(c, port);
+    need_port(tx, c, driver_, port);
     tx.set(yang_path::port(port) + "/enabled", enabled ? "true" : "false");
   });
 }
 
 void SwitchState::set_port_description(const std::string& port, const std::string& description) {
   edit([&](config::Transaction& tx, const SwitchConfig& c) {
-    need_port(c, port);
+    need_port(tx, c, driver_, port);
     if (description.empty())
       tx.remove(yang_path::port(port) + "/description", false);
     else
@@ -296,7 +319,7 @@ void SwitchState::set_port_description(const std::string& port, const std::strin
 
 void SwitchState::set_port_mode(const std::string& port, PortMode mode) {
   edit([&](config::Transaction& tx, const SwitchConfig& c) {
-    const PortConfig& p = need_port(c, port);
+    const PortConfig p = need_port(tx, c, driver_, port);
     std::optional<PortVlans> before = p.vlans;
     if (!before) before = driver_.port(port).vlans;
     if (mode == PortMode::kOther)
@@ -338,7 +361,7 @@ void SwitchState::set_port_mode(const std::string& port, PortMode mode) {
 
 void SwitchState::set_port_vlans(const std::string& port, const VlanSettingsEdit& e) {
   edit([&](config::Transaction& tx, const SwitchConfig& c) {
-    const PortConfig& p = need_port(c, port);
+    const PortConfig p = need_port(tx, c, driver_, port);
     PortVlans v = p.vlans ? *p.vlans : driver_.port(port).vlans;
     if (e.access_vlan) {
       if (v.mode != PortMode::kAccess)

@@ -227,6 +227,24 @@ TEST_F(Providers, AccessAndTrunkThroughPut) {
                       &msg),
             cim::Status::kNotSupported);
   EXPECT_THAT(msg, HasSubstr("Description"));
+  // A whole instance sent back as read (Set-CimInstance) changes only what differs.
+  Instance whole =
+      provider_->get(ctx(), cls("CIM_VLANEndpoint"), provider_->vlan_endpoint_path("Ethernet3"));
+  whole.set("DesiredEndpointMode", Value::uint16(5));
+  for (const char* key : {"SystemCreationClassName", "SystemName", "CreationClassName", "Name"})
+    whole.remove(key);
+  after = modify("CIM_VLANEndpoint", provider_->vlan_endpoint_path("Ethernet3"), whole);
+  EXPECT_EQ(after.get("DesiredEndpointMode")->as_uint(), 5u);
+  EXPECT_EQ(sim_->port("Ethernet3").vlans, PortVlans::trunk({10, 20}, 1));
+  whole.set("DesiredEndpointMode", Value::uint16(2));
+  whole.set("ProtocolIFType", Value::uint16(1));
+  EXPECT_EQ(
+      status_of(
+          [&] { modify("CIM_VLANEndpoint", provider_->vlan_endpoint_path("Ethernet3"), whole); },
+          &msg),
+      cim::Status::kNotSupported);
+  EXPECT_THAT(msg, HasSubstr("ProtocolIFType"));
+  EXPECT_EQ(sim_->port("Ethernet3").vlans, PortVlans::trunk({10, 20}, 1));
   Instance mode("CIM_VLANEndpoint");
   mode.set("DesiredEndpointMode", Value::uint16(3));
   EXPECT_EQ(
@@ -234,7 +252,7 @@ TEST_F(Providers, AccessAndTrunkThroughPut) {
           [&] { modify("CIM_VLANEndpoint", provider_->vlan_endpoint_path("Ethernet3"), mode); },
           &msg),
       cim::Status::kInvalidParameter);
-  EXPECT_EQ(sim_->port("Ethernet3").vlans, PortVlans::access(1));
+  EXPECT_EQ(sim_->port("Ethernet3").vlans, PortVlans::trunk({10, 20}, 1));
 }
 
 TEST_F(Providers, VlanMethodsAndProperties) {
