@@ -162,11 +162,26 @@ SwitchConfig read_switch_config(const config::ConfigView& view) {
 
 SwitchSettings desired_settings(const SwitchConfig& config, SwitchDriver& driver) {
   SwitchSettings s;
-  for (const auto& v : config.vlans) s.vlans.push_back({v.id, v.name});
+  std::set<VlanId> disabled;
+  for (const auto& v : config.vlans) {
+    s.vlans.push_back({v.id, v.name});
+    if (!v.enabled) disabled.insert(v.id);
+  }
   for (const auto& live : driver.ports()) {
     const PortConfig* p = config.port(live.name);
     if (!p) continue;
-    s.ports.push_back({p->name, p->enabled, p->vlans ? *p->vlans : live.vlans});
+    PortVlans vlans = p->vlans ? *p->vlans : live.vlans;
+    if (!disabled.empty() && p->vlans) {
+      // A disabled VLAN stays defined (ports keep referring to it) but no
+      // port carries it until it is enabled again.
+      std::vector<VlanMembership> members = vlans.to_membership();
+      auto off = [&](const VlanMembership& m) { return disabled.count(m.vlan) > 0; };
+      if (std::any_of(members.begin(), members.end(), off)) {
+        std::erase_if(members, off);
+        vlans = PortVlans::from_membership(std::move(members));
+      }
+    }
+    s.ports.push_back({p->name, p->enabled, std::move(vlans)});
   }
   return s;
 }

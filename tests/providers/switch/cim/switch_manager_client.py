@@ -398,8 +398,13 @@ def configure():
     step('DisableVLAN / EnableVLAN 20')
     _, rv = invoke(ss, 'DisableVLAN', vlan_refs([vlans(ns)[20]]))
     check(rv == 0 and vlans(ns)[20].get('IsEnabled') == 'false', 'DisableVLAN')
+    check(vlans(ns)[20].get('ConnectivityStatus') == '3', 'disabled VLAN is down')
+    v = kernel(d2 + ' VLANs', lambda: kernel_vlans(d2))
+    check(v is None or v == '1:PU 10:', 'kernel: disabled VLAN 20 still on %s: %r' % (d2, v))
     _, rv = invoke(ss, 'EnableVLAN', vlan_refs([vlans(ns)[20]]))
     check(rv == 0 and vlans(ns)[20].get('IsEnabled') == 'true', 'EnableVLAN')
+    v = kernel(d2 + ' VLANs', lambda: kernel_vlans(d2))
+    check(v is None or v == '1:PU 10: 20:', 'kernel: %s VLANs %r' % (d2, v))
 
     step('AddProtocolEndpoint is refused with a clear error')
     text = fault_text(invoke_xml(ss, 'AddProtocolEndpoint'))

@@ -230,3 +230,30 @@ TEST(SwitchState, APortTheStoreHasNotSeenIsRecordedOnItsFirstEdit) {
 
 }  // namespace
 }  // namespace cimnet::switching
+
+namespace cimnet::switching {
+namespace {
+
+TEST(SwitchState, ADisabledVlanIsCarriedByNoPortUntilEnabled) {
+  TempDir dir("disable");
+  auto store = open_store(dir);
+  SimSwitch sim(3);
+  SwitchState state(*store, sim);
+  state.add_vlans({{10, "blue", true, "", ""}, {20, "green", true, "", ""}});
+  state.set_port_vlans("Ethernet1", access_edit(10));
+  state.set_port_mode("Ethernet2", PortMode::kTrunk);
+  state.set_port_vlans("Ethernet2", trunk_edit({10, 20}));
+
+  state.set_vlans_enabled({10}, false);
+  EXPECT_TRUE(sim.port("Ethernet1").vlans.to_membership().empty());
+  EXPECT_EQ(sim.port("Ethernet2").vlans, PortVlans::trunk({20}, 1));
+  EXPECT_EQ(sim.vlans().size(), 3u);  // still defined
+  // The configuration is unchanged: enabling brings everything back.
+  EXPECT_EQ(*state.config().port("Ethernet1")->vlans, PortVlans::access(10));
+  state.set_vlans_enabled({10}, true);
+  EXPECT_EQ(sim.port("Ethernet1").vlans, PortVlans::access(10));
+  EXPECT_EQ(sim.port("Ethernet2").vlans, PortVlans::trunk({10, 20}, 1));
+}
+
+}  // namespace
+}  // namespace cimnet::switching
