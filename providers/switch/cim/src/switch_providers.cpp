@@ -601,7 +601,13 @@ provider::MethodResult SwitchProvider::invoke(const provider::CallContext& ctx,
     }
     uint64_t state = requested->as_uint();
     if (state != kEnabled && state != kDisabled) {
-      result.return_value = Value::uint32(4097);  // Invalid State Transition
+      // A state the method defines but a port cannot take (Shut Down, Offline,
+      // Test, Defer, Quiesce, Reboot, Reset) is an invalid transition; a
+      // reserved or vendor value is an invalid parameter.
+      static constexpr uint64_t kDefined[] = {4, 6, 7, 8, 9, 10, 11};
+      bool defined =
+          std::find(std::begin(kDefined), std::end(kDefined), state) != std::end(kDefined);
+      result.return_value = Value::uint32(defined ? 4097 : 5);
       return result;
     }
     state_.set_port_enabled(key_string(*target, "DeviceID"), state == kEnabled);

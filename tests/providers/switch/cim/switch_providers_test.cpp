@@ -163,6 +163,8 @@ TEST_F(Providers, PortStateThroughRequestStateChange) {
   EXPECT_EQ(rsc(2), 0u);
   EXPECT_TRUE(sim_->port("Ethernet2").admin_up);
   EXPECT_EQ(rsc(11), 4097u);  // Reset: Invalid State Transition
+  EXPECT_EQ(rsc(99), 5u);     // DMTF Reserved: Invalid Parameter
+  EXPECT_TRUE(sim_->port("Ethernet2").admin_up);
   EXPECT_EQ(provider_->invoke(ctx(), c, m, port, {}).return_value.as_uint(), 5u);
   EXPECT_EQ(status_of([&] {
               provider_->invoke(ctx(), c, m, provider_->port_path("Ethernet99"),
