@@ -107,6 +107,16 @@ TEST_F(SwitchManager, SimulatedSwitch) {
   EXPECT_NE(exported.output.find("\"Ethernet8\""), std::string::npos) << exported.output;
 }
 
+TEST_F(SwitchManager, BadSwitchIsRefusedAtStart) {
+  std::string state = (dir_ / "state").string();
+  auto missing = tp::run(
+      {bin_, "--state-dir", state, "--http", "127.0.0.1:0", "--switch", "linux-bridge:nosuchbr0"});
+  EXPECT_EQ(missing.status, 1) << missing.output;
+  EXPECT_NE(missing.output.find("nosuchbr0"), std::string::npos) << missing.output;
+  auto bad = tp::run({bin_, "--state-dir", state, "--http", "127.0.0.1:0", "--switch", "sim:0"});
+  EXPECT_EQ(bad.status, 2) << bad.output;
+}
+
 TEST_F(SwitchManager, LinuxBridgeInANamespace) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to create a network namespace";
   std::string ns = "cimsw" + std::to_string(::getpid());
