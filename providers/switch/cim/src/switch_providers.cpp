@@ -530,6 +530,17 @@ Instance SwitchProvider::modify(const provider::CallContext& ctx, const cim::Cla
     state_.set_port_mode(name, mode == kModeAccess ? PortMode::kAccess : PortMode::kTrunk);
   } else if (is("CIM_VLANEndpointSettingData")) {
     only_writable(cls.name(), properties, {"AccessVLAN", "NativeVLAN", "TrunkedVLANList"});
+    // Set-NetworkSwitchPortMode changes the mode on the CIM_VLANEndpoint and
+    // then puts back the setting data it read before, with the one property
+    // it means changed: the other mode's properties in that body are stale.
+    // When a body holds properties of the port's current mode, those of the
+    // other mode are ignored; a body with only the other mode's is refused.
+    bool access_now = current.get("AccessVLAN") && !current.get("AccessVLAN")->is_null();
+    auto of_access = [](const std::string& p) { return cim::iequals(p, "AccessVLAN"); };
+    bool any_current_mode = std::any_of(properties.begin(), properties.end(),
+                                        [&](auto& p) { return of_access(p) == access_now; });
+    if (any_current_mode)
+      std::erase_if(properties, [&](const std::string& p) { return of_access(p) != access_now; });
     SwitchState::VlanSettingsEdit e;
     for (const auto& p : properties) {
       const Value& v = changed(changes, p.c_str());

@@ -205,6 +205,17 @@ TEST_F(Providers, AccessAndTrunkThroughPut) {
   modify("CIM_VLANEndpointSettingData", provider_->vlan_setting_path("Ethernet2"), list);
   EXPECT_EQ(sim_->port("Ethernet2").vlans, PortVlans::trunk({10, 20}, 1));
 
+  // The Windows flow with a stale body: setting data read while Ethernet4 was
+  // in access mode, mode switched to trunk, then the old body put back with
+  // TrunkedVLANList changed (its AccessVLAN 1 is stale and ignored).
+  Instance stale = provider_->get(ctx(), cls("CIM_VLANEndpointSettingData"),
+                                  provider_->vlan_setting_path("Ethernet4"));
+  stale.remove("InstanceID");
+  modify("CIM_VLANEndpoint", provider_->vlan_endpoint_path("Ethernet4"), trunk_mode);
+  stale.set("TrunkedVLANList", Value::array(cim::Type::kUint16, {Value::uint16(20)}));
+  modify("CIM_VLANEndpointSettingData", provider_->vlan_setting_path("Ethernet4"), stale);
+  EXPECT_EQ(sim_->port("Ethernet4").vlans.trunk_vlans, std::vector<VlanId>{20});
+
   // Members of VLAN 10: Ethernet1 (access) and Ethernet2 (trunk).
   int members = 0;
   for (const auto& a : all("CIM_MemberOfCollection"))
