@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "agent/log/log.h"
+
 namespace cimnet::switching {
 
 using cim::Error;
@@ -229,7 +231,13 @@ void SwitchBackend::apply(const config::Change&) noexcept {
   Prepared p = std::move(*prepared_);
   prepared_.reset();
   ApplyResult r = driver_.apply(std::move(p));
-  if (!r.ok) load_problem_ = "apply failed: " + r.message;
+  if (!r.ok) {
+    // The store has the change but the switch rolled it back: say so loudly;
+    // the next start (or CopyStartupToCurrent) replays the store again.
+    load_problem_ = "apply failed: " + r.message;
+    log::error("switch " + driver_.spec() + ": a committed change could not be applied: " +
+               r.message);
+  }
 }
 
 std::optional<Error> SwitchBackend::last_rejection() const {
