@@ -235,8 +235,8 @@ void SwitchBackend::apply(const config::Change&) noexcept {
     // The store has the change but the switch rolled it back: say so loudly;
     // the next start (or CopyStartupToCurrent) replays the store again.
     load_problem_ = "apply failed: " + r.message;
-    log::error("switch " + driver_.spec() + ": a committed change could not be applied: " +
-               r.message);
+    log::error("switch " + driver_.spec() +
+               ": a committed change could not be applied: " + r.message);
   }
 }
 
