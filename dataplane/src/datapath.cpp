@@ -32,7 +32,7 @@ std::string vsid_text(uint32_t v) { return "VSID " + std::to_string(v); }
 
 MacAddress mac_from48(uint64_t v) {
   MacAddress m;
-  for (int b = 0; b < 6; ++b) m.bytes[b] = uint8_t(v >> (40 - 8 * b));
+  mac_bytes(v, m.bytes.data());
   return m;
 }
 
@@ -394,7 +394,7 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
       for (auto& [k, use] : s.macs[sh]) {
         MacSlot slot{};
         slot.tag = k.vsid;
-        for (int b = 0; b < 6; ++b) slot.mac[b] = uint8_t(k.mac >> (40 - 8 * b));
+        mac_bytes(k.mac, slot.mac);
         slot.pa_index = use.pa_index;
         slot.port = kNoPort;
         if (is_local_pa(use.pa_index)) {
@@ -408,7 +408,7 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
         if (shard_of(hash_mac(k.vsid, k.mac)) != sh || seen.count(k)) continue;
         MacSlot slot{};
         slot.tag = k.vsid;
-        for (int b = 0; b < 6; ++b) slot.mac[b] = uint8_t(k.mac >> (40 - 8 * b));
+        mac_bytes(k.mac, slot.mac);
         slot.pa_index = kNoPa;
         slot.port = id;
         entries.push_back(slot);
