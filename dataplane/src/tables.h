@@ -74,8 +74,8 @@ struct Ca4Slot {
   uint8_t mac[6];
   uint8_t rule;
   uint8_t pad0;
-  uint16_t port;  // local VM port or kNoPort
-  uint16_t pad1;
+  uint16_t pad1;  // (local delivery is decided by the MAC table, so ports can change
+  uint16_t pad2;  //  without touching these shards)
   uint32_t vsid() const { return tag & 0xFFFFFF; }
   uint8_t kind() const { return uint8_t(tag >> 24); }
 };
@@ -89,8 +89,8 @@ struct Ca6Slot {
   uint8_t mac[6];
   uint8_t rule;
   uint8_t pad0;
-  uint16_t port;
   uint16_t pad1;
+  uint16_t pad2;
   uint32_t vsid() const { return tag & 0xFFFFFF; }
   uint8_t kind() const { return uint8_t(tag >> 24); }
 };

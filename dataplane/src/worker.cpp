@@ -222,7 +222,7 @@ class Transmitter {
       if (!r) r = find_ca4(s_.ca4, hash_ca4(q.vsid, 0), q.vsid, 0);  // gateway wildcard
       if (!r) return;
       q.found = true;
-      q.r_mac = r->mac, q.r_pa = r->pa_index, q.r_port = r->port, q.r_rule = r->rule;
+      q.r_mac = r->mac, q.r_pa = r->pa_index, q.r_rule = r->rule;
       q.r_kind = r->kind();
     } else {
       const Ca6Slot* r = find_ca6(s_.ca6, q.hash, q.vsid, q.ca6);
@@ -232,10 +232,10 @@ class Transmitter {
       }
       if (!r) return;
       q.found = true;
-      q.r_mac = r->mac, q.r_pa = r->pa_index, q.r_port = r->port, q.r_rule = r->rule;
+      q.r_mac = r->mac, q.r_pa = r->pa_index, q.r_rule = r->rule;
       q.r_kind = r->kind();
     }
-    if (q.r_port == kNoPort && q.r_pa != kNoPa) __builtin_prefetch(&(*s_.encap)[q.r_pa]);
+    if (q.r_pa != kNoPa) __builtin_prefetch(&(*s_.encap)[q.r_pa]);
   }
 
   // Pass three: act on the lookup result.
@@ -266,6 +266,12 @@ class Transmitter {
       }
       std::memcpy(f, mac, 6);
       std::memcpy(f + 6, s_.settings.router_mac.bytes.data(), 6);
+    }
+    if (pa != kNoPa && (*s_.encap)[pa].local) {
+      // The record lives on this host: the VM port owning its MAC in the VSID takes it.
+      const MacSlot* m = find_mac(s_.mac, hash_mac(q.vsid, mac48(mac)), q.vsid, mac48(mac));
+      if (!m || m->port == kNoPort) return drop(p, DropReason::UnknownDestination);
+      port = m->port;
     }
     if (port != kNoPort) return deliver_local(p, port);
     if (rule == uint8_t(Rule::Nat)) return nat_rewrite(p, q.kind == kV6, pa);
