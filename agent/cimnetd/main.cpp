@@ -29,10 +29,8 @@
 #include "cimnet/switching/switch_agent.h"
 #include "cimnet/cim/mof.h"
 #include "cimnet/cim/repository.h"
+#include "cimnet/cim/served_schema.h"
 
-#ifndef CIMNET_DEFAULT_SCHEMA
-#define CIMNET_DEFAULT_SCHEMA "cim-schema/mof/served.mof"
-#endif
 #ifndef CIMNET_VERSION
 #define CIMNET_VERSION "0.0.0"
 #endif
@@ -148,12 +146,17 @@ int run_daemon(const wsman::DaemonOptions& options) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
+  // The served schema is built into the binary; --schema replaces it with a
+  // MOF file (for trying schema changes without a rebuild).
   cim::Repository repository;
-  std::string schema = options.schema_file.empty() ? CIMNET_DEFAULT_SCHEMA : options.schema_file;
-  {
+  if (options.schema_file.empty()) {
+    auto stats = cim::load_served_schema(repository);
+    log::info("loaded " + std::to_string(stats.classes) + " classes of the built-in schema");
+  } else {
     cim::MofCompiler compiler(repository);
-    compiler.compile_file(schema);
-    log::info("loaded " + std::to_string(compiler.stats().classes) + " classes from " + schema);
+    compiler.compile_file(options.schema_file);
+    log::info("loaded " + std::to_string(compiler.stats().classes) + " classes from " +
+              options.schema_file);
   }
 
   provider::ProviderRegistry providers;

@@ -19,7 +19,7 @@ struct DaemonOptions {
   std::string port_file;
   std::string switch_driver = "sim:24";
   std::string datapath = "memory";
-  std::string schema_file;  // served.mof; default: the one in the source tree
+  std::string schema_file;  // a MOF file replacing the built-in schema; empty: built in
   log::Level log_level = log::Level::kInfo;
   http::Limits limits;
   unsigned threads = 2;
