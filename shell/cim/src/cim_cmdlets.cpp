@@ -145,6 +145,27 @@ class NewObject : public Cmdlet {
   }
 };
 
+// The language's New-Object extended with PSCredential: PSCredential here, anything else
+// goes to the wrapped cmdlet.
+class NewObjectWithCredential : public Cmdlet {
+ public:
+  explicit NewObjectWithCredential(std::unique_ptr<Cmdlet> inner) : inner_(std::move(inner)) {}
+  void begin(CommandRuntime& rt) override { inner_->begin(rt); }
+  void process(CommandRuntime& rt) override {
+    std::string l = to_lower(rt.get_string("TypeName"));
+    if (l == "pscredential" || l == "system.management.automation.pscredential") {
+      NewObject credential;
+      credential.process(rt);
+      return;
+    }
+    inner_->process(rt);
+  }
+  void end(CommandRuntime& rt) override { inner_->end(rt); }
+
+ private:
+  std::unique_ptr<Cmdlet> inner_;
+};
+
 // ---------------------------------------------------------------- sessions
 
 class NewCimSessionOption : public Cmdlet {
@@ -893,7 +914,16 @@ std::shared_ptr<CimContext> register_cim_cmdlets(Interpreter& in) {
     d.make<GetCredential>();
     r.add(std::move(d));
   }
-  if (!r.find("New-Object")) {
+  if (const CommandDef* existing = r.find("New-Object"); existing && existing->factory) {
+    CommandDef d = *existing;
+    auto inner = existing->factory;
+    d.description(d.description_text + " With cimsh's CIM cmdlets it also creates PSCredential from a user name and "
+                                       "a SecureString.");
+    d.example("New-Object PSCredential -ArgumentList 'admin', (ConvertTo-SecureString 'pw' -AsPlainText -Force)",
+              "A credential for New-CimSession.");
+    d.factory = [inner] { return std::make_unique<NewObjectWithCredential>(inner()); };
+    r.add(std::move(d));
+  } else {
     CommandDef d("New-Object");
     d.synopsis("Creates a PSCredential or PSObject.")
         .description("cimsh creates PSCredential (from a user name and a SecureString) and PSObject (-Property) only; "
