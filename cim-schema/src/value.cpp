@@ -429,26 +429,25 @@ Datetime Datetime::timestamp(int year, int month, int day, int hour, int minute,
     invalid("day " + std::to_string(day) + " does not exist in " + std::to_string(year) + "-" +
             two(month));
   }
-  check_clock(hour, minute, second, microsecond);
-  check_offset(utc_offset_minutes);
-  Datetime d;
+  Datetime d = clock(hour, minute, second, microsecond, utc_offset_minutes);
   d.year_ = year;
   d.month_ = month;
   d.day_ = day;
-  d.hour_ = hour;
-  d.minute_ = minute;
-  d.second_ = second;
-  d.microsecond_ = microsecond;
-  d.utc_offset_ = utc_offset_minutes;
   return d;
 }
 
 Datetime Datetime::time_of_day(int hour, int minute, int second, uint32_t microsecond,
                                int utc_offset_minutes) {
+  Datetime d = clock(hour, minute, second, microsecond, utc_offset_minutes);
+  d.time_of_day_ = true;
+  return d;
+}
+
+Datetime Datetime::clock(int hour, int minute, int second, uint32_t microsecond,
+                         int utc_offset_minutes) {
   check_clock(hour, minute, second, microsecond);
   check_offset(utc_offset_minutes);
   Datetime d;
-  d.time_of_day_ = true;
   d.hour_ = hour;
   d.minute_ = minute;
   d.second_ = second;

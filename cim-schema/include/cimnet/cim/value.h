@@ -87,6 +87,9 @@ class Datetime {
 
  private:
   Datetime() = default;
+  // A checked time of day with its UTC offset; the date fields are unset.
+  static Datetime clock(int hour, int minute, int second, uint32_t microsecond,
+                        int utc_offset_minutes);
   bool interval_ = false;
   bool time_of_day_ = false;
   int year_ = 0, month_ = 0, day_ = 0;
