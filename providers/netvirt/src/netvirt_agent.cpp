@@ -10,7 +10,8 @@ namespace cimnet::netvirt {
 
 namespace dp = cimnet::dataplane;
 
-// The Linux packet I/O of the datapath; not built yet (see io_problem()).
+// The Linux packet I/O of the datapath (AF_PACKET on the provider interface
+// and the VM adapters' interfaces). Not built yet: start() refuses "linux".
 class LinuxPorts {
  public:
   std::string problem;
@@ -38,12 +39,11 @@ std::unique_ptr<NetvirtAgent> NetvirtAgent::start(config::Store& store, const Op
   agent->store_ = &store;
   agent->datapath_ = std::make_unique<dp::Datapath>();
   agent->backend_ = std::make_unique<DatapathBackend>(*agent->datapath_, default_settings());
-  if (options.datapath == "linux") {
-    agent->linux_ = std::make_unique<LinuxPorts>();
-    agent->linux_->problem =
-        "the Linux packet I/O of the network-virtualization datapath is not implemented in "
-        "cimnetd yet; policy is applied to the in-memory tables only";
-  }
+  if (options.datapath == "linux")
+    throw cim::Error(cim::Status::kNotSupported,
+                     "--datapath linux is not implemented in cimnetd yet: the policy can only be "
+                     "applied to the in-memory datapath (--datapath memory); run the stand-alone "
+                     "cimnet-dataplane for packets on Linux interfaces");
   store.register_backend(*agent->backend_);
   HostIdentity host;
   host.system_name = options.system_name;

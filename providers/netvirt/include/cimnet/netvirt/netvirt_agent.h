@@ -27,8 +27,8 @@ class NetvirtAgent {
   };
 
   // Builds the datapath, registers the backend with `store` (which replays the
-  // stored policy onto it) and, for "linux", starts the packet thread.
-  // Throws cim::Error(kInvalidParameter) for an unknown datapath kind.
+  // stored policy onto it). Throws cim::Error: kInvalidParameter for an
+  // unknown datapath kind, kNotSupported for "linux" (not implemented yet).
   static std::unique_ptr<NetvirtAgent> start(config::Store& store, const Options& options);
   ~NetvirtAgent();
 
