@@ -347,6 +347,12 @@ void DatapathBackend::prepare(const config::Change& change, const ConfigView& ca
     }
     for (auto& [k, had] : touched) {
       auto now = records_at(candidate, k);
+      // A customer address has one MAC in a VSID; only wildcards may share.
+      if (now.size() > 1 && k.customer.is_set() && !k.customer.is_unspecified())
+        throw ConfigError(ErrorKind::kAlreadyExists,
+                          "CustomerAddress " + k.customer.to_string() +
+                              " already has a lookup record in VSID " + std::to_string(k.vsid),
+                          config::lookup_record_path(now.back().key));
       if (!had)
         for (const auto& r : now)
           if (!created.count(r.key)) had = true;

@@ -92,6 +92,21 @@ TEST_F(Backend, DatapathRefusalVetoesTheCommit) {
   EXPECT_TRUE(datapath().records().empty());
 }
 
+TEST_F(Backend, OneMacPerCustomerAddress) {
+  add_subnet(5030, kBlueRd);
+  auto tx = store_->begin();
+  tx.create_lookup(rec(5030, "10.1.1.1", "00155d003001", "192.168.1.11"));
+  tx.create_lookup(rec(5030, "10.1.1.1", "00155d003002", "192.168.1.11"));
+  try {
+    tx.commit();
+    FAIL() << "two MACs for one customer address were accepted";
+  } catch (const config::ConfigError& e) {
+    EXPECT_EQ(e.kind(), config::ErrorKind::kAlreadyExists);
+    EXPECT_THAT(e.what(), HasSubstr("CustomerAddress 10.1.1.1"));
+  }
+  EXPECT_EQ(store_->lookup_count(), 0u);
+}
+
 TEST_F(Backend, NatNeedsAProviderAddressOfItsOwn) {
   add_subnet(5030, kBlueRd);
   auto nat = rec(5030, "10.1.1.1", "00155d003001", "192.168.1.50");
