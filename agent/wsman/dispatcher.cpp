@@ -720,10 +720,20 @@ Reply Dispatcher::enumerate(const Request& request, const Caller& caller) {
         if (xml::is(c, uri::kCimBinding, "IncludeResultProperty"))
           include_properties.push_back(xml::text(c));
       const std::string& object_ns = path.ns();
-      for (const std::string* name : {&association_class, &options.result_class})
-        if (!name->empty() && !repository_.find_class(object_ns, *name))
+      if (!association_class.empty() && !repository_.find_class(object_ns, association_class))
+        throw Fault(FaultKind::kCannotProcessFilter,
+                    "No class '" + association_class + "' in " + object_ns + ".");
+      // The result class may live only in another namespace: a profile in
+      // root/interop conforms to a CIM_ComputerSystem in root/cimv2
+      // (NetworkSwitchManager's discovery asks exactly that).
+      if (!options.result_class.empty()) {
+        bool known = false;
+        for (const auto& ns_name : repository_.namespaces())
+          known = known || repository_.find_class(ns_name, options.result_class);
+        if (!known)
           throw Fault(FaultKind::kCannotProcessFilter,
-                      "No class '" + *name + "' in " + object_ns + ".");
+                      "No class '" + options.result_class + "' in any namespace.");
+      }
       std::vector<std::pair<provider::Provider*, const cim::Class*>> associations;
       for (const auto& registered : providers_.classes(object_ns)) {
         const cim::Class* rc = repository_.find_class(object_ns, registered);
@@ -821,6 +831,15 @@ Reply Dispatcher::pull(const Request& request, const Caller& caller) {
     max_elements = parse_positive(m, "wsen:MaxElements");
   if (auto m = xml::child(body, uri::kEnumeration, "MaxCharacters"))
     max_characters = parse_positive(m, "wsen:MaxCharacters");
+  auto deadline = std::chrono::steady_clock::now() +
+                  request.operation_timeout.value_or(config_.default_timeout);
+  if (auto m = xml::child(body, uri::kEnumeration, "MaxTime")) {
+    auto max_time = parse_duration(xml::text(m));
+    if (!max_time)
+      throw Fault(FaultKind::kInvalidParameter,
+                  "wsen:MaxTime '" + xml::text(m) + "' is not an xs:duration.", "InvalidValue");
+    deadline = std::min(deadline, std::chrono::steady_clock::now() + *max_time);
+  }
   auto owned = enumerations_.checkout(id, caller.identity.user);
   auto* cursor = static_cast<InstanceCursor*>(owned.get());
 
@@ -832,10 +851,8 @@ Reply Dispatcher::pull(const Request& request, const Caller& caller) {
   uint32_t count = 0;
   bool done = false;
   try {
-    done = fill(*cursor, std::min(max_elements, config_.max_elements), budget,
-                std::chrono::steady_clock::now() +
-                    request.operation_timeout.value_or(config_.default_timeout),
-                items, count);
+    done = fill(*cursor, std::min(max_elements, config_.max_elements), budget, deadline, items,
+                count);
   } catch (...) {
     enumerations_.checkin(id, std::move(owned));  // the context stays valid after a fault
     throw;

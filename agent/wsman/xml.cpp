@@ -96,6 +96,10 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
+// XML 1.0 cannot carry C0 controls other than tab, newline and carriage
+// return, not even as character references: they become U+FFFD.
+constexpr const char* kReplacement = "\xEF\xBF\xBD";
+
 void append_escaped(std::string& out, std::string_view s) {
   size_t start = 0;
   for (size_t i = 0; i < s.size(); ++i) {
@@ -105,7 +109,11 @@ void append_escaped(std::string& out, std::string_view s) {
       case '<': rep = "&lt;"; break;
       case '>': rep = "&gt;"; break;
       case '\r': rep = "&#13;"; break;
-      default: continue;
+      case '\t':
+      case '\n': continue;
+      default:
+        if (static_cast<unsigned char>(s[i]) < 0x20) rep = kReplacement;
+        else continue;
     }
     out.append(s.data() + start, i - start);
     out += rep;
@@ -126,7 +134,9 @@ void append_attribute_escaped(std::string& out, std::string_view s) {
       case '\t': rep = "&#9;"; break;
       case '\n': rep = "&#10;"; break;
       case '\r': rep = "&#13;"; break;
-      default: continue;
+      default:
+        if (static_cast<unsigned char>(s[i]) < 0x20) rep = kReplacement;
+        else continue;
     }
     out.append(s.data() + start, i - start);
     out += rep;

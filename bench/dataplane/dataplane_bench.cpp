@@ -442,6 +442,33 @@ void run(uint32_t n, bool v6, size_t packets) {
   report("dataplane.policy_bytes_per_record." + fam + "." + sz, double(heap1 - heap0) / n, ref_b,
          "B/record");
 
+  // Control-plane latency of one change while the table is this big.
+  {
+    auto ms_per_apply = [&](auto make_change, int reps) {
+      auto t0 = std::chrono::steady_clock::now();
+      for (int i = 0; i < reps; ++i) dp->apply(make_change(i));
+      return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / reps;
+    };
+    double rec = ms_per_apply([&](int i) {
+      PolicyChange c;
+      LookupRecord r;
+      r.vsid = kVsid;
+      r.customer = ca_of(uint32_t(i) % n, v6);
+      r.provider = pa_of((uint32_t(i) + 1) % kHosts, v6);
+      r.mac = mac_of(uint32_t(i) % n);
+      c.upsert_records.push_back(r);
+      return c;
+    }, 20);
+    std::printf("BENCH dataplane.update.one_record.%s.%s %.3f ms\n", fam.c_str(), size_name(n).c_str(), rec);
+    double port = ms_per_apply([&](int i) {
+      PolicyChange c;
+      c.upsert_ports.push_back({uint16_t(kLocalVms + 1), local_mac(200 + uint32_t(i % 2)), kVsid});
+      return c;
+    }, 3);
+    std::printf("BENCH dataplane.update.one_port.%s.%s %.3f ms\n", fam.c_str(), size_name(n).c_str(), port);
+    std::fflush(stdout);
+  }
+
   Worker w(*dp);
   Bench b(v6, n);
   Keys keys = make_keys(n, 1u << 19);

@@ -32,7 +32,7 @@ std::string vsid_text(uint32_t v) { return "VSID " + std::to_string(v); }
 
 MacAddress mac_from48(uint64_t v) {
   MacAddress m;
-  for (int b = 0; b < 6; ++b) m.bytes[b] = uint8_t(v >> (40 - 8 * b));
+  mac_bytes(v, m.bytes.data());
   return m;
 }
 
@@ -335,7 +335,6 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
         slot.pa_index = s.pa_index.at(r.provider);
         std::memcpy(slot.mac, r.mac.bytes.data(), 6);
         slot.rule = uint8_t(r.rule);
-        slot.port = record_port(r, slot.pa_index);
         place(slot);
       }
       for (auto& [vsid, g] : gw4[sh]) {
@@ -344,7 +343,6 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
         slot.ca = load32(g.bytes.data());
         slot.pa_index = kNoPa;
         std::memcpy(slot.mac, s.settings.router_mac.bytes.data(), 6);
-        slot.port = kNoPort;
         place(slot);
       }
       snap->ca4.set(sh, std::move(shard));
@@ -370,7 +368,6 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
         slot.pa_index = s.pa_index.at(r.provider);
         std::memcpy(slot.mac, r.mac.bytes.data(), 6);
         slot.rule = uint8_t(r.rule);
-        slot.port = record_port(r, slot.pa_index);
         place(slot);
       }
       for (auto& [vsid, g] : gw6[sh]) {
@@ -379,7 +376,6 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
         std::memcpy(slot.ca, g.bytes.data(), 16);
         slot.pa_index = kNoPa;
         std::memcpy(slot.mac, s.settings.router_mac.bytes.data(), 6);
-        slot.port = kNoPort;
         place(slot);
       }
       snap->ca6.set(sh, std::move(shard));
@@ -394,7 +390,7 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
       for (auto& [k, use] : s.macs[sh]) {
         MacSlot slot{};
         slot.tag = k.vsid;
-        for (int b = 0; b < 6; ++b) slot.mac[b] = uint8_t(k.mac >> (40 - 8 * b));
+        mac_bytes(k.mac, slot.mac);
         slot.pa_index = use.pa_index;
         slot.port = kNoPort;
         if (is_local_pa(use.pa_index)) {
@@ -408,7 +404,7 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
         if (shard_of(hash_mac(k.vsid, k.mac)) != sh || seen.count(k)) continue;
         MacSlot slot{};
         slot.tag = k.vsid;
-        for (int b = 0; b < 6; ++b) slot.mac[b] = uint8_t(k.mac >> (40 - 8 * b));
+        mac_bytes(k.mac, slot.mac);
         slot.pa_index = kNoPa;
         slot.port = id;
         entries.push_back(slot);
@@ -431,16 +427,10 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
 
   // Nat records by provider address.
   std::vector<std::pair<IpAddress, NatTarget>> nat;
-  auto collect_nat = [&](const auto& maps) {
-    for (auto& m : maps)
-      for (auto& [k, r] : m)
-        if (r.rule == Rule::Nat) {
-          uint32_t pa = s.pa_index.at(r.provider);
-          nat.emplace_back(r.provider, NatTarget{r.vsid, r.customer, r.mac, record_port(r, pa)});
-        }
-  };
-  collect_nat(s.records4);
-  collect_nat(s.records6);
+  for (auto& [k, r] : s.nat_records) {
+    uint32_t pa = s.pa_index.at(r.provider);
+    nat.emplace_back(r.provider, NatTarget{r.vsid, r.customer, r.mac, record_port(r, pa)});
+  }
   snap->has_nat = !nat.empty();
   snap->nat = std::make_shared<FlatMap<IpAddress, NatTarget>>(nat);
 
@@ -472,6 +462,7 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
   std::vector<std::function<void()>> undo;
   bool structural = false;  // ports, local PAs or router MAC changed: rebuild everything
   std::vector<MacKey> mac_conflicts;
+  std::vector<MacKey> port_macs;  // (VSID, MAC) of ports added, changed or removed
 
   auto mac_ref = [&](uint32_t vsid, const MacAddress& mac, uint32_t pa) {
     MacKey k{vsid, mac48(mac.bytes.data())};
@@ -530,6 +521,10 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
       old = it->second;
       s.records_l2.erase(it);
       undo.push_back([&s, old, k] { s.records_l2.emplace(k, old); });
+    }
+    if (old.rule == Rule::Nat) {
+      s.nat_records.erase(k);
+      undo.push_back([&s, old, k] { s.nat_records.emplace(k, old); });
     }
     mac_unref(old.vsid, old.mac);
     uint32_t pa = s.pa_index.at(old.provider);
@@ -643,8 +638,10 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
       s.neighbors[n.address] = n.mac;
     }
     for (uint16_t id : change.remove_ports) {
-      if (!s.ports.erase(id)) throw PolicyError("no VM port " + std::to_string(id));
-      structural = true;
+      auto it = s.ports.find(id);
+      if (it == s.ports.end()) throw PolicyError("no VM port " + std::to_string(id));
+      port_macs.push_back(MacKey{it->second.vsid, mac48(it->second.mac.bytes.data())});
+      s.ports.erase(it);
     }
     for (const VmPort& p : change.upsert_ports) {
       if (p.id >= kMaxPorts)
@@ -652,8 +649,10 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
                           std::to_string(kMaxPorts));
       if (p.mac.is_multicast() || p.mac.is_zero())
         throw PolicyError("VM port " + std::to_string(p.id) + " needs a unicast MAC");
+      if (auto old = s.ports.find(p.id); old != s.ports.end())
+        port_macs.push_back(MacKey{old->second.vsid, mac48(old->second.mac.bytes.data())});
+      port_macs.push_back(MacKey{p.vsid, mac48(p.mac.bytes.data())});
       s.ports[p.id] = p;
-      structural = true;
     }
 
     // ---- records ----
@@ -703,6 +702,10 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
       } else {
         s.records_l2.emplace(k, rec);
         undo.push_back([&s, k] { s.records_l2.erase(k); });
+      }
+      if (rec.rule == Rule::Nat) {
+        s.nat_records.emplace(k, rec);
+        undo.push_back([&s, k] { s.nat_records.erase(k); });
       }
       ++s.records_per_vsid[rec.vsid];
       undo.push_back([&s, v = rec.vsid] { --s.records_per_vsid[v]; });
@@ -775,6 +778,8 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
     return;
   }
 
+  // Ports only change MAC-table entries (local delivery is decided there).
+  for (const MacKey& k : port_macs) s.dirty_mac[shard_of(hash_mac(k.vsid, k.mac))] = true;
   s.publish(build_snapshot(s, structural));
 }
 

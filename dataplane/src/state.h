@@ -55,6 +55,7 @@ struct Datapath::State {
   std::array<std::unordered_map<RecordKey, LookupRecord, detail::RecordKeyHash>, detail::kShards>
       records4, records6;
   std::map<RecordKey, LookupRecord> records_l2;
+  std::map<RecordKey, LookupRecord> nat_records;  // the Nat subset (so versions need no scan)
   std::array<std::unordered_map<detail::MacKey, detail::MacUse, detail::MacKeyHash>,
              detail::kShards>
       macs;

@@ -36,10 +36,14 @@ inline uint32_t load32(const uint8_t* p) {
   std::memcpy(&v, p, 4);
   return v;
 }
+// A MAC address as an integer key (host byte order of the six bytes; only for hashing and
+// equality). mac_bytes() turns it back.
 inline uint64_t mac48(const uint8_t* m) {
-  return uint64_t(m[0]) << 40 | uint64_t(m[1]) << 32 | uint64_t(m[2]) << 24 |
-         uint64_t(m[3]) << 16 | uint64_t(m[4]) << 8 | m[5];
+  uint64_t v = 0;
+  std::memcpy(&v, m, 6);
+  return v;
 }
+inline void mac_bytes(uint64_t v, uint8_t* out) { std::memcpy(out, &v, 6); }
 
 inline bool eq16(const uint8_t* a, const uint8_t* b) {
   return ((load64(a) ^ load64(b)) | (load64(a + 8) ^ load64(b + 8))) == 0;
@@ -70,8 +74,8 @@ struct Ca4Slot {
   uint8_t mac[6];
   uint8_t rule;
   uint8_t pad0;
-  uint16_t port;  // local VM port or kNoPort
-  uint16_t pad1;
+  uint16_t pad1;  // (local delivery is decided by the MAC table, so ports can change
+  uint16_t pad2;  //  without touching these shards)
   uint32_t vsid() const { return tag & 0xFFFFFF; }
   uint8_t kind() const { return uint8_t(tag >> 24); }
 };
@@ -85,8 +89,8 @@ struct Ca6Slot {
   uint8_t mac[6];
   uint8_t rule;
   uint8_t pad0;
-  uint16_t port;
   uint16_t pad1;
+  uint16_t pad2;
   uint32_t vsid() const { return tag & 0xFFFFFF; }
   uint8_t kind() const { return uint8_t(tag >> 24); }
 };

@@ -60,19 +60,19 @@ inline uint8_t fold8(uint64_t h) {
 uint8_t flow_id(const uint8_t* frame, uint32_t len, uint16_t type) {
   if (type == kEthIpv4 && len >= 34) {
     const uint8_t* ip = frame + 14;
-    uint64_t h = uint64_t(load32(ip + 12)) << 32 | load32(ip + 16);
-    h ^= uint64_t(ip[9]) << 56;
+    uint64_t h = (uint64_t(load32(ip + 12)) << 32 | load32(ip + 16)) ^ ip[9];
     size_t ihl = size_t(ip[0] & 0xF) * 4;
     bool first_fragment = (get16(ip + 6) & 0x1FFF) == 0;
     if ((ip[9] == kIpProtoTcp || ip[9] == kIpProtoUdp) && first_fragment && len >= 14 + ihl + 4)
-      h = mix64(h) ^ load32(ip + ihl);
+      h ^= uint64_t(load32(ip + ihl)) * 0x9E3779B97F4A7C15ULL;
     return fold8(mix64(h));
   }
   if (type == kEthIpv6 && len >= 54) {
     const uint8_t* ip = frame + 14;
-    uint64_t h = load64(ip + 8) ^ mix64(load64(ip + 16)) ^ mix64(load64(ip + 24) ^ ip[6]) ^
-                 load64(ip + 32) * 0x9E3779B97F4A7C15ULL;
-    if ((ip[6] == kIpProtoTcp || ip[6] == kIpProtoUdp) && len >= 58) h ^= load32(ip + 40);
+    uint64_t h = load64(ip + 8) ^ load64(ip + 16) * 0x9E3779B97F4A7C15ULL ^
+                 (load64(ip + 24) * 0xC2B2AE3D27D4EB4FULL) ^ load64(ip + 32) ^ ip[6];
+    if ((ip[6] == kIpProtoTcp || ip[6] == kIpProtoUdp) && len >= 58)
+      h ^= uint64_t(load32(ip + 40)) * 0x165667B19E3779F9ULL;
     return fold8(mix64(h));
   }
   return fold8(mix64(mac48(frame) ^ mac48(frame + 6) << 1));
@@ -100,7 +100,11 @@ uint8_t* l4_checksum(uint8_t* l4, uint8_t proto, size_t avail, bool v6) {
 class Transmitter {
  public:
   Transmitter(const Snapshot& snap, WorkerCounters& c, PortId from)
-      : s_(snap), c_(c), from_(from), port_((*snap.ports)[from < kMaxPorts ? from : 0]) {}
+      : s_(snap),
+        c_(c),
+        from_(from),
+        port_((*snap.ports)[from < kMaxPorts ? from : 0]),
+        router_mac_(mac48(snap.settings.router_mac.bytes.data())) {}
 
   void run(std::span<Packet> pkts) {
     if (from_ >= kMaxPorts || port_.vsid == 0) {
@@ -162,7 +166,7 @@ class Transmitter {
     if (type == kEthArp) return answer_arp(p);
     if (type == kEthIpv6 && is_neighbor_solicitation(p)) return answer_ns(p);
     if (f[0] & 1) return drop(p, DropReason::Broadcast);
-    q.routed = std::memcmp(f, s_.settings.router_mac.bytes.data(), 6) == 0;
+    q.routed = mac48(f) == router_mac_;
     q.vsid = port_.vsid;
     if (type == kEthIpv4) {
       if (p.length < kEthHeader + 20 || (f[14] >> 4) != 4 || (f[14] & 0xF) < 5)
@@ -218,7 +222,7 @@ class Transmitter {
       if (!r) r = find_ca4(s_.ca4, hash_ca4(q.vsid, 0), q.vsid, 0);  // gateway wildcard
       if (!r) return;
       q.found = true;
-      q.r_mac = r->mac, q.r_pa = r->pa_index, q.r_port = r->port, q.r_rule = r->rule;
+      q.r_mac = r->mac, q.r_pa = r->pa_index, q.r_rule = r->rule;
       q.r_kind = r->kind();
     } else {
       const Ca6Slot* r = find_ca6(s_.ca6, q.hash, q.vsid, q.ca6);
@@ -228,10 +232,10 @@ class Transmitter {
       }
       if (!r) return;
       q.found = true;
-      q.r_mac = r->mac, q.r_pa = r->pa_index, q.r_port = r->port, q.r_rule = r->rule;
+      q.r_mac = r->mac, q.r_pa = r->pa_index, q.r_rule = r->rule;
       q.r_kind = r->kind();
     }
-    if (q.r_port == kNoPort && q.r_pa != kNoPa) __builtin_prefetch(&(*s_.encap)[q.r_pa]);
+    if (q.r_pa != kNoPa) __builtin_prefetch(&(*s_.encap)[q.r_pa]);
   }
 
   // Pass three: act on the lookup result.
@@ -262,6 +266,12 @@ class Transmitter {
       }
       std::memcpy(f, mac, 6);
       std::memcpy(f + 6, s_.settings.router_mac.bytes.data(), 6);
+    }
+    if (pa != kNoPa && (*s_.encap)[pa].local) {
+      // The record lives on this host: the VM port owning its MAC in the VSID takes it.
+      const MacSlot* m = find_mac(s_.mac, hash_mac(q.vsid, mac48(mac)), q.vsid, mac48(mac));
+      if (!m || m->port == kNoPort) return drop(p, DropReason::UnknownDestination);
+      port = m->port;
     }
     if (port != kNoPort) return deliver_local(p, port);
     if (rule == uint8_t(Rule::Nat)) return nat_rewrite(p, q.kind == kV6, pa);
@@ -494,6 +504,7 @@ class Transmitter {
   WorkerCounters& c_;
   PortId from_;
   const PortInfo& port_;
+  uint64_t router_mac_;
   WorkerCounters::Vsid* vc_ = nullptr;
   uint64_t enc_packets_ = 0, enc_bytes_ = 0;  // added to the VSID counters once per batch
 };
@@ -583,7 +594,12 @@ class Receiver {
     if (get16(gre) != kGreFlagsKey || get16(gre + 2) != kEthTransparentBridging)
       return drop(p, DropReason::BadGreHeader);
     x.vsid = get32(gre + 4) >> 8;
-    x.subnet = s_.subnets->find(x.vsid);
+    // Frames of one batch mostly share a VSID: remember the last subnet found.
+    if (x.vsid != last_vsid_) {
+      last_vsid_ = x.vsid;
+      last_subnet_ = s_.subnets->find(x.vsid);
+    }
+    x.subnet = last_subnet_;
     if (!x.subnet) return drop(p, DropReason::UnknownVsid);
     uint32_t inner_len = p.length - x.outer_header;
     const uint8_t* in = f + x.outer_header;
@@ -754,6 +770,8 @@ class Receiver {
 
   const Snapshot& s_;
   WorkerCounters& c_;
+  uint32_t last_vsid_ = 0;  // VSID 0 is never a subnet
+  const SubnetInfo* last_subnet_ = nullptr;
 };
 
 }  // namespace

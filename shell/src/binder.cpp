@@ -46,7 +46,8 @@ const Param* ParameterBinder::resolve_name(const std::string& typed, const Exten
   }
   if (matches.size() == 1) return matches[0];
   if (matches.empty())
-    fail("A parameter cannot be found that matches parameter name '" + typed + "'.", "NamedParameterNotFound", at);
+    fail("A parameter cannot be found that matches parameter name '" + typed + "'.",
+         "NamedParameterNotFound", at);
   std::vector<std::string> names;
   for (auto* m : matches) names.push_back("-" + m->name);
   fail("Parameter cannot be processed because the parameter name '" + typed +
@@ -76,8 +77,8 @@ bool ParameterBinder::try_bind(const Param& p, const Value& v, bool allow, std::
     for (auto& item : enumerate(*c)) {
       if (!item.is_object() || !item.as_object()->is_a(p.required_type)) {
         if (allow)
-          error = "Cannot convert the \"" + to_string(item) + "\" value of type \"" + type_name_of(item) +
-                  "\" to type \"" + p.required_type + "\".";
+          error = "Cannot convert the \"" + to_string(item) + "\" value of type \"" +
+                  type_name_of(item) + "\" to type \"" + p.required_type + "\".";
         return false;
       }
     }
@@ -85,11 +86,13 @@ bool ParameterBinder::try_bind(const Param& p, const Value& v, bool allow, std::
   if (!p.allowed.empty()) {
     for (auto& item : enumerate(*c)) {
       std::string s = to_string(item);
-      bool ok = std::any_of(p.allowed.begin(), p.allowed.end(), [&](const std::string& a) { return iequals(a, s); });
+      bool ok = std::any_of(p.allowed.begin(), p.allowed.end(),
+                            [&](const std::string& a) { return iequals(a, s); });
       if (!ok) {
         error = "Cannot validate argument on parameter '" + p.name + "'. The argument \"" + s +
                 "\" does not belong to the set \"" + join(p.allowed, ",") +
-                "\" specified by the ValidateSet attribute. Supply an argument that is in the set and then try the command again.";
+                "\" specified by the ValidateSet attribute. Supply an argument that is in the set "
+                "and then try the command again.";
         return false;
       }
     }
@@ -111,7 +114,9 @@ void ParameterBinder::bind_command_line(const std::vector<ArgumentValue>& args) 
     const Param* p = resolve_name(a.name, a.extent);
     if (current_.values.count(p->name))
       fail("Cannot bind parameter because parameter '" + p->name +
-               "' is specified more than once. To provide multiple values to parameters that can accept multiple values, use the array syntax. For example, \"-parameter value1,value2,value3\".",
+               "' is specified more than once. To provide multiple values to parameters that can "
+               "accept multiple values, use the array syntax. For example, \"-parameter "
+               "value1,value2,value3\".",
            "ParameterAlreadyBound", a.extent);
     Value value;
     if (p->type == ParamType::Switch) {
@@ -126,13 +131,17 @@ void ParameterBinder::bind_command_line(const std::vector<ArgumentValue>& args) 
       value = args[++i].value;
     }
     if (!in_candidates(*p))
-      fail("Parameter set cannot be resolved using the specified named parameters. One or more parameters issued cannot be used together or an insufficient number of parameters were provided.",
-           "AmbiguousParameterSet", a.extent);
+      fail(
+          "Parameter set cannot be resolved using the specified named parameters. One or more "
+          "parameters issued cannot be used together or an insufficient number of parameters were "
+          "provided.",
+          "AmbiguousParameterSet", a.extent);
     std::string error;
     if (!try_bind(*p, value, true, error)) {
       if (error.starts_with("Cannot validate"))
         fail(error, "ParameterArgumentValidationError", a.extent, ErrorCategory::InvalidData);
-      fail("Cannot bind parameter '" + p->name + "'. " + error, "CannotConvertArgumentNoMessage", a.extent);
+      fail("Cannot bind parameter '" + p->name + "'. " + error, "CannotConvertArgumentNoMessage",
+           a.extent);
     }
   }
   // 2. positional: parameters by position over the candidate sets, default set preferred
@@ -189,13 +198,15 @@ void ParameterBinder::bind_command_line(const std::vector<ArgumentValue>& args) 
       if (!error.empty()) {
         if (error.starts_with("Cannot validate"))
           fail(error, "ParameterArgumentValidationError", arg.extent, ErrorCategory::InvalidData);
-        fail("Cannot bind parameter '" + at_pos[0]->name + "'. " + error, "CannotConvertArgumentNoMessage", arg.extent);
+        fail("Cannot bind parameter '" + at_pos[0]->name + "'. " + error,
+             "CannotConvertArgumentNoMessage", arg.extent);
       }
     }
   }
   if (next_arg < positional.size()) {
     const ArgumentValue& extra = *positional[next_arg];
-    fail("A positional parameter cannot be found that accepts argument '" + to_string(extra.value) + "'.",
+    fail("A positional parameter cannot be found that accepts argument '" + to_string(extra.value) +
+             "'.",
          "PositionalParameterNotFound", extra.extent);
   }
   // mandatory parameters that no pipeline object could supply
@@ -211,11 +222,14 @@ void ParameterBinder::bind_command_line(const std::vector<ArgumentValue>& args) 
         if (m->from_pipeline || m->from_pipeline_by_name) continue;
         missing.push_back(p.name);
       }
-      if (missing.empty()) some_set_ok = true;
-      else if (first_missing.empty()) first_missing = missing;
+      if (missing.empty())
+        some_set_ok = true;
+      else if (first_missing.empty())
+        first_missing = missing;
     }
     if (!some_set_ok && !first_missing.empty())
-      fail("Cannot process command because of one or more missing mandatory parameters: " + join(first_missing, " ") + ".",
+      fail("Cannot process command because of one or more missing mandatory parameters: " +
+               join(first_missing, " ") + ".",
            "MissingMandatoryParameter", Extent{});
   }
   cl_candidates_ = candidates_;
@@ -236,8 +250,9 @@ std::string ParameterBinder::resolve_set(std::vector<std::string>* missing) cons
   for (auto& set : all_sets_)
     if (candidates_.count(set) && missing_mandatory(set).empty()) complete.push_back(set);
   if (complete.empty()) {
-    std::string set = candidates_.count(def_.default_set_name) ? def_.default_set_name
-                                                              : (candidates_.empty() ? all_sets_[0] : *candidates_.begin());
+    std::string set = candidates_.count(def_.default_set_name)
+                          ? def_.default_set_name
+                          : (candidates_.empty() ? all_sets_[0] : *candidates_.begin());
     // the first candidate in declaration order
     for (auto& s : all_sets_)
       if (candidates_.count(s) && !candidates_.count(def_.default_set_name)) {
@@ -270,10 +285,14 @@ void ParameterBinder::finish() {
   std::vector<std::string> missing;
   std::string set = resolve_set(&missing);
   if (set == "?")
-    fail("Parameter set cannot be resolved using the specified named parameters. One or more parameters issued cannot be used together or an insufficient number of parameters were provided.",
-         "AmbiguousParameterSet", Extent{});
+    fail(
+        "Parameter set cannot be resolved using the specified named parameters. One or more "
+        "parameters issued cannot be used together or an insufficient number of parameters were "
+        "provided.",
+        "AmbiguousParameterSet", Extent{});
   if (set.empty())
-    fail("Cannot process command because of one or more missing mandatory parameters: " + join(missing, " ") + ".",
+    fail("Cannot process command because of one or more missing mandatory parameters: " +
+             join(missing, " ") + ".",
          "MissingMandatoryParameter", Extent{});
   current_.set = set;
   // default values for switches are absent; cmdlets use get_switch()
@@ -306,14 +325,16 @@ bool ParameterBinder::bind_pipeline_object(const Value& input, ErrorRecord& err)
     if (current_.values.count(p.name) || !in_candidates(p)) continue;
     bool by_name = false;
     for (auto& m : p.sets)
-      if (m.from_pipeline_by_name && (m.set == kAllSets || candidates_.count(m.set))) by_name = true;
+      if (m.from_pipeline_by_name && (m.set == kAllSets || candidates_.count(m.set)))
+        by_name = true;
     if (!by_name) continue;
     has_pipeline_params = true;
     if (!input.is_object() && !input.is_hashtable()) continue;
     std::vector<std::string> names{p.name};
     names.insert(names.end(), p.aliases.begin(), p.aliases.end());
     for (auto& n : names) {
-      bool present = input.is_object() ? input.as_object()->get(n) != nullptr : input.as_hashtable()->find(n) != nullptr;
+      bool present = input.is_object() ? input.as_object()->get(n) != nullptr
+                                       : input.as_hashtable()->find(n) != nullptr;
       if (!present) continue;
       std::string e;
       if (try_bind(p, get_member(input, n), true, e)) any = true;
@@ -322,8 +343,11 @@ bool ParameterBinder::bind_pipeline_object(const Value& input, ErrorRecord& err)
   }
   (void)has_pipeline_params;
   if (!any) {
-    err = make_error("The input object cannot be bound to any parameters for the command either because the command does not take pipeline input or the input and its properties do not match any of the parameters that take pipeline input.",
-                     "InputObjectNotBound", ErrorCategory::InvalidArgument, input);
+    err = make_error(
+        "The input object cannot be bound to any parameters for the command either because the "
+        "command does not take pipeline input or the input and its properties do not match any of "
+        "the parameters that take pipeline input.",
+        "InputObjectNotBound", ErrorCategory::InvalidArgument, input);
     err.exception_type = "System.Management.Automation.ParameterBindingException";
     err.command = def_.name;
     return false;
@@ -331,14 +355,20 @@ bool ParameterBinder::bind_pipeline_object(const Value& input, ErrorRecord& err)
   std::vector<std::string> missing;
   std::string set = resolve_set(&missing);
   if (set == "?") {
-    err = make_error("Parameter set cannot be resolved using the specified named parameters. One or more parameters issued cannot be used together or an insufficient number of parameters were provided.",
-                     "AmbiguousParameterSet", ErrorCategory::InvalidArgument, input);
+    err = make_error(
+        "Parameter set cannot be resolved using the specified named parameters. One or more "
+        "parameters issued cannot be used together or an insufficient number of parameters were "
+        "provided.",
+        "AmbiguousParameterSet", ErrorCategory::InvalidArgument, input);
     err.command = def_.name;
     return false;
   }
   if (set.empty()) {
-    err = make_error("The input object cannot be bound because it did not contain the information required to bind all mandatory parameters:  " + join(missing, " "),
-                     "InputObjectMissingMandatory", ErrorCategory::InvalidArgument, input);
+    err = make_error(
+        "The input object cannot be bound because it did not contain the information required to "
+        "bind all mandatory parameters:  " +
+            join(missing, " "),
+        "InputObjectMissingMandatory", ErrorCategory::InvalidArgument, input);
     err.command = def_.name;
     return false;
   }

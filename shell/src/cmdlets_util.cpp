@@ -36,7 +36,8 @@ struct Selector {
   int align = 0;
 };
 
-std::vector<Selector> parse_selectors(CommandRuntime& rt, const std::vector<Value>& items, bool for_sort = false) {
+std::vector<Selector> parse_selectors(CommandRuntime& rt, const std::vector<Value>& items,
+                                      bool for_sort = false) {
   std::vector<Selector> out;
   for (auto& item : items) {
     Selector s;
@@ -44,25 +45,34 @@ std::vector<Selector> parse_selectors(CommandRuntime& rt, const std::vector<Valu
       auto& h = *item.as_hashtable();
       for (auto& [k, v] : h.entries()) {
         std::string key = to_lower(k);
-        if (key == "name" || key == "n" || key == "label" || key == "l") s.name = to_string(v);
+        if (key == "name" || key == "n" || key == "label" || key == "l")
+          s.name = to_string(v);
         else if (key == "expression" || key == "e") {
-          if (v.is_scriptblock()) s.expression = v.as_scriptblock();
-          else s.expression_property = to_string(v);
+          if (v.is_scriptblock())
+            s.expression = v.as_scriptblock();
+          else
+            s.expression_property = to_string(v);
         } else if (key == "descending" && for_sort) {
           s.descending = to_bool(v);
           s.has_direction = true;
         } else if (key == "ascending" && for_sort) {
           s.descending = !to_bool(v);
           s.has_direction = true;
-        } else if (key == "width") s.width = static_cast<int>(to_int(v).value_or(0));
-        else if (key == "alignment") s.align = iequals(to_string(v), "Right") ? 1 : iequals(to_string(v), "Left") ? -1 : 0;
+        } else if (key == "width")
+          s.width = static_cast<int>(to_int(v).value_or(0));
+        else if (key == "alignment")
+          s.align = iequals(to_string(v), "Right") ? 1 : iequals(to_string(v), "Left") ? -1 : 0;
         else if (key == "formatstring") {
         } else {
-          rt.throw_terminating(make_error("The " + k + " key is not valid.", "DictionaryKeyUnknownType", ErrorCategory::InvalidArgument, item));
+          rt.throw_terminating(make_error("The " + k + " key is not valid.",
+                                          "DictionaryKeyUnknownType",
+                                          ErrorCategory::InvalidArgument, item));
         }
       }
       if (!s.expression && s.expression_property.empty())
-        rt.throw_terminating(make_error("The Expression key is missing from the property hashtable.", "DictionaryKeyMissing", ErrorCategory::InvalidArgument, item));
+        rt.throw_terminating(
+            make_error("The Expression key is missing from the property hashtable.",
+                       "DictionaryKeyMissing", ErrorCategory::InvalidArgument, item));
       if (s.name.empty()) s.name = s.expression ? s.expression->text() : s.expression_property;
     } else if (item.is_scriptblock()) {
       s.expression = item.as_scriptblock();
@@ -77,7 +87,8 @@ std::vector<Selector> parse_selectors(CommandRuntime& rt, const std::vector<Valu
 }
 
 Value evaluate_selector(CommandRuntime& rt, const Selector& s, const Value& input) {
-  if (s.expression) return single_or_array(rt.interpreter().invoke_collect(*s.expression, &input, {}, true));
+  if (s.expression)
+    return single_or_array(rt.interpreter().invoke_collect(*s.expression, &input, {}, true));
   return get_member(input, s.expression_property);
 }
 
@@ -93,17 +104,22 @@ std::vector<std::string> expand_names(const std::string& pattern, const Value& i
   return out;
 }
 
-std::vector<Column> columns_from(CommandRuntime& rt, const std::vector<Value>& props, const Value& first) {
+std::vector<Column> columns_from(CommandRuntime& rt, const std::vector<Value>& props,
+                                 const Value& first) {
   std::vector<Column> cols;
   for (auto& s : parse_selectors(rt, props)) {
     if (s.expression) {
       auto expr = s.expression;
       CommandRuntime* r = &rt;
-      cols.push_back({s.name, "", [r, expr](const Value& v) {
-                        return single_or_array(r->interpreter().invoke_collect(*expr, &v, {}, true));
-                      }, s.width, s.align});
+      cols.push_back({s.name, "",
+                      [r, expr](const Value& v) {
+                        return single_or_array(
+                            r->interpreter().invoke_collect(*expr, &v, {}, true));
+                      },
+                      s.width, s.align});
     } else {
-      for (auto& n : expand_names(s.expression_property, first)) cols.push_back({n, n, {}, s.width, s.align});
+      for (auto& n : expand_names(s.expression_property, first))
+        cols.push_back({n, n, {}, s.width, s.align});
     }
   }
   return cols;
@@ -116,25 +132,43 @@ struct WhereOp {
   const char* set;
   const char* op;
 };
-const WhereOp kWhereOps[] = {
-    {"EQ", "EqualSet", "-eq"}, {"CEQ", "CaseSensitiveEqualSet", "-ceq"}, {"NE", "NotEqualSet", "-ne"},
-    {"CNE", "CaseSensitiveNotEqualSet", "-cne"}, {"GT", "GreaterThanSet", "-gt"}, {"CGT", "CaseSensitiveGreaterThanSet", "-cgt"},
-    {"LT", "LessThanSet", "-lt"}, {"CLT", "CaseSensitiveLessThanSet", "-clt"}, {"GE", "GreaterOrEqualSet", "-ge"},
-    {"CGE", "CaseSensitiveGreaterOrEqualSet", "-cge"}, {"LE", "LessOrEqualSet", "-le"}, {"CLE", "CaseSensitiveLessOrEqualSet", "-cle"},
-    {"Like", "LikeSet", "-like"}, {"CLike", "CaseSensitiveLikeSet", "-clike"}, {"NotLike", "NotLikeSet", "-notlike"},
-    {"CNotLike", "CaseSensitiveNotLikeSet", "-cnotlike"}, {"Match", "MatchSet", "-match"}, {"CMatch", "CaseSensitiveMatchSet", "-cmatch"},
-    {"NotMatch", "NotMatchSet", "-notmatch"}, {"CNotMatch", "CaseSensitiveNotMatchSet", "-cnotmatch"},
-    {"Contains", "ContainsSet", "-contains"}, {"CContains", "CaseSensitiveContainsSet", "-ccontains"},
-    {"NotContains", "NotContainsSet", "-notcontains"}, {"CNotContains", "CaseSensitiveNotContainsSet", "-cnotcontains"},
-    {"In", "InSet", "-in"}, {"CIn", "CaseSensitiveInSet", "-cin"}, {"NotIn", "NotInSet", "-notin"},
-    {"CNotIn", "CaseSensitiveNotInSet", "-cnotin"}, {"Not", "NotSet", ""}};
+const WhereOp kWhereOps[] = {{"EQ", "EqualSet", "-eq"},
+                             {"CEQ", "CaseSensitiveEqualSet", "-ceq"},
+                             {"NE", "NotEqualSet", "-ne"},
+                             {"CNE", "CaseSensitiveNotEqualSet", "-cne"},
+                             {"GT", "GreaterThanSet", "-gt"},
+                             {"CGT", "CaseSensitiveGreaterThanSet", "-cgt"},
+                             {"LT", "LessThanSet", "-lt"},
+                             {"CLT", "CaseSensitiveLessThanSet", "-clt"},
+                             {"GE", "GreaterOrEqualSet", "-ge"},
+                             {"CGE", "CaseSensitiveGreaterOrEqualSet", "-cge"},
+                             {"LE", "LessOrEqualSet", "-le"},
+                             {"CLE", "CaseSensitiveLessOrEqualSet", "-cle"},
+                             {"Like", "LikeSet", "-like"},
+                             {"CLike", "CaseSensitiveLikeSet", "-clike"},
+                             {"NotLike", "NotLikeSet", "-notlike"},
+                             {"CNotLike", "CaseSensitiveNotLikeSet", "-cnotlike"},
+                             {"Match", "MatchSet", "-match"},
+                             {"CMatch", "CaseSensitiveMatchSet", "-cmatch"},
+                             {"NotMatch", "NotMatchSet", "-notmatch"},
+                             {"CNotMatch", "CaseSensitiveNotMatchSet", "-cnotmatch"},
+                             {"Contains", "ContainsSet", "-contains"},
+                             {"CContains", "CaseSensitiveContainsSet", "-ccontains"},
+                             {"NotContains", "NotContainsSet", "-notcontains"},
+                             {"CNotContains", "CaseSensitiveNotContainsSet", "-cnotcontains"},
+                             {"In", "InSet", "-in"},
+                             {"CIn", "CaseSensitiveInSet", "-cin"},
+                             {"NotIn", "NotInSet", "-notin"},
+                             {"CNotIn", "CaseSensitiveNotInSet", "-cnotin"},
+                             {"Not", "NotSet", ""}};
 
 class WhereObject : public Cmdlet {
  public:
   void process(CommandRuntime& rt) override {
     const Value& in = rt.input();
     if (!rt.expecting_input() && !rt.has("InputObject")) return;
-    const Value& item = rt.has("InputObject") && !rt.expecting_input() ? *rt.parameters().find("InputObject") : in;
+    const Value& item =
+        rt.has("InputObject") && !rt.expecting_input() ? *rt.parameters().find("InputObject") : in;
     if (rt.parameter_set() == "ScriptBlockSet") {
       auto sb = rt.get("FilterScript").as_scriptblock();
       auto out = rt.interpreter().invoke_collect(*sb, &item, {}, true);
@@ -145,9 +179,13 @@ class WhereObject : public Cmdlet {
     for (auto& op : kWhereOps) {
       if (rt.parameter_set() != op.set) continue;
       bool keep;
-      if (std::string(op.param) == "Not") keep = !to_bool(prop);
-      else if (!rt.has("Value") && std::string(op.param) == "EQ") keep = to_bool(prop);
-      else keep = to_bool(internal::comparison(rt.interpreter(), op.op, prop, rt.get("Value"), Extent{}));
+      if (std::string(op.param) == "Not")
+        keep = !to_bool(prop);
+      else if (!rt.has("Value") && std::string(op.param) == "EQ")
+        keep = to_bool(prop);
+      else
+        keep =
+            to_bool(internal::comparison(rt.interpreter(), op.op, prop, rt.get("Value"), Extent{}));
       if (keep) rt.write_object(item, false);
       return;
     }
@@ -156,16 +194,28 @@ class WhereObject : public Cmdlet {
 
 CommandDef where_object() {
   CommandDef d("Where-Object");
-  d.alias("where").alias("?")
+  d.alias("where")
+      .alias("?")
       .synopsis("Selects objects from a collection based on their property values.")
-      .description("Where-Object keeps the pipeline objects for which a condition holds. The condition is either a script block, run with $_ (or $PSItem) set to each object, or the simplified form 'Where-Object Property -Operator Value', where -Operator is one of -EQ -NE -GT -GE -LT -LE -Like -NotLike -Match -NotMatch -Contains -NotContains -In -NotIn (with C-prefixed case-sensitive variants), or 'Where-Object Property' to keep objects whose property is true.")
-      .example("Get-Process | Where-Object { $_.PortNumber -gt 4 }", "Keeps the objects whose PortNumber is greater than 4.")
-      .example("$ports | Where-Object PortNumber -In 1,4", "The simplified form: keeps ports 1 and 4.")
+      .description(
+          "Where-Object keeps the pipeline objects for which a condition holds. The condition is "
+          "either a script block, run with $_ (or $PSItem) set to each object, or the simplified "
+          "form 'Where-Object Property -Operator Value', where -Operator is one of -EQ -NE -GT -GE "
+          "-LT -LE -Like -NotLike -Match -NotMatch -Contains -NotContains -In -NotIn (with "
+          "C-prefixed case-sensitive variants), or 'Where-Object Property' to keep objects whose "
+          "property is true.")
+      .example("Get-Process | Where-Object { $_.PortNumber -gt 4 }",
+               "Keeps the objects whose PortNumber is greater than 4.")
+      .example("$ports | Where-Object PortNumber -In 1,4",
+               "The simplified form: keeps ports 1 and 4.")
       .default_set("EqualSet");
   Param input("InputObject", ParamType::Any);
   input.pipeline().help("The object to test. Usually it comes from the pipeline.");
   d.param(input);
-  d.param(Param("FilterScript", ParamType::ScriptBlock).set("ScriptBlockSet").position(0).mandatory()
+  d.param(Param("FilterScript", ParamType::ScriptBlock)
+              .set("ScriptBlockSet")
+              .position(0)
+              .mandatory()
               .help("The script block used to filter the objects; $_ is the current object."));
   Param prop("Property", ParamType::String);
   prop.position(0).mandatory().help("The name of the property to compare.");
@@ -176,7 +226,8 @@ CommandDef where_object() {
     prop.set(op.set);
     if (std::string(op.param) != "Not") value.set(op.set);
     Param sw(op.param, ParamType::Switch);
-    sw.set(op.set).mandatory(!(first)).help(std::string("Compares with the ") + (op.op[0] ? op.op : "-not") + " operator.");
+    sw.set(op.set).mandatory(!(first)).help(std::string("Compares with the ") +
+                                            (op.op[0] ? op.op : "-not") + " operator.");
     if (std::string(op.param) == "EQ") sw.alias("IEQ");
     d.param(sw);
     first = false;
@@ -190,9 +241,12 @@ CommandDef where_object() {
 class ForEachObject : public Cmdlet {
  public:
   void begin(CommandRuntime& rt) override {
-    if (rt.parameter_set() != "PropertyAndMethodSet" && !rt.parameters().set.empty() && rt.parameter_set() != "ScriptBlockSet") return;
+    if (rt.parameter_set() != "PropertyAndMethodSet" && !rt.parameters().set.empty() &&
+        rt.parameter_set() != "ScriptBlockSet")
+      return;
     if (rt.has("Process")) {
-      for (auto& v : rt.get_array("Process")) blocks_.push_back(v.is_scriptblock() ? v.as_scriptblock() : nullptr);
+      for (auto& v : rt.get_array("Process"))
+        blocks_.push_back(v.is_scriptblock() ? v.as_scriptblock() : nullptr);
     }
     if (rt.has("Begin")) begin_ = rt.get("Begin").as_scriptblock();
     if (rt.has("End")) end_ = rt.get("End").as_scriptblock();
@@ -212,7 +266,8 @@ class ForEachObject : public Cmdlet {
       std::string member = rt.get_string("MemberName");
       if (item.is_null()) return;
       std::vector<Value> args = rt.get_array("ArgumentList");
-      bool is_property = item.is_object() ? item.as_object()->get(member) != nullptr : !get_member(item, member).is_null();
+      bool is_property = item.is_object() ? item.as_object()->get(member) != nullptr
+                                          : !get_member(item, member).is_null();
       if (is_property && args.empty()) {
         rt.write_object(get_member(item, member));
         return;
@@ -235,7 +290,8 @@ class ForEachObject : public Cmdlet {
 
  private:
   void run(CommandRuntime& rt, const ScriptBlock& sb, const Value* item) {
-    rt.interpreter().invoke(sb, item, {}, [&](const Value& v) { rt.write_object(v); }, true);
+    rt.interpreter().invoke(
+        sb, item, {}, [&](const Value& v) { rt.write_object(v); }, true);
   }
   std::vector<std::shared_ptr<ScriptBlock>> blocks_;
   std::shared_ptr<ScriptBlock> begin_, end_;
@@ -243,20 +299,42 @@ class ForEachObject : public Cmdlet {
 
 CommandDef foreach_object() {
   CommandDef d("ForEach-Object");
-  d.alias("foreach").alias("%")
+  d.alias("foreach")
+      .alias("%")
       .synopsis("Performs an operation against each item in a collection of input objects.")
-      .description("ForEach-Object runs a script block for every pipeline object, with $_ set to the object. With two or three positional script blocks the first is the begin block and the last the end block. 'ForEach-Object Name' reads a property (or calls a method) of each object.")
+      .description(
+          "ForEach-Object runs a script block for every pipeline object, with $_ set to the "
+          "object. With two or three positional script blocks the first is the begin block and the "
+          "last the end block. 'ForEach-Object Name' reads a property (or calls a method) of each "
+          "object.")
       .example("1..3 | ForEach-Object { $_ * 2 }", "Doubles each number.")
       .example("$ports | ForEach-Object Name", "Outputs the Name property of each port.")
       .default_set("ScriptBlockSet");
   d.param(Param("InputObject", ParamType::Any).pipeline().help("The objects to process."));
-  d.param(Param("Process", ParamType::ScriptBlock).array().set("ScriptBlockSet").position(0).mandatory().remaining()
+  d.param(Param("Process", ParamType::ScriptBlock)
+              .array()
+              .set("ScriptBlockSet")
+              .position(0)
+              .mandatory()
+              .remaining()
               .help("The script block run for each object."));
-  d.param(Param("Begin", ParamType::ScriptBlock).set("ScriptBlockSet").help("Runs before the first object."));
-  d.param(Param("End", ParamType::ScriptBlock).set("ScriptBlockSet").help("Runs after the last object."));
-  d.param(Param("MemberName", ParamType::String).set("PropertyAndMethodSet").position(0).mandatory()
+  d.param(Param("Begin", ParamType::ScriptBlock)
+              .set("ScriptBlockSet")
+              .help("Runs before the first object."));
+  d.param(Param("End", ParamType::ScriptBlock)
+              .set("ScriptBlockSet")
+              .help("Runs after the last object."));
+  d.param(Param("MemberName", ParamType::String)
+              .set("PropertyAndMethodSet")
+              .position(0)
+              .mandatory()
               .help("The property to read or the method to call on each object."));
-  d.param(Param("ArgumentList", ParamType::Any).array().alias("Args").set("PropertyAndMethodSet").position(1).remaining()
+  d.param(Param("ArgumentList", ParamType::Any)
+              .array()
+              .alias("Args")
+              .set("PropertyAndMethodSet")
+              .position(1)
+              .remaining()
               .help("Arguments for the method named by -MemberName."));
   d.make<ForEachObject>();
   return d;
@@ -267,6 +345,14 @@ CommandDef foreach_object() {
 class SelectObject : public Cmdlet {
  public:
   void begin(CommandRuntime& rt) override {
+    for (auto* name : {"First", "Last", "Skip"})
+      if (rt.has(name) && rt.get_int(name) < 0)
+        rt.throw_terminating(make_error(
+            "Cannot validate argument on parameter '" + std::string(name) + "'. The " +
+                std::to_string(rt.get_int(name)) +
+                " argument is less than the minimum allowed range of 0. Supply an argument that is "
+                "greater than or equal to 0 and then try the command again.",
+            "ParameterArgumentValidationError", ErrorCategory::InvalidData));
     first_ = rt.has("First") ? rt.get_int("First") : -1;
     last_ = rt.has("Last") ? rt.get_int("Last") : -1;
     skip_ = rt.get_int("Skip", 0);
@@ -288,20 +374,27 @@ class SelectObject : public Cmdlet {
     if (unique_) {
       // -Unique compares what is selected, not the input objects
       std::vector<Value> projected;
-      for (auto& v : items) projected.push_back(rt.has("ExpandProperty") ? get_member(v, rt.get_string("ExpandProperty")) : project(rt, v));
+      for (auto& v : items)
+        projected.push_back(rt.has("ExpandProperty")
+                                ? get_member(v, rt.get_string("ExpandProperty"))
+                                : project(rt, v));
       items = dedupe(projected);
       projected_ = true;
     }
     size_t begin = 0;
-    if (last_ >= 0 && static_cast<size_t>(last_) < items.size()) begin = items.size() - static_cast<size_t>(last_);
+    if (last_ >= 0 && static_cast<size_t>(last_) < items.size())
+      begin = items.size() - static_cast<size_t>(last_);
     std::vector<Value> out(items.begin() + static_cast<long>(begin), items.end());
     if (last_ >= 0 && first_ >= 0) {
-      std::vector<Value> head(items.begin(), items.begin() + static_cast<long>(std::min<size_t>(items.size(), static_cast<size_t>(first_))));
+      std::vector<Value> head(items.begin(),
+                              items.begin() + static_cast<long>(std::min<size_t>(
+                                                  items.size(), static_cast<size_t>(first_))));
       for (auto& v : head) emit(rt, v);
       for (auto& v : out) emit(rt, v);
       return;
     }
-    if (unique_ && first_ >= 0 && static_cast<size_t>(first_) < out.size()) out.resize(static_cast<size_t>(first_));
+    if (unique_ && first_ >= 0 && static_cast<size_t>(first_) < out.size())
+      out.resize(static_cast<size_t>(first_));
     for (auto& v : out) emit(rt, v);
   }
 
@@ -330,8 +423,10 @@ class SelectObject : public Cmdlet {
       for (auto& n : property_names(input)) add(n, get_member(input, n));
     }
     for (auto& s : selectors_) {
-      if (s.expression) add(s.name, evaluate_selector(rt, s, input));
-      else if (!s.expression_property.empty() && s.name != s.expression_property) add(s.name, get_member(input, s.expression_property));
+      if (s.expression)
+        add(s.name, evaluate_selector(rt, s, input));
+      else if (!s.expression_property.empty() && s.name != s.expression_property)
+        add(s.name, get_member(input, s.expression_property));
       else
         for (auto& n : expand_names(s.expression_property, input)) add(n, get_member(input, n));
     }
@@ -348,7 +443,8 @@ class SelectObject : public Cmdlet {
     if (rt.has("ExpandProperty")) {
       std::string name = rt.get_string("ExpandProperty");
       if (v.is_object() && !v.as_object()->get(name)) {
-        rt.write_error(make_error("Property \"" + name + "\" cannot be found.", "ExpandPropertyNotFound", ErrorCategory::InvalidArgument, v));
+        rt.write_error(make_error("Property \"" + name + "\" cannot be found.",
+                                  "ExpandPropertyNotFound", ErrorCategory::InvalidArgument, v));
         return;
       }
       rt.write_object(get_member(v, name), true);
@@ -388,13 +484,26 @@ CommandDef select_object() {
   CommandDef d("Select-Object");
   d.alias("select")
       .synopsis("Selects objects or object properties.")
-      .description("Select-Object picks properties of each input object (names, wildcards, or calculated properties @{Name=...; Expression={...}}), expands one property with -ExpandProperty, and keeps the first, last or unique objects. -First stops the commands before it once enough objects have passed.")
-      .example("$ports | Select-Object Name, @{Name='Speed (Mb)'; Expression={ $_.Speed / 1MB }}", "A calculated property.")
-      .example("1..100 | Select-Object -First 3", "Takes the first three numbers and stops the producer.");
+      .description(
+          "Select-Object picks properties of each input object (names, wildcards, or calculated "
+          "properties @{Name=...; Expression={...}}), expands one property with -ExpandProperty, "
+          "and keeps the first, last or unique objects. -First stops the commands before it once "
+          "enough objects have passed.")
+      .example("$ports | Select-Object Name, @{Name='Speed (Mb)'; Expression={ $_.Speed / 1MB }}",
+               "A calculated property.")
+      .example("1..100 | Select-Object -First 3",
+               "Takes the first three numbers and stops the producer.");
   d.param(Param("InputObject", ParamType::Any).pipeline().help("The objects to select from."));
-  d.param(Param("Property", ParamType::Any).array().position(0).help("The properties to select: names, wildcards or calculated-property hashtables."));
-  d.param(Param("ExcludeProperty", ParamType::String).array().help("Properties left out of the selection."));
-  d.param(Param("ExpandProperty", ParamType::String).help("A property whose value is output instead of the object."));
+  d.param(
+      Param("Property", ParamType::Any)
+          .array()
+          .position(0)
+          .help("The properties to select: names, wildcards or calculated-property hashtables."));
+  d.param(Param("ExcludeProperty", ParamType::String)
+              .array()
+              .help("Properties left out of the selection."));
+  d.param(Param("ExpandProperty", ParamType::String)
+              .help("A property whose value is output instead of the object."));
   d.param(Param("Unique", ParamType::Switch).help("Outputs each distinct object once."));
   d.param(Param("First", ParamType::Int).help("Number of objects to take from the start."));
   d.param(Param("Last", ParamType::Int).help("Number of objects to take from the end."));
@@ -408,8 +517,10 @@ CommandDef select_object() {
 class SortObject : public Cmdlet {
  public:
   void process(CommandRuntime& rt) override {
-    if (rt.expecting_input()) items_.push_back(rt.input());
-    else if (rt.has("InputObject")) items_.push_back(rt.get("InputObject"));
+    if (rt.expecting_input())
+      items_.push_back(rt.input());
+    else if (rt.has("InputObject"))
+      items_.push_back(rt.get("InputObject"));
   }
   void end(CommandRuntime& rt) override {
     auto sels = parse_selectors(rt, rt.get_array("Property"), true);
@@ -428,7 +539,8 @@ class SortObject : public Cmdlet {
     }
     auto cmp = [&](const Keyed& a, const Keyed& b) {
       for (size_t i = 0; i < a.keys.size(); ++i) {
-        int c = compare_values(a.keys[i], b.keys[i], cs).value_or(to_string(a.keys[i]).compare(to_string(b.keys[i])));
+        int c = compare_values(a.keys[i], b.keys[i], cs)
+                    .value_or(to_string(a.keys[i]).compare(to_string(b.keys[i])));
         if (c == 0) continue;
         bool d = (i < sels.size() && sels[i].has_direction) ? sels[i].descending : desc;
         return d ? c > 0 : c < 0;
@@ -438,10 +550,13 @@ class SortObject : public Cmdlet {
     std::stable_sort(keyed.begin(), keyed.end(), cmp);
     std::vector<Value> out;
     for (size_t i = 0; i < keyed.size(); ++i) {
-      if (rt.get_switch("Unique") && i > 0 && !cmp(keyed[i - 1], keyed[i]) && !cmp(keyed[i], keyed[i - 1])) continue;
+      if (rt.get_switch("Unique") && i > 0 && !cmp(keyed[i - 1], keyed[i]) &&
+          !cmp(keyed[i], keyed[i - 1]))
+        continue;
       out.push_back(keyed[i].v);
     }
-    if (rt.has("Top") && out.size() > static_cast<size_t>(rt.get_int("Top"))) out.resize(static_cast<size_t>(rt.get_int("Top")));
+    if (rt.has("Top") && out.size() > static_cast<size_t>(rt.get_int("Top")))
+      out.resize(static_cast<size_t>(rt.get_int("Top")));
     if (rt.has("Bottom") && out.size() > static_cast<size_t>(rt.get_int("Bottom")))
       out.erase(out.begin(), out.end() - rt.get_int("Bottom"));
     for (auto& v : out) rt.write_object(v, false);
@@ -455,7 +570,10 @@ CommandDef sort_object() {
   CommandDef d("Sort-Object");
   d.alias("sort")
       .synopsis("Sorts objects by property values.")
-      .description("Sort-Object sorts the pipeline by one or more properties (names or @{Expression=...; Descending=$true} hashtables) or by the objects themselves. Numbers sort numerically, strings case-insensitively unless -CaseSensitive; the sort is stable.")
+      .description(
+          "Sort-Object sorts the pipeline by one or more properties (names or @{Expression=...; "
+          "Descending=$true} hashtables) or by the objects themselves. Numbers sort numerically, "
+          "strings case-insensitively unless -CaseSensitive; the sort is stable.")
       .example("$ports | Sort-Object Speed -Descending", "Fastest ports first.");
   d.param(Param("InputObject", ParamType::Any).pipeline().help("The objects to sort."));
   d.param(Param("Property", ParamType::Any).array().position(0).help("The properties to sort by."));
@@ -473,8 +591,10 @@ CommandDef sort_object() {
 class GroupObject : public Cmdlet {
  public:
   void process(CommandRuntime& rt) override {
-    if (rt.expecting_input()) items_.push_back(rt.input());
-    else if (rt.has("InputObject")) items_.push_back(rt.get("InputObject"));
+    if (rt.expecting_input())
+      items_.push_back(rt.input());
+    else if (rt.has("InputObject"))
+      items_.push_back(rt.get("InputObject"));
   }
   void end(CommandRuntime& rt) override {
     auto sels = parse_selectors(rt, rt.get_array("Property"));
@@ -511,8 +631,9 @@ class GroupObject : public Cmdlet {
       bool no_element = rt.get_switch("NoElement");
       if (!no_element) props.push_back({"Group", Value::array(g.items)});
       props.push_back({"Values", Value::array(g.values)});
-      auto o = make_object(std::move(props), no_element ? "Microsoft.PowerShell.Commands.GroupInfoNoElement"
-                                                        : "Microsoft.PowerShell.Commands.GroupInfo");
+      auto o = make_object(std::move(props),
+                           no_element ? "Microsoft.PowerShell.Commands.GroupInfoNoElement"
+                                      : "Microsoft.PowerShell.Commands.GroupInfo");
       rt.write_object(Value(o), false);
     }
   }
@@ -525,12 +646,18 @@ CommandDef group_object() {
   CommandDef d("Group-Object");
   d.alias("group")
       .synopsis("Groups objects that contain the same value for specified properties.")
-      .description("Group-Object outputs one GroupInfo (Count, Name, Group, Values) per distinct value of the given properties, in order of first appearance.")
+      .description(
+          "Group-Object outputs one GroupInfo (Count, Name, Group, Values) per distinct value of "
+          "the given properties, in order of first appearance.")
       .example("$ports | Group-Object VlanId", "Counts the ports per VLAN.");
   d.param(Param("InputObject", ParamType::Any).pipeline().help("The objects to group."));
-  d.param(Param("Property", ParamType::Any).array().position(0).help("The properties to group by."));
-  d.param(Param("NoElement", ParamType::Switch).help("Leaves the Group property out of the result."));
-  d.param(Param("AsHashTable", ParamType::Switch).alias("AHT").help("Returns a hashtable of name to group."));
+  d.param(
+      Param("Property", ParamType::Any).array().position(0).help("The properties to group by."));
+  d.param(
+      Param("NoElement", ParamType::Switch).help("Leaves the Group property out of the result."));
+  d.param(Param("AsHashTable", ParamType::Switch)
+              .alias("AHT")
+              .help("Returns a hashtable of name to group."));
   d.param(Param("CaseSensitive", ParamType::Switch).help("Groups case-sensitively."));
   d.make<GroupObject>();
   return d;
@@ -541,8 +668,10 @@ CommandDef group_object() {
 class MeasureObject : public Cmdlet {
  public:
   void process(CommandRuntime& rt) override {
-    if (rt.expecting_input()) items_.push_back(rt.input());
-    else if (rt.has("InputObject")) items_.push_back(rt.get("InputObject"));
+    if (rt.expecting_input())
+      items_.push_back(rt.input());
+    else if (rt.has("InputObject"))
+      items_.push_back(rt.get("InputObject"));
   }
   void end(CommandRuntime& rt) override {
     std::vector<std::string> props;
@@ -567,7 +696,8 @@ class MeasureObject : public Cmdlet {
         if (numeric_needed) {
           auto d = to_double(v);
           if (!d) {
-            rt.write_error(make_error("Input object \"" + to_string(v) + "\" is not numeric.", "NonNumericInputObject", ErrorCategory::InvalidType, v));
+            rt.write_error(make_error("Input object \"" + to_string(v) + "\" is not numeric.",
+                                      "NonNumericInputObject", ErrorCategory::InvalidType, v));
             continue;
           }
           sum += *d;
@@ -577,23 +707,34 @@ class MeasureObject : public Cmdlet {
         if (want_min && (min.is_null() || compare_values(v, min).value_or(0) < 0)) min = v;
       }
       if (!prop.empty() && !found_any && !items_.empty()) {
-        rt.write_error(make_error("The property \"" + prop + "\" cannot be found in the input for any objects.", "GenericMeasurePropertyNotFound", ErrorCategory::InvalidArgument, Value(prop)));
+        rt.write_error(make_error(
+            "The property \"" + prop + "\" cannot be found in the input for any objects.",
+            "GenericMeasurePropertyNotFound", ErrorCategory::InvalidArgument, Value(prop)));
         continue;
       }
-      auto num = [](double d) { return d == std::floor(d) && std::fabs(d) < 9e15 ? Value(static_cast<int64_t>(d)) : Value(d); };
+      auto num = [](double d) {
+        return d == std::floor(d) && std::fabs(d) < 9e15 ? Value(static_cast<int64_t>(d))
+                                                         : Value(d);
+      };
       std::vector<Property> out{{"Count", Value(count)}};
-      out.push_back({"Average", want_avg && count ? Value(sum / static_cast<double>(count)) : Value()});
+      out.push_back(
+          {"Average", want_avg && count ? Value(sum / static_cast<double>(count)) : Value()});
       out.push_back({"Sum", want_sum ? num(sum) : Value()});
-      out.push_back({"Maximum", want_max ? (max.is_number() ? Value(*to_double(max)) : max) : Value()});
-      out.push_back({"Minimum", want_min ? (min.is_number() ? Value(*to_double(min)) : min) : Value()});
+      out.push_back(
+          {"Maximum", want_max ? (max.is_number() ? Value(*to_double(max)) : max) : Value()});
+      out.push_back(
+          {"Minimum", want_min ? (min.is_number() ? Value(*to_double(min)) : min) : Value()});
       Value sd;
       if (want_sd && count > 1) {
         double mean = sum / static_cast<double>(count);
-        sd = Value(std::sqrt((sumsq - static_cast<double>(count) * mean * mean) / static_cast<double>(count - 1)));
+        sd = Value(std::sqrt((sumsq - static_cast<double>(count) * mean * mean) /
+                             static_cast<double>(count - 1)));
       }
       out.push_back({"StandardDeviation", sd});
       out.push_back({"Property", prop.empty() ? Value() : Value(prop)});
-      rt.write_object(Value(make_object(std::move(out), "Microsoft.PowerShell.Commands.GenericMeasureInfo")), false);
+      rt.write_object(
+          Value(make_object(std::move(out), "Microsoft.PowerShell.Commands.GenericMeasureInfo")),
+          false);
     }
   }
 
@@ -604,11 +745,15 @@ class MeasureObject : public Cmdlet {
 CommandDef measure_object() {
   CommandDef d("Measure-Object");
   d.alias("measure")
-      .synopsis("Calculates the numeric properties of objects: count, sum, average, maximum, minimum.")
-      .description("Measure-Object counts the pipeline objects and, when asked, sums, averages and finds the extremes of a property (or of the objects themselves).")
+      .synopsis(
+          "Calculates the numeric properties of objects: count, sum, average, maximum, minimum.")
+      .description(
+          "Measure-Object counts the pipeline objects and, when asked, sums, averages and finds "
+          "the extremes of a property (or of the objects themselves).")
       .example("$ports | Measure-Object Speed -Sum -Average", "Total and mean speed.");
   d.param(Param("InputObject", ParamType::Any).pipeline().help("The objects to measure."));
-  d.param(Param("Property", ParamType::String).array().position(0).help("The properties to measure."));
+  d.param(
+      Param("Property", ParamType::String).array().position(0).help("The properties to measure."));
   for (auto* s : {"Sum", "Average", "Maximum", "Minimum", "StandardDeviation", "AllStats"})
     d.param(Param(s, ParamType::Switch).help(std::string("Computes the ") + s + "."));
   d.make<MeasureObject>();
@@ -621,8 +766,10 @@ class FormatTable : public Cmdlet {
  public:
   explicit FormatTable(bool list) : list_(list) {}
   void process(CommandRuntime& rt) override {
-    if (rt.expecting_input()) items_.push_back(rt.input());
-    else if (rt.has("InputObject")) items_.push_back(rt.get("InputObject"));
+    if (rt.expecting_input())
+      items_.push_back(rt.input());
+    else if (rt.has("InputObject"))
+      items_.push_back(rt.get("InputObject"));
   }
   void end(CommandRuntime& rt) override {
     if (items_.empty()) return;
@@ -645,8 +792,9 @@ class FormatTable : public Cmdlet {
       if (list_)
         out += f.render_list(structured, cols);
       else
-        out += f.render_table(structured, cols, rt.get_switch("AutoSize"), rt.interpreter().host().width(),
-                              rt.get_switch("HideTableHeaders"), group);
+        out += f.render_table(structured, cols, rt.get_switch("AutoSize"),
+                              rt.interpreter().host().width(), rt.get_switch("HideTableHeaders"),
+                              group);
       structured.clear();
     };
     for (auto& v : items_) {
@@ -679,14 +827,22 @@ CommandDef format_table() {
   CommandDef d("Format-Table");
   d.alias("ft")
       .synopsis("Formats the output as a table.")
-      .description("Format-Table shows the chosen properties (names, wildcards or @{Label=...; Expression={...}; Width=n; Alignment='Right'}) as columns, sized to the content and to the terminal width. Its output is formatting data: only Out-* commands can follow it.")
+      .description(
+          "Format-Table shows the chosen properties (names, wildcards or @{Label=...; "
+          "Expression={...}; Width=n; Alignment='Right'}) as columns, sized to the content and to "
+          "the terminal width. Its output is formatting data: only Out-* commands can follow it.")
       .example("$ports | Format-Table Name, Speed -AutoSize", "Two columns.");
   d.param(Param("InputObject", ParamType::Any).pipeline().help("The objects to format."));
-  d.param(Param("Property", ParamType::Any).array().position(0).help("The properties to show as columns."));
+  d.param(Param("Property", ParamType::Any)
+              .array()
+              .position(0)
+              .help("The properties to show as columns."));
   d.param(Param("AutoSize", ParamType::Switch).help("Sizes the columns to their content."));
   d.param(Param("HideTableHeaders", ParamType::Switch).help("Leaves out the column headers."));
-  d.param(Param("GroupBy", ParamType::String).help("Starts a new table whenever this property changes."));
-  d.param(Param("Wrap", ParamType::Switch).help("Accepted for compatibility; long values are truncated."));
+  d.param(Param("GroupBy", ParamType::String)
+              .help("Starts a new table whenever this property changes."));
+  d.param(Param("Wrap", ParamType::Switch)
+              .help("Accepted for compatibility; long values are truncated."));
   d.make<FormatTableCmdlet>();
   return d;
 }
@@ -695,7 +851,9 @@ CommandDef format_list() {
   CommandDef d("Format-List");
   d.alias("fl")
       .synopsis("Formats the output as a list of properties, each on its own line.")
-      .description("Format-List shows each object as 'Name : Value' lines. -Property * shows every property.")
+      .description(
+          "Format-List shows each object as 'Name : Value' lines. -Property * shows every "
+          "property.")
       .example("$port | Format-List *", "All properties of a port.");
   d.param(Param("InputObject", ParamType::Any).pipeline().help("The objects to format."));
   d.param(Param("Property", ParamType::Any).array().position(0).help("The properties to show."));
@@ -706,11 +864,14 @@ CommandDef format_list() {
 class OutString : public Cmdlet {
  public:
   void process(CommandRuntime& rt) override {
-    if (rt.expecting_input()) items_.push_back(rt.input());
-    else if (rt.has("InputObject")) items_.push_back(rt.get("InputObject"));
+    if (rt.expecting_input())
+      items_.push_back(rt.input());
+    else if (rt.has("InputObject"))
+      items_.push_back(rt.get("InputObject"));
   }
   void end(CommandRuntime& rt) override {
-    int width = rt.has("Width") ? static_cast<int>(rt.get_int("Width")) : rt.interpreter().host().width();
+    int width =
+        rt.has("Width") ? static_cast<int>(rt.get_int("Width")) : rt.interpreter().host().width();
     std::string text = rt.interpreter().formatter().render_default(items_, width);
     if (rt.get_switch("Stream")) {
       size_t b = 0;
@@ -738,7 +899,9 @@ class OutString : public Cmdlet {
 CommandDef out_string() {
   CommandDef d("Out-String");
   d.synopsis("Outputs input objects as a string.")
-      .description("Out-String renders the input the way the console would show it and outputs the text as one string, or one string per line with -Stream.")
+      .description(
+          "Out-String renders the input the way the console would show it and outputs the text as "
+          "one string, or one string per line with -Stream.")
       .example("$ports | Format-Table | Out-String", "The table as text.");
   d.param(Param("InputObject", ParamType::Any).pipeline().help("The objects to render."));
   d.param(Param("Stream", ParamType::Switch).help("Outputs one string per line."));
@@ -773,18 +936,28 @@ class WriteOutput : public Cmdlet {
       return;
     }
     Value v = rt.get("InputObject");
-    if (v.is_array() && v.as_array()->size() == 1 && !rt.get_switch("NoEnumerate")) v = (*v.as_array())[0];
+    if (v.is_array() && v.as_array()->size() == 1 && !rt.get_switch("NoEnumerate"))
+      v = (*v.as_array())[0];
     rt.write_object(v, !rt.get_switch("NoEnumerate"));
   }
 };
 
 CommandDef write_output() {
   CommandDef d("Write-Output");
-  d.alias("echo").alias("write")
+  d.alias("echo")
+      .alias("write")
       .synopsis("Writes objects to the pipeline.")
-      .description("Write-Output sends its arguments down the pipeline; arrays are enumerated unless -NoEnumerate.")
+      .description(
+          "Write-Output sends its arguments down the pipeline; arrays are enumerated unless "
+          "-NoEnumerate.")
       .example("Write-Output 1 2 3", "Three objects.");
-  d.param(Param("InputObject", ParamType::Any).array().position(0).mandatory().pipeline().remaining().help("The objects to send."));
+  d.param(Param("InputObject", ParamType::Any)
+              .array()
+              .position(0)
+              .mandatory()
+              .pipeline()
+              .remaining()
+              .help("The objects to send."));
   d.param(Param("NoEnumerate", ParamType::Switch).help("Sends a collection as one object."));
   d.make<WriteOutput>();
   return d;
@@ -794,7 +967,8 @@ class WriteHost : public Cmdlet {
  public:
   void process(CommandRuntime& rt) override {
     std::string sep = rt.has("Separator") ? rt.get_string("Separator") : " ";
-    std::vector<Value> items = rt.expecting_input() ? std::vector<Value>{rt.input()} : rt.get_array("Object");
+    std::vector<Value> items =
+        rt.expecting_input() ? std::vector<Value>{rt.input()} : rt.get_array("Object");
     std::string text;
     std::function<void(const Value&)> add = [&](const Value& v) {
       if (v.is_array()) {
@@ -817,13 +991,22 @@ class WriteHost : public Cmdlet {
 CommandDef write_host() {
   CommandDef d("Write-Host");
   d.synopsis("Writes text to the console (not to the pipeline).")
-      .description("Write-Host prints its arguments separated by spaces (or -Separator) directly to the console.")
+      .description(
+          "Write-Host prints its arguments separated by spaces (or -Separator) directly to the "
+          "console.")
       .example("Write-Host 'Ports:' $count", "Prints a message.");
-  d.param(Param("Object", ParamType::Any).array().position(0).pipeline().remaining().help("What to print."));
+  d.param(Param("Object", ParamType::Any)
+              .array()
+              .position(0)
+              .pipeline()
+              .remaining()
+              .help("What to print."));
   d.param(Param("NoNewline", ParamType::Switch).help("Does not end the line."));
   d.param(Param("Separator", ParamType::Any).help("Placed between the printed objects."));
-  d.param(Param("ForegroundColor", ParamType::String).help("Accepted for compatibility; colours are not applied."));
-  d.param(Param("BackgroundColor", ParamType::String).help("Accepted for compatibility; colours are not applied."));
+  d.param(Param("ForegroundColor", ParamType::String)
+              .help("Accepted for compatibility; colours are not applied."));
+  d.param(Param("BackgroundColor", ParamType::String)
+              .help("Accepted for compatibility; colours are not applied."));
   d.make<WriteHost>();
   return d;
 }
@@ -835,15 +1018,18 @@ class WriteError : public Cmdlet {
     if (rt.has("ErrorRecord")) {
       r = ErrorRecord::from_value(rt.get("ErrorRecord"));
     } else {
-      r.message = rt.expecting_input() && !rt.has("Message") ? to_string(rt.input()) : rt.get_string("Message");
+      r.message = rt.expecting_input() && !rt.has("Message") ? to_string(rt.input())
+                                                             : rt.get_string("Message");
       if (rt.has("Exception")) r.message = rt.get_string("Exception");
-      r.error_id = rt.has("ErrorId") ? rt.get_string("ErrorId") : "Microsoft.PowerShell.Commands.WriteErrorException";
+      r.error_id = rt.has("ErrorId") ? rt.get_string("ErrorId")
+                                     : "Microsoft.PowerShell.Commands.WriteErrorException";
       r.exception_type = "Microsoft.PowerShell.Commands.WriteErrorException";
       r.category = ErrorCategory::NotSpecified;
       if (rt.has("Category")) {
         std::string c = rt.get_string("Category");
         for (int i = 0; i <= static_cast<int>(ErrorCategory::NotEnabled); ++i)
-          if (iequals(c, category_name(static_cast<ErrorCategory>(i)))) r.category = static_cast<ErrorCategory>(i);
+          if (iequals(c, category_name(static_cast<ErrorCategory>(i))))
+            r.category = static_cast<ErrorCategory>(i);
       }
       r.target = rt.get("TargetObject");
     }
@@ -853,20 +1039,39 @@ class WriteError : public Cmdlet {
 
 std::vector<std::string> category_names() {
   std::vector<std::string> out;
-  for (int i = 0; i <= static_cast<int>(ErrorCategory::NotEnabled); ++i) out.push_back(category_name(static_cast<ErrorCategory>(i)));
+  for (int i = 0; i <= static_cast<int>(ErrorCategory::NotEnabled); ++i)
+    out.push_back(category_name(static_cast<ErrorCategory>(i)));
   return out;
 }
 
 CommandDef write_error() {
   CommandDef d("Write-Error");
   d.synopsis("Writes a non-terminating error to the error stream.")
-      .description("Write-Error reports an error without stopping the script (unless -ErrorAction Stop or $ErrorActionPreference = 'Stop'). The error is added to $Error and sets $? to false.")
-      .example("Write-Error -Message 'Port 9 is down' -Category ResourceUnavailable -TargetObject 9", "An error with a category and target.")
+      .description(
+          "Write-Error reports an error without stopping the script (unless -ErrorAction Stop or "
+          "$ErrorActionPreference = 'Stop'). The error is added to $Error and sets $? to false.")
+      .example(
+          "Write-Error -Message 'Port 9 is down' -Category ResourceUnavailable -TargetObject 9",
+          "An error with a category and target.")
       .default_set("NoException");
-  d.param(Param("Message", ParamType::String).alias("Msg").set("NoException").position(0).mandatory().pipeline().help("The error message."));
-  d.param(Param("Exception", ParamType::String).set("WithException").mandatory().help("The exception message."));
-  d.param(Param("ErrorRecord", ParamType::Object).set("ErrorRecord").mandatory().help("An existing error record to write."));
-  d.param(Param("Category", ParamType::String).validate_set(category_names()).help("The error category."));
+  d.param(Param("Message", ParamType::String)
+              .alias("Msg")
+              .set("NoException")
+              .position(0)
+              .mandatory()
+              .pipeline()
+              .help("The error message."));
+  d.param(Param("Exception", ParamType::String)
+              .set("WithException")
+              .mandatory()
+              .help("The exception message."));
+  d.param(Param("ErrorRecord", ParamType::Object)
+              .set("ErrorRecord")
+              .mandatory()
+              .help("An existing error record to write."));
+  d.param(Param("Category", ParamType::String)
+              .validate_set(category_names())
+              .help("The error category."));
   d.param(Param("ErrorId", ParamType::String).help("An identifier for the error."));
   d.param(Param("TargetObject", ParamType::Any).help("The object the error concerns."));
   d.make<WriteError>();
@@ -877,9 +1082,12 @@ class WriteStream : public Cmdlet {
  public:
   explicit WriteStream(bool warning) : warning_(warning) {}
   void process(CommandRuntime& rt) override {
-    std::string m = rt.expecting_input() && !rt.has("Message") ? to_string(rt.input()) : rt.get_string("Message");
-    if (warning_) rt.write_warning(m);
-    else rt.write_verbose(m);
+    std::string m = rt.expecting_input() && !rt.has("Message") ? to_string(rt.input())
+                                                               : rt.get_string("Message");
+    if (warning_)
+      rt.write_warning(m);
+    else
+      rt.write_verbose(m);
   }
 
  private:
@@ -897,9 +1105,13 @@ struct WriteVerbose : WriteStream {
 class StartSleep : public Cmdlet {
  public:
   void process(CommandRuntime& rt) override {
-    double secs = rt.parameter_set() == "Milliseconds" ? static_cast<double>(rt.get_int("Milliseconds")) / 1000.0
-                                                       : to_double(rt.get("Seconds")).value_or(0);
-    if (secs < 0) rt.throw_terminating(make_error("Cannot validate argument on parameter 'Seconds'. The argument cannot be negative.", "ParameterArgumentValidationError", ErrorCategory::InvalidData));
+    double secs = rt.parameter_set() == "Milliseconds"
+                      ? static_cast<double>(rt.get_int("Milliseconds")) / 1000.0
+                      : to_double(rt.get("Seconds")).value_or(0);
+    if (secs < 0)
+      rt.throw_terminating(make_error(
+          "Cannot validate argument on parameter 'Seconds'. The argument cannot be negative.",
+          "ParameterArgumentValidationError", ErrorCategory::InvalidData));
     struct timespec ts;
     ts.tv_sec = static_cast<time_t>(secs);
     ts.tv_nsec = static_cast<long>((secs - static_cast<double>(ts.tv_sec)) * 1e9);
@@ -914,8 +1126,19 @@ CommandDef start_sleep() {
       .description("Start-Sleep waits -Seconds (fractions allowed) or -Milliseconds.")
       .example("Start-Sleep -Milliseconds 250", "Waits a quarter of a second.")
       .default_set("Seconds");
-  d.param(Param("Seconds", ParamType::Double).set("Seconds").position(0).mandatory().pipeline().pipeline_by_name().help("How long to wait, in seconds."));
-  d.param(Param("Milliseconds", ParamType::Int).alias("ms").set("Milliseconds").mandatory().pipeline_by_name().help("How long to wait, in milliseconds."));
+  d.param(Param("Seconds", ParamType::Double)
+              .set("Seconds")
+              .position(0)
+              .mandatory()
+              .pipeline()
+              .pipeline_by_name()
+              .help("How long to wait, in seconds."));
+  d.param(Param("Milliseconds", ParamType::Int)
+              .alias("ms")
+              .set("Milliseconds")
+              .mandatory()
+              .pipeline_by_name()
+              .help("How long to wait, in milliseconds."));
   d.make<StartSleep>();
   return d;
 }
@@ -929,22 +1152,55 @@ std::string uformat(const DateTime& d, const std::string& f) {
     }
     char c = f[++i];
     switch (c) {
-      case 'Y': out += format_date(d, "yyyy"); break;
-      case 'y': out += format_date(d, "yy"); break;
-      case 'm': out += format_date(d, "MM"); break;
-      case 'd': out += format_date(d, "dd"); break;
-      case 'H': out += format_date(d, "HH"); break;
-      case 'M': out += format_date(d, "mm"); break;
-      case 'S': out += format_date(d, "ss"); break;
-      case 'A': out += format_date(d, "dddd"); break;
-      case 'a': out += format_date(d, "ddd"); break;
-      case 'B': out += format_date(d, "MMMM"); break;
-      case 'b': out += format_date(d, "MMM"); break;
-      case 'F': out += format_date(d, "yyyy-MM-dd"); break;
-      case 'T': out += format_date(d, "HH:mm:ss"); break;
-      case 's': out += std::to_string(d.micros / 1000000); break;
-      case '%': out += '%'; break;
-      default: out += '%'; out += c; break;
+      case 'Y':
+        out += format_date(d, "yyyy");
+        break;
+      case 'y':
+        out += format_date(d, "yy");
+        break;
+      case 'm':
+        out += format_date(d, "MM");
+        break;
+      case 'd':
+        out += format_date(d, "dd");
+        break;
+      case 'H':
+        out += format_date(d, "HH");
+        break;
+      case 'M':
+        out += format_date(d, "mm");
+        break;
+      case 'S':
+        out += format_date(d, "ss");
+        break;
+      case 'A':
+        out += format_date(d, "dddd");
+        break;
+      case 'a':
+        out += format_date(d, "ddd");
+        break;
+      case 'B':
+        out += format_date(d, "MMMM");
+        break;
+      case 'b':
+        out += format_date(d, "MMM");
+        break;
+      case 'F':
+        out += format_date(d, "yyyy-MM-dd");
+        break;
+      case 'T':
+        out += format_date(d, "HH:mm:ss");
+        break;
+      case 's':
+        out += std::to_string(d.micros / 1000000);
+        break;
+      case '%':
+        out += '%';
+        break;
+      default:
+        out += '%';
+        out += c;
+        break;
     }
   }
   return out;
@@ -962,12 +1218,24 @@ class GetDate : public Cmdlet {
       struct tm tm {};
       gmtime_r(&secs, &tm);
       switch (which) {
-        case 0: tm.tm_year = static_cast<int>(v) - 1900; break;
-        case 1: tm.tm_mon = static_cast<int>(v) - 1; break;
-        case 2: tm.tm_mday = static_cast<int>(v); break;
-        case 3: tm.tm_hour = static_cast<int>(v); break;
-        case 4: tm.tm_min = static_cast<int>(v); break;
-        case 5: tm.tm_sec = static_cast<int>(v); break;
+        case 0:
+          tm.tm_year = static_cast<int>(v) - 1900;
+          break;
+        case 1:
+          tm.tm_mon = static_cast<int>(v) - 1;
+          break;
+        case 2:
+          tm.tm_mday = static_cast<int>(v);
+          break;
+        case 3:
+          tm.tm_hour = static_cast<int>(v);
+          break;
+        case 4:
+          tm.tm_min = static_cast<int>(v);
+          break;
+        case 5:
+          tm.tm_sec = static_cast<int>(v);
+          break;
       }
       d.micros = static_cast<int64_t>(timegm(&tm)) * 1000000 + frac;
     };
@@ -988,13 +1256,125 @@ class GetDate : public Cmdlet {
 CommandDef get_date() {
   CommandDef d("Get-Date");
   d.synopsis("Gets the current date and time.")
-      .description("Get-Date returns the current local time, or -Date converted to a date; -Format uses .NET format strings (yyyy-MM-dd HH:mm:ss), -UFormat Unix ones (%Y-%m-%d).")
+      .description(
+          "Get-Date returns the current local time, or -Date converted to a date; -Format uses "
+          ".NET format strings (yyyy-MM-dd HH:mm:ss), -UFormat Unix ones (%Y-%m-%d).")
       .example("Get-Date -Format 'yyyy-MM-dd'", "Today's date as text.");
-  d.param(Param("Date", ParamType::DateTime).alias("LastWriteTime").position(0).pipeline().pipeline_by_name().help("The date to use instead of now."));
-  for (auto* f : {"Year", "Month", "Day", "Hour", "Minute", "Second"}) d.param(Param(f, ParamType::Int).help(std::string("Replaces the ") + f + "."));
+  d.param(Param("Date", ParamType::DateTime)
+              .alias("LastWriteTime")
+              .position(0)
+              .pipeline()
+              .pipeline_by_name()
+              .help("The date to use instead of now."));
+  for (auto* f : {"Year", "Month", "Day", "Hour", "Minute", "Second"})
+    d.param(Param(f, ParamType::Int).help(std::string("Replaces the ") + f + "."));
   d.param(Param("Format", ParamType::String).help("A .NET format string."));
   d.param(Param("UFormat", ParamType::String).help("A Unix (strftime-like) format string."));
   d.make<GetDate>();
+  return d;
+}
+
+// ---------------- New-Object ----------------
+
+class NewObject : public Cmdlet {
+ public:
+  void process(CommandRuntime& rt) override {
+    std::string type = rt.get_string("TypeName");
+    std::string t = to_lower(type);
+    if (t.starts_with("system.")) t = t.substr(7);
+    if (t.starts_with("management.automation.")) t = t.substr(22);
+    Value result;
+    if (t == "psobject" || t == "pscustomobject" || t == "object") {
+      result = Value(make_object({}));
+    } else if (t == "collections.hashtable" || t == "hashtable") {
+      result = Value(std::make_shared<Hashtable>());
+    } else {
+      rt.throw_terminating(
+          make_error("Cannot find type [" + type +
+                         "]: cimsh can create PSObject, PSCustomObject and Hashtable objects.",
+                     "TypeNotFound", ErrorCategory::InvalidType, Value(type)));
+    }
+    if (rt.has("Property")) {
+      for (auto& [k, v] : rt.get("Property").as_hashtable()->entries()) {
+        if (result.is_object())
+          result.as_object()->set(k, v);
+        else
+          result.as_hashtable()->set(k, v);
+      }
+    }
+    rt.write_object(result, false);
+  }
+};
+
+CommandDef new_object() {
+  CommandDef d("New-Object");
+  d.synopsis("Creates an instance of an object.")
+      .description(
+          "New-Object creates a PSObject (PSCustomObject) or a Hashtable, with the -Property "
+          "hashtable as its properties. Other .NET types are not available in cimsh.")
+      .example("New-Object PSObject -Property @{ Name = 'eth1'; Vlan = 10 }",
+               "An object with two properties.");
+  d.param(Param("TypeName", ParamType::String).position(0).mandatory().help("The type to create."));
+  d.param(Param("ArgumentList", ParamType::Any)
+              .array()
+              .alias("Args")
+              .position(1)
+              .help("Constructor arguments (not used by the supported types)."));
+  d.param(Param("Property", ParamType::Hashtable).help("Properties to set on the new object."));
+  d.make<NewObject>();
+  return d;
+}
+
+// ---------------- Write-Progress ----------------
+
+class WriteProgress : public Cmdlet {
+ public:
+  void process(CommandRuntime& rt) override {
+    Host& host = rt.interpreter().host();
+    if (rt.get_switch("Completed")) {
+      host.progress("");
+      return;
+    }
+    std::string line = rt.get_string("Activity");
+    if (rt.has("Status")) line += ": " + rt.get_string("Status");
+    int64_t pct = rt.get_int("PercentComplete", -1);
+    int width = host.width();
+    if (pct >= 0) {
+      pct = std::min<int64_t>(pct, 100);
+      int bar = std::max(10, std::min(40, width - static_cast<int>(line.size()) - 10));
+      int filled = static_cast<int>(bar * pct / 100);
+      line += " [" + std::string(static_cast<size_t>(filled), '#') +
+              std::string(static_cast<size_t>(bar - filled), ' ') + "] " + std::to_string(pct) +
+              "%";
+    }
+    if (rt.has("CurrentOperation")) line += " " + rt.get_string("CurrentOperation");
+    if (static_cast<int>(line.size()) > width - 1)
+      line = line.substr(0, static_cast<size_t>(std::max(0, width - 1)));
+    host.progress(line);
+  }
+};
+
+CommandDef write_progress() {
+  CommandDef d("Write-Progress");
+  d.synopsis("Displays a progress bar within a PowerShell command window.")
+      .description(
+          "Write-Progress shows one progress line (activity, status, a bar for -PercentComplete) "
+          "on the terminal; -Completed removes it. Nothing is shown when standard error is not a "
+          "terminal.")
+      .example(
+          "1..100 | ForEach-Object { Write-Progress -Activity 'Enumerating' -PercentComplete $_ }",
+          "A bar that fills up.");
+  d.param(Param("Activity", ParamType::String).position(0).help("What is in progress."));
+  d.param(Param("Status", ParamType::String).position(1).help("The current state."));
+  d.param(Param("Id", ParamType::Int)
+              .position(2)
+              .help("Accepted for compatibility (one progress line is shown)."));
+  d.param(Param("PercentComplete", ParamType::Int).help("How much is done, 0 to 100."));
+  d.param(Param("SecondsRemaining", ParamType::Int).help("Accepted for compatibility."));
+  d.param(Param("CurrentOperation", ParamType::String).help("The current step."));
+  d.param(Param("ParentId", ParamType::Int).help("Accepted for compatibility."));
+  d.param(Param("Completed", ParamType::Switch).help("Removes the progress line."));
+  d.make<WriteProgress>();
   return d;
 }
 
@@ -1005,28 +1385,35 @@ class AddMember : public Cmdlet {
   void process(CommandRuntime& rt) override {
     Value target = rt.expecting_input() ? rt.input() : rt.get("InputObject");
     if (!target.is_object()) {
-      rt.write_error(make_error("Cannot add a member to an object of type \"" + type_name_of(target) + "\"; cimsh adds members to PSObjects only.",
+      rt.write_error(make_error("Cannot add a member to an object of type \"" +
+                                    type_name_of(target) +
+                                    "\"; cimsh adds members to PSObjects only.",
                                 "CannotAddMember", ErrorCategory::InvalidOperation, target));
       return;
     }
     std::vector<std::pair<std::string, Value>> members;
     const std::string& set = rt.parameter_set();
     if (set == "NotePropertyMultiMemberSet") {
-      for (auto& [k, v] : rt.get("NotePropertyMembers").as_hashtable()->entries()) members.emplace_back(k, v);
+      for (auto& [k, v] : rt.get("NotePropertyMembers").as_hashtable()->entries())
+        members.emplace_back(k, v);
     } else if (set == "NotePropertySingleMemberSet") {
       members.emplace_back(rt.get_string("NotePropertyName"), rt.get("NotePropertyValue"));
     } else {
       std::string type = rt.get_string("MemberType");
       if (!iequals(type, "NoteProperty"))
-        rt.throw_terminating(make_error("Add-Member in cimsh supports NoteProperty members only, not " + type + ".", "MemberTypeNotSupported",
-                                        ErrorCategory::NotImplemented, Value(type)));
+        rt.throw_terminating(
+            make_error("Add-Member in cimsh supports NoteProperty members only, not " + type + ".",
+                       "MemberTypeNotSupported", ErrorCategory::NotImplemented, Value(type)));
       members.emplace_back(rt.get_string("Name"), rt.get("Value"));
     }
     auto& obj = *target.as_object();
     for (auto& [name, value] : members) {
       if (obj.get(name) && !rt.get_switch("Force")) {
-        rt.write_error(make_error("Cannot add a member with the name \"" + name + "\" because a member with that name already exists. To overwrite the member anyway, add the Force parameter to your command.",
-                                  "MemberAlreadyExists", ErrorCategory::InvalidOperation, target));
+        rt.write_error(
+            make_error("Cannot add a member with the name \"" + name +
+                           "\" because a member with that name already exists. To overwrite the "
+                           "member anyway, add the Force parameter to your command.",
+                       "MemberAlreadyExists", ErrorCategory::InvalidOperation, target));
         return;
       }
       obj.set(name, value);
@@ -1038,17 +1425,45 @@ class AddMember : public Cmdlet {
 CommandDef add_member() {
   CommandDef d("Add-Member");
   d.synopsis("Adds custom properties to an instance of a PowerShell object.")
-      .description("Add-Member adds note properties to objects: -NotePropertyName/-NotePropertyValue, -NotePropertyMembers @{...}, or -MemberType NoteProperty -Name -Value. -PassThru outputs the object.")
-      .example("$port | Add-Member -NotePropertyName Site -NotePropertyValue 'rack4' -PassThru", "Adds a Site property.");
-  d.param(Param("InputObject", ParamType::Any).mandatory().pipeline().help("The object to add members to."));
-  d.param(Param("MemberType", ParamType::String).alias("Type").set("MemberSet").position(0).mandatory()
-              .validate_set({"NoteProperty", "AliasProperty", "ScriptProperty", "ScriptMethod", "CodeProperty", "CodeMethod"})
+      .description(
+          "Add-Member adds note properties to objects: -NotePropertyName/-NotePropertyValue, "
+          "-NotePropertyMembers @{...}, or -MemberType NoteProperty -Name -Value. -PassThru "
+          "outputs the object.")
+      .example("$port | Add-Member -NotePropertyName Site -NotePropertyValue 'rack4' -PassThru",
+               "Adds a Site property.");
+  d.param(Param("InputObject", ParamType::Any)
+              .mandatory()
+              .pipeline()
+              .help("The object to add members to."));
+  d.param(Param("MemberType", ParamType::String)
+              .alias("Type")
+              .set("MemberSet")
+              .position(0)
+              .mandatory()
+              .validate_set({"NoteProperty", "AliasProperty", "ScriptProperty", "ScriptMethod",
+                             "CodeProperty", "CodeMethod"})
               .help("The kind of member (cimsh supports NoteProperty)."));
-  d.param(Param("Name", ParamType::String).set("MemberSet").position(1).mandatory().help("The member's name."));
+  d.param(Param("Name", ParamType::String)
+              .set("MemberSet")
+              .position(1)
+              .mandatory()
+              .help("The member's name."));
   d.param(Param("Value", ParamType::Any).set("MemberSet").position(2).help("The member's value."));
-  d.param(Param("NotePropertyName", ParamType::String).set("NotePropertySingleMemberSet").position(0).mandatory().help("The new property's name."));
-  d.param(Param("NotePropertyValue", ParamType::Any).set("NotePropertySingleMemberSet").position(1).mandatory().help("The new property's value."));
-  d.param(Param("NotePropertyMembers", ParamType::Hashtable).set("NotePropertyMultiMemberSet").position(0).mandatory().help("Several properties as name = value."));
+  d.param(Param("NotePropertyName", ParamType::String)
+              .set("NotePropertySingleMemberSet")
+              .position(0)
+              .mandatory()
+              .help("The new property's name."));
+  d.param(Param("NotePropertyValue", ParamType::Any)
+              .set("NotePropertySingleMemberSet")
+              .position(1)
+              .mandatory()
+              .help("The new property's value."));
+  d.param(Param("NotePropertyMembers", ParamType::Hashtable)
+              .set("NotePropertyMultiMemberSet")
+              .position(0)
+              .mandatory()
+              .help("Several properties as name = value."));
   d.param(Param("PassThru", ParamType::Switch).help("Outputs the object."));
   d.param(Param("Force", ParamType::Switch).help("Replaces an existing member."));
   d.default_set("MemberSet");
@@ -1083,14 +1498,17 @@ void register_utility_cmdlets(CommandRegistry& r) {
   }
   {
     CommandDef d("Out-Host");
-    d.alias("oh").synopsis("Sends output to the console.").description("Out-Host formats its input and writes it to the console now.");
+    d.alias("oh")
+        .synopsis("Sends output to the console.")
+        .description("Out-Host formats its input and writes it to the console now.");
     d.param(Param("InputObject", ParamType::Any).pipeline().help("The objects to display."));
     d.make<OutHost>();
     r.add(std::move(d));
   }
   {
     CommandDef d("Out-Default");
-    d.synopsis("Sends the output to the default formatter and the console.").description("What the shell appends to every pipeline.");
+    d.synopsis("Sends the output to the default formatter and the console.")
+        .description("What the shell appends to every pipeline.");
     d.param(Param("InputObject", ParamType::Any).pipeline().help("The objects to display."));
     d.make<OutHost>();
     r.add(std::move(d));
@@ -1100,20 +1518,38 @@ void register_utility_cmdlets(CommandRegistry& r) {
   r.add(write_error());
   {
     CommandDef d("Write-Warning");
-    d.synopsis("Writes a warning message.").description("Write-Warning prints 'WARNING: message' unless $WarningPreference or -WarningAction silence it.");
-    d.param(Param("Message", ParamType::String).alias("Msg").position(0).mandatory().pipeline().help("The warning."));
+    d.synopsis("Writes a warning message.")
+        .description(
+            "Write-Warning prints 'WARNING: message' unless $WarningPreference or -WarningAction "
+            "silence it.");
+    d.param(Param("Message", ParamType::String)
+                .alias("Msg")
+                .position(0)
+                .mandatory()
+                .pipeline()
+                .help("The warning."));
     d.make<WriteWarning>();
     r.add(std::move(d));
   }
   {
     CommandDef d("Write-Verbose");
-    d.synopsis("Writes text to the verbose message stream.").description("Write-Verbose prints 'VERBOSE: message' when -Verbose is given or $VerbosePreference is 'Continue'.");
-    d.param(Param("Message", ParamType::String).alias("Msg").position(0).mandatory().pipeline().help("The message."));
+    d.synopsis("Writes text to the verbose message stream.")
+        .description(
+            "Write-Verbose prints 'VERBOSE: message' when -Verbose is given or $VerbosePreference "
+            "is 'Continue'.");
+    d.param(Param("Message", ParamType::String)
+                .alias("Msg")
+                .position(0)
+                .mandatory()
+                .pipeline()
+                .help("The message."));
     d.make<WriteVerbose>();
     r.add(std::move(d));
   }
   r.add(start_sleep());
   r.add(add_member());
+  r.add(write_progress());
+  r.add(new_object());
   r.add(get_date());
   register_convert_cmdlets(r);
   register_info_cmdlets(r);

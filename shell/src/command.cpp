@@ -10,12 +10,14 @@ namespace cimnet::shell {
 
 const char* category_name(ErrorCategory c) {
   static const char* names[] = {
-      "NotSpecified", "OpenError", "CloseError", "DeviceError", "DeadlockDetected", "InvalidArgument",
-      "InvalidData", "InvalidOperation", "InvalidResult", "InvalidType", "MetadataError", "NotImplemented",
-      "NotInstalled", "ObjectNotFound", "OperationStopped", "OperationTimeout", "SyntaxError", "ParserError",
-      "PermissionDenied", "ResourceBusy", "ResourceExists", "ResourceUnavailable", "ReadError", "WriteError",
-      "FromStdErr", "SecurityError", "ProtocolError", "ConnectionError", "AuthenticationError",
-      "LimitsExceeded", "QuotaExceeded", "NotEnabled"};
+      "NotSpecified",        "OpenError",           "CloseError",       "DeviceError",
+      "DeadlockDetected",    "InvalidArgument",     "InvalidData",      "InvalidOperation",
+      "InvalidResult",       "InvalidType",         "MetadataError",    "NotImplemented",
+      "NotInstalled",        "ObjectNotFound",      "OperationStopped", "OperationTimeout",
+      "SyntaxError",         "ParserError",         "PermissionDenied", "ResourceBusy",
+      "ResourceExists",      "ResourceUnavailable", "ReadError",        "WriteError",
+      "FromStdErr",          "SecurityError",       "ProtocolError",    "ConnectionError",
+      "AuthenticationError", "LimitsExceeded",      "QuotaExceeded",    "NotEnabled"};
   return names[static_cast<int>(c)];
 }
 
@@ -24,30 +26,41 @@ Value ErrorRecord::to_value() const {
   exc->type_names = {exception_type, "System.Exception"};
   exc->display = message;
   std::string short_type = exception_type.substr(exception_type.rfind('.') + 1);
-  auto cat = make_object({{"Category", Value(category_name(category))},
-                          {"Activity", Value(command)},
-                          {"Reason", Value(short_type)},
-                          {"TargetName", Value(to_string(target))},
-                          {"TargetType", Value(target.is_null() ? std::string() : type_name_of(target))}},
-                         "System.Management.Automation.ErrorCategoryInfo");
-  cat->display = std::string(category_name(category)) + ": (" + to_string(target) + ":" +
-                 (target.is_null() ? "" : type_name_of(target).substr(type_name_of(target).rfind('.') + 1)) +
-                 ") [" + command + "], " + short_type;
+  auto cat =
+      make_object({{"Category", Value(category_name(category))},
+                   {"Activity", Value(command)},
+                   {"Reason", Value(short_type)},
+                   {"TargetName", Value(to_string(target))},
+                   {"TargetType", Value(target.is_null() ? std::string() : type_name_of(target))}},
+                  "System.Management.Automation.ErrorCategoryInfo");
+  cat->display =
+      std::string(category_name(category)) + ": (" + to_string(target) + ":" +
+      (target.is_null() ? "" : type_name_of(target).substr(type_name_of(target).rfind('.') + 1)) +
+      ") [" + command + "], " + short_type;
   std::vector<Property> inv_props = {
       {"MyCommand", Value(command)},
       {"ScriptName", Value(position.source ? position.source->name : std::string())},
       {"ScriptLineNumber", Value(int64_t{position.line})},
       {"OffsetInLine", Value(int64_t{position.column})},
       {"Line", Value(position.source ? position.source->line_text(position.line) : std::string())},
-      {"PositionMessage", Value(position.line ? "At line:" + std::to_string(position.line) + " char:" + std::to_string(position.column) : std::string())}};
+      {"PositionMessage", Value(position.line ? "At line:" + std::to_string(position.line) +
+                                                    " char:" + std::to_string(position.column)
+                                              : std::string())}};
   auto inv = make_object(std::move(inv_props), "System.Management.Automation.InvocationInfo");
-  auto rec = make_object({{"Exception", Value(exc)},
-                          {"TargetObject", target},
-                          {"CategoryInfo", Value(cat)},
-                          {"FullyQualifiedErrorId", Value(command.empty() ? error_id : error_id + "," + command)},
-                          {"InvocationInfo", Value(inv)},
-                          {"ScriptStackTrace", Value(position.line ? "at <ScriptBlock>, " + (position.source && !position.source->name.empty() ? position.source->name : std::string("<No file>")) + ": line " + std::to_string(position.line) : std::string())}},
-                         "System.Management.Automation.ErrorRecord");
+  auto rec = make_object(
+      {{"Exception", Value(exc)},
+       {"TargetObject", target},
+       {"CategoryInfo", Value(cat)},
+       {"FullyQualifiedErrorId", Value(command.empty() ? error_id : error_id + "," + command)},
+       {"InvocationInfo", Value(inv)},
+       {"ScriptStackTrace",
+        Value(position.line ? "at <ScriptBlock>, " +
+                                  (position.source && !position.source->name.empty()
+                                       ? position.source->name
+                                       : std::string("<No file>")) +
+                                  ": line " + std::to_string(position.line)
+                            : std::string())}},
+      "System.Management.Automation.ErrorRecord");
   rec->display = message;
   return Value(rec);
 }
@@ -57,7 +70,8 @@ ErrorRecord ErrorRecord::from_value(const Value& v) {
   if (v.is_object() && v.as_object()->is_a("System.Management.Automation.ErrorRecord")) {
     auto& o = *v.as_object();
     r.message = o.display.value_or("");
-    if (auto* e = o.get("Exception"); e && e->is_object()) r.exception_type = e->as_object()->type_name();
+    if (auto* e = o.get("Exception"); e && e->is_object())
+      r.exception_type = e->as_object()->type_name();
     if (auto* t = o.get("TargetObject")) r.target = *t;
     if (auto* id = o.get("FullyQualifiedErrorId")) {
       r.error_id = to_string(*id);
@@ -70,7 +84,8 @@ ErrorRecord ErrorRecord::from_value(const Value& v) {
     if (auto* c = o.get("CategoryInfo"); c && c->is_object()) {
       std::string name = to_string(get_member(*c, "Category"));
       for (int i = 0; i <= static_cast<int>(ErrorCategory::NotEnabled); ++i)
-        if (name == category_name(static_cast<ErrorCategory>(i))) r.category = static_cast<ErrorCategory>(i);
+        if (name == category_name(static_cast<ErrorCategory>(i)))
+          r.category = static_cast<ErrorCategory>(i);
     }
     return r;
   }
@@ -101,7 +116,9 @@ Param::Param(std::string n, ParamType t) : name(std::move(n)), type(t) {
   sets.push_back(SetMembership{kAllSets});
 }
 
-SetMembership& Param::current() { return sets.back(); }
+SetMembership& Param::current() {
+  return sets.back();
+}
 
 Param& Param::array() {
   is_array = true;
@@ -159,18 +176,38 @@ Param& Param::help(std::string text) {
 std::string Param::type_display(bool short_form) const {
   std::string base;
   switch (type) {
-    case ParamType::Any: base = short_form ? "Object" : "System.Object"; break;
-    case ParamType::String: base = short_form ? "string" : "System.String"; break;
-    case ParamType::Int: base = short_form ? "int" : "System.Int32"; break;
-    case ParamType::Double: base = short_form ? "double" : "System.Double"; break;
-    case ParamType::Bool: base = short_form ? "bool" : "System.Boolean"; break;
-    case ParamType::Switch: base = short_form ? "switch" : "System.Management.Automation.SwitchParameter"; break;
-    case ParamType::ScriptBlock: base = short_form ? "scriptblock" : "System.Management.Automation.ScriptBlock"; break;
-    case ParamType::Hashtable: base = short_form ? "hashtable" : "System.Collections.Hashtable"; break;
-    case ParamType::DateTime: base = short_form ? "datetime" : "System.DateTime"; break;
+    case ParamType::Any:
+      base = short_form ? "Object" : "System.Object";
+      break;
+    case ParamType::String:
+      base = short_form ? "string" : "System.String";
+      break;
+    case ParamType::Int:
+      base = short_form ? "int" : "System.Int32";
+      break;
+    case ParamType::Double:
+      base = short_form ? "double" : "System.Double";
+      break;
+    case ParamType::Bool:
+      base = short_form ? "bool" : "System.Boolean";
+      break;
+    case ParamType::Switch:
+      base = short_form ? "switch" : "System.Management.Automation.SwitchParameter";
+      break;
+    case ParamType::ScriptBlock:
+      base = short_form ? "scriptblock" : "System.Management.Automation.ScriptBlock";
+      break;
+    case ParamType::Hashtable:
+      base = short_form ? "hashtable" : "System.Collections.Hashtable";
+      break;
+    case ParamType::DateTime:
+      base = short_form ? "datetime" : "System.DateTime";
+      break;
     case ParamType::Object:
-      base = required_type.empty() ? (short_form ? "psobject" : "System.Management.Automation.PSObject")
-                                   : (short_form ? required_type.substr(required_type.rfind('.') + 1) : required_type);
+      base =
+          required_type.empty()
+              ? (short_form ? "psobject" : "System.Management.Automation.PSObject")
+              : (short_form ? required_type.substr(required_type.rfind('.') + 1) : required_type);
       break;
   }
   return is_array ? base + "[]" : base;
@@ -221,7 +258,8 @@ std::vector<std::string> CommandDef::set_names() const {
   std::vector<std::string> out;
   for (auto& p : params)
     for (auto& m : p.sets)
-      if (m.set != kAllSets && std::find(out.begin(), out.end(), m.set) == out.end()) out.push_back(m.set);
+      if (m.set != kAllSets && std::find(out.begin(), out.end(), m.set) == out.end())
+        out.push_back(m.set);
   if (out.empty()) out.push_back(kAllSets);
   return out;
 }
@@ -286,7 +324,8 @@ std::vector<std::string> CommandDef::syntax() const {
       line += " " + (e.m->mandatory ? core : "[" + core + "]");
     }
     for (auto& e : named) {
-      std::string core = "-" + e.p->name + (e.p->type == ParamType::Switch ? "" : " " + arg_of(*e.p));
+      std::string core =
+          "-" + e.p->name + (e.p->type == ParamType::Switch ? "" : " " + arg_of(*e.p));
       line += " " + (e.m->mandatory ? core : "[" + core + "]");
     }
     if (supports_should_process) line += " [-WhatIf] [-Confirm]";
@@ -303,15 +342,19 @@ void CommandRegistry::add(CommandDef def) {
       const char* alias;
       ParamType type;
     };
-    static const Common commons[] = {
-        {"Verbose", "vb", ParamType::Switch},          {"Debug", "db", ParamType::Switch},
-        {"ErrorAction", "ea", ParamType::String},      {"WarningAction", "wa", ParamType::String},
-        {"InformationAction", "infa", ParamType::String}, {"ErrorVariable", "ev", ParamType::String},
-        {"WarningVariable", "wv", ParamType::String},  {"InformationVariable", "iv", ParamType::String},
-        {"OutVariable", "ov", ParamType::String},      {"OutBuffer", "ob", ParamType::Int},
-        {"PipelineVariable", "pv", ParamType::String}};
-    static const std::vector<std::string> actions = {"SilentlyContinue", "Stop", "Continue", "Inquire",
-                                                     "Ignore", "Suspend", "Break"};
+    static const Common commons[] = {{"Verbose", "vb", ParamType::Switch},
+                                     {"Debug", "db", ParamType::Switch},
+                                     {"ErrorAction", "ea", ParamType::String},
+                                     {"WarningAction", "wa", ParamType::String},
+                                     {"InformationAction", "infa", ParamType::String},
+                                     {"ErrorVariable", "ev", ParamType::String},
+                                     {"WarningVariable", "wv", ParamType::String},
+                                     {"InformationVariable", "iv", ParamType::String},
+                                     {"OutVariable", "ov", ParamType::String},
+                                     {"OutBuffer", "ob", ParamType::Int},
+                                     {"PipelineVariable", "pv", ParamType::String}};
+    static const std::vector<std::string> actions = {
+        "SilentlyContinue", "Stop", "Continue", "Inquire", "Ignore", "Suspend", "Break"};
     for (auto& c : commons) {
       if (def.find_param(c.name)) continue;
       Param p(c.name, c.type);
@@ -346,7 +389,9 @@ const CommandDef* CommandRegistry::find(std::string_view n) const {
   return nullptr;
 }
 
-bool CommandRegistry::remove(std::string_view n) { return commands_.erase(to_lower(n)) > 0; }
+bool CommandRegistry::remove(std::string_view n) {
+  return commands_.erase(to_lower(n)) > 0;
+}
 
 std::vector<const CommandDef*> CommandRegistry::all() const {
   std::vector<const CommandDef*> out;
@@ -358,7 +403,9 @@ void CommandRegistry::add_alias(const std::string& alias, const std::string& tar
   aliases_[to_lower(alias)] = target;
 }
 
-bool BoundParameters::has(std::string_view n) const { return find(n) != nullptr; }
+bool BoundParameters::has(std::string_view n) const {
+  return find(n) != nullptr;
+}
 const Value* BoundParameters::find(std::string_view n) const {
   for (auto& [k, v] : values)
     if (iequals(k, n)) return &v;
@@ -390,7 +437,9 @@ std::vector<Value> CommandRuntime::get_array(std::string_view n) const {
 
 // ---------- conversion ----------
 
-static std::string quote_value(const Value& v) { return "\"" + to_string(v) + "\""; }
+static std::string quote_value(const Value& v) {
+  return "\"" + to_string(v) + "\"";
+}
 
 std::optional<Value> convert_to(const Value& v, ParamType type, bool array, std::string& error,
                                 bool allow) {
@@ -414,7 +463,9 @@ std::optional<Value> convert_to(const Value& v, ParamType type, bool array, std:
       if (v.is_string()) return v;
       if (!allow) return std::nullopt;
       if (v.is_array()) {
-        error = "Cannot convert 'System.Object[]' to the type 'System.String' required by parameter. Specified method is not supported.";
+        error =
+            "Cannot convert 'System.Object[]' to the type 'System.String' required by parameter. "
+            "Specified method is not supported.";
         return std::nullopt;
       }
       return Value(to_string(v));
@@ -424,21 +475,26 @@ std::optional<Value> convert_to(const Value& v, ParamType type, bool array, std:
       if (type == ParamType::Double && v.is_double()) return v;
       if (!allow) return std::nullopt;
       if (v.is_array() && v.as_array()->size() != 1) {
-        error = "Cannot convert the \"" + to_string(v) + "\" value of type \"System.Object[]\" to type \"" + type_name() + "\".";
+        error = "Cannot convert the \"" + to_string(v) +
+                "\" value of type \"System.Object[]\" to type \"" + type_name() + "\".";
         return std::nullopt;
       }
       if (type == ParamType::Int) {
         auto i = to_int(v);
         if (!i || *i > INT32_MAX || *i < INT32_MIN) {
-          error = "Cannot convert value " + quote_value(v) + " to type \"System.Int32\". Error: \"" +
-                  std::string(i ? "Value was either too large or too small for an Int32." : "Input string was not in a correct format.") + "\"";
+          error = "Cannot convert value " + quote_value(v) +
+                  " to type \"System.Int32\". Error: \"" +
+                  std::string(i ? "Value was either too large or too small for an Int32."
+                                : "Input string was not in a correct format.") +
+                  "\"";
           return std::nullopt;
         }
         return Value(*i);
       }
       auto d = to_double(v);
       if (!d) {
-        error = "Cannot convert value " + quote_value(v) + " to type \"System.Double\". Error: \"Input string was not in a correct format.\"";
+        error = "Cannot convert value " + quote_value(v) +
+                " to type \"System.Double\". Error: \"Input string was not in a correct format.\"";
         return std::nullopt;
       }
       return Value(*d);
@@ -448,26 +504,32 @@ std::optional<Value> convert_to(const Value& v, ParamType type, bool array, std:
       if (v.is_bool()) return v;
       if (!allow) return std::nullopt;
       if (v.is_string() && type == ParamType::Bool) {
-        error = "Cannot convert value \"System.String\" to type \"System.Boolean\". Boolean parameters accept only Boolean values and numbers, such as $True, $False, 1 or 0.";
+        error =
+            "Cannot convert value \"System.String\" to type \"System.Boolean\". Boolean parameters "
+            "accept only Boolean values and numbers, such as $True, $False, 1 or 0.";
         return std::nullopt;
       }
       return Value(to_bool(v));
     case ParamType::ScriptBlock:
       if (v.is_scriptblock()) return v;
       if (!allow) return std::nullopt;
-      error = "Cannot convert the " + quote_value(v) + " value of type \"" + type_name_of(v) + "\" to type \"System.Management.Automation.ScriptBlock\".";
+      error = "Cannot convert the " + quote_value(v) + " value of type \"" + type_name_of(v) +
+              "\" to type \"System.Management.Automation.ScriptBlock\".";
       return std::nullopt;
     case ParamType::Hashtable:
       if (v.is_hashtable()) return v;
       if (!allow) return std::nullopt;
-      error = "Cannot convert the " + quote_value(v) + " value of type \"" + type_name_of(v) + "\" to type \"System.Collections.Hashtable\".";
+      error = "Cannot convert the " + quote_value(v) + " value of type \"" + type_name_of(v) +
+              "\" to type \"System.Collections.Hashtable\".";
       return std::nullopt;
     case ParamType::DateTime: {
       if (v.is_date()) return v;
       if (!allow) return std::nullopt;
       if (v.is_string())
         if (auto d = parse_date(v.as_string_raw())) return Value(*d);
-      error = "Cannot convert value " + quote_value(v) + " to type \"System.DateTime\". Error: \"String '" + to_string(v) + "' was not recognized as a valid DateTime.\"";
+      error = "Cannot convert value " + quote_value(v) +
+              " to type \"System.DateTime\". Error: \"String '" + to_string(v) +
+              "' was not recognized as a valid DateTime.\"";
       return std::nullopt;
     }
   }

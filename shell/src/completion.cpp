@@ -17,8 +17,10 @@ std::vector<std::string> current_command_words(const std::string& line, size_t e
       if (c == quote) quote = 0;
       continue;
     }
-    if (c == '\'' || c == '"') quote = c;
-    else if (c == '|' || c == ';' || c == '(' || c == '{' || c == '}') start = i + 1;
+    if (c == '\'' || c == '"')
+      quote = c;
+    else if (c == '|' || c == ';' || c == '(' || c == '{' || c == '}')
+      start = i + 1;
   }
   std::vector<std::string> words;
   std::string cur;
@@ -46,8 +48,9 @@ std::vector<std::string> current_command_words(const std::string& line, size_t e
 
 }  // namespace
 
-std::vector<std::string> complete_word(const Interpreter& in, const std::string& line, size_t word_start,
-                                       const std::string& word, bool* file_fallback) {
+std::vector<std::string> complete_word(const Interpreter& in, const std::string& line,
+                                       size_t word_start, const std::string& word,
+                                       bool* file_fallback) {
   std::set<std::string> out;
   if (file_fallback) *file_fallback = false;
   auto words = current_command_words(line, word_start);
@@ -70,7 +73,8 @@ std::vector<std::string> complete_word(const Interpreter& in, const std::string&
           std::string n = words[i].substr(1);
           auto colon = n.find(':');
           if (colon != std::string::npos) n = n.substr(0, colon);
-          if (const Param* p = def->find_param(n)) given.insert(p->name);
+          if (const Param* p = def->find_param(n))
+            given.insert(p->name);
           else
             for (auto& p : def->params)
               if (istarts_with(p.name, n)) given.insert(p.name);
@@ -85,7 +89,8 @@ std::vector<std::string> complete_word(const Interpreter& in, const std::string&
     *file_fallback = true;
   }
   std::vector<std::string> v(out.begin(), out.end());
-  std::sort(v.begin(), v.end(), [](const std::string& a, const std::string& b) { return to_lower(a) < to_lower(b); });
+  std::sort(v.begin(), v.end(),
+            [](const std::string& a, const std::string& b) { return to_lower(a) < to_lower(b); });
   return v;
 }
 

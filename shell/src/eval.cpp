@@ -15,7 +15,8 @@ namespace cimnet::shell {
 
 namespace {
 
-[[noreturn]] void raise(const std::string& msg, const std::string& id, ErrorCategory cat, const Extent& at,
+[[noreturn]] void raise(const std::string& msg, const std::string& id, ErrorCategory cat,
+                        const Extent& at,
                         std::string exception = "System.Management.Automation.RuntimeException") {
   ErrorRecord r = make_error(msg, id, cat);
   r.position = at;
@@ -36,10 +37,12 @@ Value to_number_or_fail(const Value& v, const Extent& at) {
     auto n = parse_number(v.as_string_raw());
     if (n) return *n;
     if (v.as_string_raw().find_first_not_of(" \t") == std::string::npos) return Value(int64_t{0});
-    raise("Cannot convert value \"" + v.as_string_raw() + "\" to type \"System.Int32\". Error: \"Input string was not in a correct format.\"",
+    raise("Cannot convert value \"" + v.as_string_raw() +
+              "\" to type \"System.Int32\". Error: \"Input string was not in a correct format.\"",
           "InvalidCastFromStringToInteger", ErrorCategory::InvalidArgument, at);
   }
-  raise("Cannot convert the \"" + to_string(v) + "\" value of type \"" + short_type(v) + "\" to type \"System.Int32\".",
+  raise("Cannot convert the \"" + to_string(v) + "\" value of type \"" + short_type(v) +
+            "\" to type \"System.Int32\".",
         "ConvertToFinalInvalidCastException", ErrorCategory::InvalidArgument, at);
 }
 
@@ -47,7 +50,8 @@ Value to_number_or_fail(const Value& v, const Extent& at) {
 
 namespace internal {
 
-Value arithmetic(Interpreter&, const std::string& op, const Value& a, const Value& b, const Extent& at) {
+Value arithmetic(Interpreter&, const std::string& op, const Value& a, const Value& b,
+                 const Extent& at) {
   if (op == "+") {
     if (a.is_null()) return b;
     if (a.is_array()) {
@@ -57,41 +61,54 @@ Value arithmetic(Interpreter&, const std::string& op, const Value& a, const Valu
     }
     if (a.is_hashtable()) {
       if (!b.is_hashtable())
-        raise("A hash table can only be added to another hash table.", "AddHashTableToNonHashTable", ErrorCategory::InvalidOperation, at);
+        raise("A hash table can only be added to another hash table.", "AddHashTableToNonHashTable",
+              ErrorCategory::InvalidOperation, at);
       auto h = std::make_shared<Hashtable>(*a.as_hashtable());
       for (auto& [k, v] : b.as_hashtable()->entries()) {
         if (h->find(k))
-          raise("Item has already been added. Key in dictionary: '" + k + "'  Key being added: '" + k + "'", "DuplicateKey", ErrorCategory::InvalidOperation, at);
+          raise("Item has already been added. Key in dictionary: '" + k + "'  Key being added: '" +
+                    k + "'",
+                "DuplicateKey", ErrorCategory::InvalidOperation, at);
         h->set(k, v);
       }
       return Value(h);
     }
     if (a.is_string()) return Value(a.as_string_raw() + to_string(b));
     if (a.is_date()) {
-      raise("Adding to a DateTime is done with its Add* methods in cimsh.", "NotSupported", ErrorCategory::NotImplemented, at);
+      raise("Adding to a DateTime is done with its Add* methods in cimsh.", "NotSupported",
+            ErrorCategory::NotImplemented, at);
     }
     if (!a.is_number() && !a.is_bool())
-      raise("Method invocation failed because [" + short_type(a) + "] does not contain a method named 'op_Addition'.", "MethodNotFound", ErrorCategory::InvalidOperation, at);
+      raise("Method invocation failed because [" + short_type(a) +
+                "] does not contain a method named 'op_Addition'.",
+            "MethodNotFound", ErrorCategory::InvalidOperation, at);
   }
   if (op == "*") {
     if (a.is_string()) {
       auto n = to_int(b);
-      if (!n || *n < 0) raise("Cannot convert value \"" + to_string(b) + "\" to type \"System.Int32\".", "InvalidCast", ErrorCategory::InvalidArgument, at);
+      if (!n || *n < 0)
+        raise("Cannot convert value \"" + to_string(b) + "\" to type \"System.Int32\".",
+              "InvalidCast", ErrorCategory::InvalidArgument, at);
       std::string out;
       for (int64_t i = 0; i < *n; ++i) out += a.as_string_raw();
       return Value(out);
     }
     if (a.is_array()) {
       auto n = to_int(b);
-      if (!n || *n < 0) raise("Cannot convert value \"" + to_string(b) + "\" to type \"System.Int32\".", "InvalidCast", ErrorCategory::InvalidArgument, at);
+      if (!n || *n < 0)
+        raise("Cannot convert value \"" + to_string(b) + "\" to type \"System.Int32\".",
+              "InvalidCast", ErrorCategory::InvalidArgument, at);
       Array out;
-      for (int64_t i = 0; i < *n; ++i) out.insert(out.end(), a.as_array()->begin(), a.as_array()->end());
+      for (int64_t i = 0; i < *n; ++i)
+        out.insert(out.end(), a.as_array()->begin(), a.as_array()->end());
       return Value::array(std::move(out));
     }
   }
   if (a.is_array() || a.is_hashtable() || a.is_object() || a.is_scriptblock()) {
-    static const std::map<std::string, std::string> names = {{"-", "op_Subtraction"}, {"*", "op_Multiply"}, {"/", "op_Division"}, {"%", "op_Modulus"}};
-    raise("Method invocation failed because [" + short_type(a) + "] does not contain a method named '" + names.at(op) + "'.",
+    static const std::map<std::string, std::string> names = {
+        {"-", "op_Subtraction"}, {"*", "op_Multiply"}, {"/", "op_Division"}, {"%", "op_Modulus"}};
+    raise("Method invocation failed because [" + short_type(a) +
+              "] does not contain a method named '" + names.at(op) + "'.",
           "MethodNotFound", ErrorCategory::InvalidOperation, at);
   }
   Value x = to_number_or_fail(a, at), y = to_number_or_fail(b, at);
@@ -101,7 +118,8 @@ Value arithmetic(Interpreter&, const std::string& op, const Value& a, const Valu
     if (op == "-" && !__builtin_sub_overflow(i, j, &r)) return Value(r);
     if (op == "*" && !__builtin_mul_overflow(i, j, &r)) return Value(r);
     if (op == "/" || op == "%") {
-      if (j == 0) raise("Attempted to divide by zero.", "RuntimeException", ErrorCategory::NotSpecified, at);
+      if (j == 0)
+        raise("Attempted to divide by zero.", "RuntimeException", ErrorCategory::NotSpecified, at);
       if (op == "%") return Value(i % j);
       if (i % j == 0) return Value(i / j);
       return Value(static_cast<double>(i) / static_cast<double>(j));
@@ -112,7 +130,8 @@ Value arithmetic(Interpreter&, const std::string& op, const Value& a, const Valu
   if (op == "-") return Value(dx - dy);
   if (op == "*") return Value(dx * dy);
   if (op == "/") {
-    if (dy == 0 && (x.is_int() && y.is_int())) raise("Attempted to divide by zero.", "RuntimeException", ErrorCategory::NotSpecified, at);
+    if (dy == 0 && (x.is_int() && y.is_int()))
+      raise("Attempted to divide by zero.", "RuntimeException", ErrorCategory::NotSpecified, at);
     return Value(dx / dy);
   }
   if (op == "%") return Value(std::fmod(dx, dy));
@@ -132,7 +151,8 @@ static std::string apply_numeric_format(const Value& v, const std::string& spec)
       int p = prec < 0 ? 2 : prec;
       std::snprintf(buf, sizeof buf, "%.*f", p, std::fabs(*d));
       std::string s = buf;
-      std::string ip = s.substr(0, s.find('.')), fp = s.find('.') == std::string::npos ? "" : s.substr(s.find('.'));
+      std::string ip = s.substr(0, s.find('.')),
+                  fp = s.find('.') == std::string::npos ? "" : s.substr(s.find('.'));
       std::string grouped;
       for (size_t i = 0; i < ip.size(); ++i) {
         if (i && (ip.size() - i) % 3 == 0) grouped += ',';
@@ -140,18 +160,26 @@ static std::string apply_numeric_format(const Value& v, const std::string& spec)
       }
       return (*d < 0 ? "-" : "") + grouped + fp;
     }
-    case 'F': std::snprintf(buf, sizeof buf, "%.*f", prec < 0 ? 2 : prec, *d); return buf;
+    case 'F':
+      std::snprintf(buf, sizeof buf, "%.*f", prec < 0 ? 2 : prec, *d);
+      return buf;
     case 'D': {
       std::snprintf(buf, sizeof buf, "%0*lld", prec < 0 ? 1 : prec, static_cast<long long>(*d));
       return buf;
     }
     case 'X': {
-      std::snprintf(buf, sizeof buf, spec[0] == 'x' ? "%0*llx" : "%0*llX", prec < 0 ? 1 : prec, static_cast<unsigned long long>(static_cast<long long>(*d)));
+      std::snprintf(buf, sizeof buf, spec[0] == 'x' ? "%0*llx" : "%0*llX", prec < 0 ? 1 : prec,
+                    static_cast<unsigned long long>(static_cast<long long>(*d)));
       return buf;
     }
-    case 'P': std::snprintf(buf, sizeof buf, "%.*f %%", prec < 0 ? 2 : prec, *d * 100); return buf;
-    case 'E': std::snprintf(buf, sizeof buf, "%.*E", prec < 0 ? 6 : prec, *d); return buf;
-    default: break;
+    case 'P':
+      std::snprintf(buf, sizeof buf, "%.*f %%", prec < 0 ? 2 : prec, *d * 100);
+      return buf;
+    case 'E':
+      std::snprintf(buf, sizeof buf, "%.*E", prec < 0 ? 6 : prec, *d);
+      return buf;
+    default:
+      break;
   }
   // custom formats such as 0.00 or #,##0
   size_t dot = spec.find('.');
@@ -166,7 +194,8 @@ static std::string apply_numeric_format(const Value& v, const std::string& spec)
   return to_string(v);
 }
 
-std::string format_composite(const std::string& fmt, const std::vector<Value>& args, std::string& error) {
+std::string format_composite(const std::string& fmt, const std::vector<Value>& args,
+                             std::string& error) {
   std::string out;
   for (size_t i = 0; i < fmt.size(); ++i) {
     char c = fmt[i];
@@ -201,16 +230,22 @@ std::string format_composite(const std::string& fmt, const std::vector<Value>& a
       }
       size_t k = static_cast<size_t>(idx->as_int_raw());
       if (k >= args.size()) {
-        error = "Error formatting a string: Index (zero based) must be greater than or equal to zero and less than the size of the argument list..";
+        error =
+            "Error formatting a string: Index (zero based) must be greater than or equal to zero "
+            "and less than the size of the argument list..";
         return "";
       }
       const Value& v = args[k];
       std::string s;
-      if (v.is_date() && !spec.empty()) s = format_date(v.as_date(), spec);
-      else if (v.is_number() && !spec.empty()) s = apply_numeric_format(v, spec);
-      else s = to_string(v);
+      if (v.is_date() && !spec.empty())
+        s = format_date(v.as_date(), spec);
+      else if (v.is_number() && !spec.empty())
+        s = apply_numeric_format(v, spec);
+      else
+        s = to_string(v);
       size_t w = static_cast<size_t>(std::abs(align));
-      if (s.size() < w) s = align < 0 ? s + std::string(w - s.size(), ' ') : std::string(w - s.size(), ' ') + s;
+      if (s.size() < w)
+        s = align < 0 ? s + std::string(w - s.size(), ' ') : std::string(w - s.size(), ' ') + s;
       out += s;
       i = close;
       continue;
@@ -241,23 +276,30 @@ bool cast_value(const std::string& type_in, const Value& v, Value& out, std::str
     return true;
   }
   auto bad = [&](const std::string& target) {
-    error = "Cannot convert value \"" + to_string(v) + "\" to type \"" + target + "\". Error: \"Input string was not in a correct format.\"";
+    error = "Cannot convert value \"" + to_string(v) + "\" to type \"" + target +
+            "\". Error: \"Input string was not in a correct format.\"";
     return false;
   };
-  if (t == "int" || t == "int32" || t == "long" || t == "int64" || t == "byte" || t == "uint16" || t == "uint32" ||
-      t == "uint64" || t == "int16" || t == "uint8") {
+  if (t == "int" || t == "int32" || t == "long" || t == "int64" || t == "byte" || t == "uint16" ||
+      t == "uint32" || t == "uint64" || t == "int16" || t == "uint8") {
     auto i = to_int(v);
     if (!i) return bad(t == "long" || t == "int64" ? "System.Int64" : "System.Int32");
     if ((t == "int" || t == "int32") && (*i > INT32_MAX || *i < INT32_MIN)) {
-      error = "Cannot convert value \"" + to_string(v) + "\" to type \"System.Int32\". Error: \"Value was either too large or too small for an Int32.\"";
+      error = "Cannot convert value \"" + to_string(v) +
+              "\" to type \"System.Int32\". Error: \"Value was either too large or too small for "
+              "an Int32.\"";
       return false;
     }
     if ((t == "byte" || t == "uint8") && (*i < 0 || *i > 255)) {
-      error = "Cannot convert value \"" + to_string(v) + "\" to type \"System.Byte\". Error: \"Value was either too large or too small for an unsigned byte.\"";
+      error = "Cannot convert value \"" + to_string(v) +
+              "\" to type \"System.Byte\". Error: \"Value was either too large or too small for an "
+              "unsigned byte.\"";
       return false;
     }
     if (t == "uint16" && (*i < 0 || *i > 65535)) {
-      error = "Cannot convert value \"" + to_string(v) + "\" to type \"System.UInt16\". Error: \"Value was either too large or too small for a UInt16.\"";
+      error = "Cannot convert value \"" + to_string(v) +
+              "\" to type \"System.UInt16\". Error: \"Value was either too large or too small for "
+              "a UInt16.\"";
       return false;
     }
     out = Value(*i);
@@ -284,7 +326,8 @@ bool cast_value(const std::string& type_in, const Value& v, Value& out, std::str
     }
     std::string s = to_string(v);
     if (s.size() != 1) {
-      error = "Cannot convert value \"" + s + "\" to type \"System.Char\". Error: \"String must be exactly one character long.\"";
+      error = "Cannot convert value \"" + s +
+              "\" to type \"System.Char\". Error: \"String must be exactly one character long.\"";
       return false;
     }
     out = Value(s);
@@ -300,7 +343,8 @@ bool cast_value(const std::string& type_in, const Value& v, Value& out, std::str
   }
   if (t == "hashtable" || t == "collections.hashtable") {
     if (!v.is_hashtable()) {
-      error = "Cannot convert the \"" + to_string(v) + "\" value of type \"" + type_name_of(v) + "\" to type \"System.Collections.Hashtable\".";
+      error = "Cannot convert the \"" + to_string(v) + "\" value of type \"" + type_name_of(v) +
+              "\" to type \"System.Collections.Hashtable\".";
       return false;
     }
     auto h = std::make_shared<Hashtable>(*v.as_hashtable());
@@ -334,7 +378,9 @@ bool cast_value(const std::string& type_in, const Value& v, Value& out, std::str
     }
     auto d = v.is_string() ? parse_date(v.as_string_raw()) : std::nullopt;
     if (!d) {
-      error = "Cannot convert value \"" + to_string(v) + "\" to type \"System.DateTime\". Error: \"String '" + to_string(v) + "' was not recognized as a valid DateTime.\"";
+      error = "Cannot convert value \"" + to_string(v) +
+              "\" to type \"System.DateTime\". Error: \"String '" + to_string(v) +
+              "' was not recognized as a valid DateTime.\"";
       return false;
     }
     out = Value(*d);
@@ -342,7 +388,8 @@ bool cast_value(const std::string& type_in, const Value& v, Value& out, std::str
   }
   if (t == "scriptblock" || t == "management.automation.scriptblock") {
     if (!v.is_scriptblock()) {
-      error = "Cannot convert the \"" + to_string(v) + "\" value of type \"" + type_name_of(v) + "\" to type \"System.Management.Automation.ScriptBlock\".";
+      error = "Cannot convert the \"" + to_string(v) + "\" value of type \"" + type_name_of(v) +
+              "\" to type \"System.Management.Automation.ScriptBlock\".";
       return false;
     }
     out = v;
@@ -367,7 +414,8 @@ static bool value_is_type(const Value& v, const std::string& type_in) {
   std::string t = to_lower(type_in);
   if (t.starts_with("system.")) t = t.substr(7);
   if (t == "object" || t == "psobject") return !v.is_null();
-  if (t == "int" || t == "int32") return v.is_int() && v.as_int_raw() >= INT32_MIN && v.as_int_raw() <= INT32_MAX;
+  if (t == "int" || t == "int32")
+    return v.is_int() && v.as_int_raw() >= INT32_MIN && v.as_int_raw() <= INT32_MAX;
   if (t == "long" || t == "int64") return v.is_int();
   if (t == "double") return v.is_double();
   if (t == "string") return v.is_string();
@@ -376,7 +424,8 @@ static bool value_is_type(const Value& v, const std::string& type_in) {
   if (t == "hashtable" || t == "collections.hashtable") return v.is_hashtable();
   if (t == "datetime") return v.is_date();
   if (t == "scriptblock") return v.is_scriptblock();
-  if (t == "pscustomobject") return v.is_object() && v.as_object()->is_a("System.Management.Automation.PSCustomObject");
+  if (t == "pscustomobject")
+    return v.is_object() && v.as_object()->is_a("System.Management.Automation.PSCustomObject");
   if (v.is_object()) {
     for (auto& n : v.as_object()->type_names) {
       std::string ln = to_lower(n);
@@ -444,7 +493,8 @@ Value Interpreter::eval(const Expr& e) {
       for (auto& [k, v] : static_cast<const HashLiteralExpr&>(e).entries) {
         std::string key = to_string(eval(*k));
         if (h->find(key))
-          raise("Duplicate keys '" + key + "' are not allowed in hash literals.", "DuplicateKeyInHashLiteral", ErrorCategory::InvalidOperation, k->extent);
+          raise("Duplicate keys '" + key + "' are not allowed in hash literals.",
+                "DuplicateKeyInHashLiteral", ErrorCategory::InvalidOperation, k->extent);
         h->set(key, eval_statement_value(*v));
       }
       return Value(h);
@@ -465,7 +515,8 @@ Value Interpreter::eval(const Expr& e) {
       auto& m = static_cast<const MethodCallExpr&>(e);
       std::vector<Value> args;
       for (auto& a : m.args) args.push_back(eval(*a));
-      if (m.is_static && m.target->kind == Expr::Kind::Cast && !static_cast<const CastExpr&>(*m.target).operand)
+      if (m.is_static && m.target->kind == Expr::Kind::Cast &&
+          !static_cast<const CastExpr&>(*m.target).operand)
         return eval_static(static_cast<const CastExpr&>(*m.target).type, m.name, &args, m.extent);
       Value target = eval(*m.target);
       return call_method(target, m.name, args, m.extent);
@@ -478,7 +529,8 @@ Value Interpreter::eval(const Expr& e) {
     case Expr::Kind::PreIncrement: {
       auto& inc = static_cast<const IncrementExpr&>(e);
       Value before = eval(*inc.target);
-      Value after = internal::arithmetic(*this, "+", before.is_null() ? Value(int64_t{0}) : before, Value(int64_t{inc.delta}), e.extent);
+      Value after = internal::arithmetic(*this, "+", before.is_null() ? Value(int64_t{0}) : before,
+                                         Value(int64_t{inc.delta}), e.extent);
       assign(*inc.target, after, e.extent);
       return e.kind == Expr::Kind::PostIncrement ? before : after;
     }
@@ -528,14 +580,17 @@ Value Interpreter::eval_unary(const UnaryExpr& u) {
     }
     return Value::array(std::move(out));
   }
-  raise("Unknown unary operator " + u.op, "UnknownOperator", ErrorCategory::InvalidOperation, u.extent);
+  raise("Unknown unary operator " + u.op, "UnknownOperator", ErrorCategory::InvalidOperation,
+        u.extent);
 }
 
 static std::shared_ptr<Regex> regex_or_fail(const std::string& pattern, bool cs, const Extent& at) {
   std::string err;
   auto re = Regex::compile(pattern, cs, err);
   if (!re) {
-    ErrorRecord r = make_error("The regular expression pattern " + pattern + " is not valid.", "InvalidRegularExpression", ErrorCategory::InvalidOperation, Value(pattern));
+    ErrorRecord r =
+        make_error("The regular expression pattern " + pattern + " is not valid.",
+                   "InvalidRegularExpression", ErrorCategory::InvalidOperation, Value(pattern));
     r.message = err;
     r.position = at;
     throw RuntimeError(std::move(r), false);
@@ -550,11 +605,15 @@ Value Interpreter::eval_binary(const BinaryExpr& b) {
   Value l = eval(*b.left);
   Value r = eval(*b.right);
   if (op == "-xor") return Value(to_bool(l) != to_bool(r));
-  if (op == "+" || op == "-" || op == "*" || op == "/" || op == "%") return internal::arithmetic(*this, op, l, r, b.extent);
+  if (op == "+" || op == "-" || op == "*" || op == "/" || op == "%")
+    return internal::arithmetic(*this, op, l, r, b.extent);
   if (op == "..") {
     auto a = to_int(l), z = to_int(r);
-    if (!a || !z) raise("Cannot convert value to type \"System.Int32\".", "InvalidCast", ErrorCategory::InvalidArgument, b.extent);
-    if (std::llabs(*z - *a) > 50'000'000) raise("The range is too large.", "RangeTooBig", ErrorCategory::InvalidOperation, b.extent);
+    if (!a || !z)
+      raise("Cannot convert value to type \"System.Int32\".", "InvalidCast",
+            ErrorCategory::InvalidArgument, b.extent);
+    if (std::llabs(*z - *a) > 50'000'000)
+      raise("The range is too large.", "RangeTooBig", ErrorCategory::InvalidOperation, b.extent);
     Array out;
     if (*a <= *z)
       for (int64_t i = *a; i <= *z; ++i) out.push_back(Value(i));
@@ -598,15 +657,19 @@ Value Interpreter::eval_binary(const BinaryExpr& b) {
 
 namespace internal {
 
-Value comparison(Interpreter& in, const std::string& op, const Value& l, const Value& r, const Extent& at) {
-  struct Ctx { const Extent& extent; } b{at};
+Value comparison(Interpreter& in, const std::string& op, const Value& l, const Value& r,
+                 const Extent& at) {
+  struct Ctx {
+    const Extent& extent;
+  } b{at};
   // comparison family, with optional c/i prefix
   std::string base = op.substr(1);
   bool cs = false;
   if (base.size() > 2 && (base[0] == 'c' || base[0] == 'i') && base != "contains" && base != "in") {
     std::string rest = base.substr(1);
-    static const char* known[] = {"eq", "ne", "gt", "ge", "lt", "le", "like", "notlike", "match", "notmatch",
-                                  "contains", "notcontains", "in", "notin", "replace", "split"};
+    static const char* known[] = {
+        "eq",    "ne",       "gt",       "ge",          "lt", "le",    "like",    "notlike",
+        "match", "notmatch", "contains", "notcontains", "in", "notin", "replace", "split"};
     for (auto* k : known)
       if (rest == k) {
         cs = base[0] == 'c';
@@ -670,7 +733,10 @@ Value comparison(Interpreter& in, const std::string& op, const Value& l, const V
     auto c = compare_values(x, r, cs);
     if (!c) {
       if (x.is_number() && r.is_string())
-        raise("Could not compare \"" + to_string(x) + "\" to \"" + to_string(r) + "\". Error: \"Cannot convert value \"" + to_string(r) + "\" to type \"System.Int32\". Error: \"Input string was not in a correct format.\"\"",
+        raise("Could not compare \"" + to_string(x) + "\" to \"" + to_string(r) +
+                  "\". Error: \"Cannot convert value \"" + to_string(r) +
+                  "\" to type \"System.Int32\". Error: \"Input string was not in a correct "
+                  "format.\"\"",
               "ComparisonFailure", ErrorCategory::InvalidOperation, b.extent);
       return false;
     }
@@ -694,8 +760,10 @@ Value comparison(Interpreter& in, const std::string& op, const Value& l, const V
 Value Interpreter::eval_member(const MemberExpr& m) {
   if (m.is_static) {
     if (m.target->kind == Expr::Kind::Cast && !static_cast<const CastExpr&>(*m.target).operand)
-      return eval_static(static_cast<const CastExpr&>(*m.target).type, to_string(eval(*m.member)), nullptr, m.extent);
-    raise("Static members can only be read from a type literal such as [math]::PI.", "StaticMember", ErrorCategory::InvalidOperation, m.extent);
+      return eval_static(static_cast<const CastExpr&>(*m.target).type, to_string(eval(*m.member)),
+                         nullptr, m.extent);
+    raise("Static members can only be read from a type literal such as [math]::PI.", "StaticMember",
+          ErrorCategory::InvalidOperation, m.extent);
   }
   Value target = eval(*m.target);
   std::string name = to_string(eval(*m.member));
@@ -706,7 +774,9 @@ Value Interpreter::eval_member(const MemberExpr& m) {
 Value Interpreter::eval_index(const IndexExpr& ix) {
   Value target = eval(*ix.target);
   Value idx = eval(*ix.index);
-  if (target.is_null()) raise("Cannot index into a null array.", "NullArray", ErrorCategory::InvalidOperation, ix.extent);
+  if (target.is_null())
+    raise("Cannot index into a null array.", "NullArray", ErrorCategory::InvalidOperation,
+          ix.extent);
   if (target.is_hashtable()) {
     if (idx.is_array()) {
       Array out;
@@ -751,7 +821,8 @@ Value Interpreter::eval_cast(const CastExpr& c) {
     // a type literal evaluates to its name; -is/-as use it
     std::string err;
     Value probe;
-    if (!internal::cast_value(c.type, Value(), probe, err) && err.starts_with("Unable to find type"))
+    if (!internal::cast_value(c.type, Value(), probe, err) &&
+        err.starts_with("Unable to find type"))
       raise(err, "TypeNotFound", ErrorCategory::InvalidOperation, c.extent);
     return Value(c.type);
   }
@@ -762,13 +833,14 @@ Value Interpreter::eval_cast(const CastExpr& c) {
     bool unknown = err.starts_with("Unable to find type");
     raise(err, unknown ? "TypeNotFound" : "InvalidCastFromStringToInteger",
           unknown ? ErrorCategory::InvalidOperation : ErrorCategory::InvalidArgument, c.extent,
-          unknown ? "System.Management.Automation.RuntimeException" : "System.Management.Automation.PSInvalidCastException");
+          unknown ? "System.Management.Automation.RuntimeException"
+                  : "System.Management.Automation.PSInvalidCastException");
   }
   return out;
 }
 
-Value Interpreter::eval_static(const std::string& type_in, const std::string& name, const std::vector<Value>* args,
-                               const Extent& at) {
+Value Interpreter::eval_static(const std::string& type_in, const std::string& name,
+                               const std::vector<Value>* args, const Extent& at) {
   std::string t = to_lower(type_in);
   if (t.starts_with("system.")) t = t.substr(7);
   std::string n = to_lower(name);
@@ -789,10 +861,14 @@ Value Interpreter::eval_static(const std::string& type_in, const std::string& na
       if (n == "floor") return Value(std::floor(num(0)));
       if (n == "ceiling") return Value(std::ceil(num(0)));
       if (n == "truncate") return Value(std::trunc(num(0)));
-      if (n == "abs") return arg(0).is_int() ? Value(static_cast<int64_t>(std::llabs(arg(0).as_int_raw()))) : Value(std::fabs(num(0)));
+      if (n == "abs")
+        return arg(0).is_int() ? Value(static_cast<int64_t>(std::llabs(arg(0).as_int_raw())))
+                               : Value(std::fabs(num(0)));
       if (n == "sqrt") return Value(std::sqrt(num(0)));
       if (n == "pow") return Value(std::pow(num(0), num(1)));
-      if (n == "log") return args->size() > 1 ? Value(std::log(num(0)) / std::log(num(1))) : Value(std::log(num(0)));
+      if (n == "log")
+        return args->size() > 1 ? Value(std::log(num(0)) / std::log(num(1)))
+                                : Value(std::log(num(0)));
       if (n == "log10") return Value(std::log10(num(0)));
       if (n == "max" || n == "min") {
         auto c = compare_values(arg(0), arg(1));
@@ -805,13 +881,16 @@ Value Interpreter::eval_static(const std::string& type_in, const std::string& na
     if (args && n == "join") {
       std::string sep = to_string(arg(0)), out;
       std::vector<Value> items;
-      if (args->size() == 2) items = enumerate(arg(1));
-      else items.assign(args->begin() + 1, args->end());
+      if (args->size() == 2)
+        items = enumerate(arg(1));
+      else
+        items.assign(args->begin() + 1, args->end());
       for (size_t i = 0; i < items.size(); ++i) out += (i ? sep : "") + to_string(items[i]);
       return Value(out);
     }
     if (args && n == "isnullorempty") return Value(to_string(arg(0)).empty());
-    if (args && n == "isnullorwhitespace") return Value(to_string(arg(0)).find_first_not_of(" \t\r\n") == std::string::npos);
+    if (args && n == "isnullorwhitespace")
+      return Value(to_string(arg(0)).find_first_not_of(" \t\r\n") == std::string::npos);
     if (args && n == "format") {
       std::string err;
       std::vector<Value> rest(args->begin() + 1, args->end());
@@ -832,8 +911,13 @@ Value Interpreter::eval_static(const std::string& type_in, const std::string& na
     if (args && n == "parse") {
       Value out;
       std::string err;
-      if (!internal::cast_value(t, arg(0), out, err) || !arg(0).is_string() || !parse_number(arg(0).as_string_raw()))
-        raise("Exception calling \"Parse\" with \"1\" argument(s): \"Input string was not in a correct format.\"", "FormatException", ErrorCategory::NotSpecified, at, "System.Management.Automation.MethodInvocationException");
+      if (!internal::cast_value(t, arg(0), out, err) || !arg(0).is_string() ||
+          !parse_number(arg(0).as_string_raw()))
+        raise(
+            "Exception calling \"Parse\" with \"1\" argument(s): \"Input string was not in a "
+            "correct format.\"",
+            "FormatException", ErrorCategory::NotSpecified, at,
+            "System.Management.Automation.MethodInvocationException");
       return out;
     }
   } else if (t == "datetime") {
@@ -845,13 +929,19 @@ Value Interpreter::eval_static(const std::string& type_in, const std::string& na
     }
     if (!args && n == "utcnow") {
       DateTime d = now_local();
-      d.micros = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+      d.micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
       d.utc = true;
       return Value(d);
     }
     if (args && n == "parse") {
       auto d = parse_date(to_string(arg(0)));
-      if (!d) raise("Exception calling \"Parse\" with \"1\" argument(s): \"String '" + to_string(arg(0)) + "' was not recognized as a valid DateTime.\"", "FormatException", ErrorCategory::NotSpecified, at, "System.Management.Automation.MethodInvocationException");
+      if (!d)
+        raise("Exception calling \"Parse\" with \"1\" argument(s): \"String '" + to_string(arg(0)) +
+                  "' was not recognized as a valid DateTime.\"",
+              "FormatException", ErrorCategory::NotSpecified, at,
+              "System.Management.Automation.MethodInvocationException");
       return Value(*d);
     }
   } else if (t == "environment") {
@@ -870,34 +960,44 @@ Value Interpreter::eval_static(const std::string& type_in, const std::string& na
       }
       return Value(out);
     }
-    if (args && n == "ismatch") return Value(regex_or_fail(to_string(arg(1)), false, at)->match(to_string(arg(0)), nullptr));
+    if (args && n == "ismatch")
+      return Value(regex_or_fail(to_string(arg(1)), false, at)->match(to_string(arg(0)), nullptr));
   }
   Value probe;
   std::string err;
-  if (!internal::cast_value(type_in, Value(), probe, err) && err.starts_with("Unable to find type") && t != "math" && t != "environment" && t != "regex")
+  if (!internal::cast_value(type_in, Value(), probe, err) &&
+      err.starts_with("Unable to find type") && t != "math" && t != "environment" && t != "regex")
     raise(err, "TypeNotFound", ErrorCategory::InvalidOperation, at);
   if (args)
-    raise("Method invocation failed because [" + type_in + "] does not contain a method named '" + name + "'.", "MethodNotFound", ErrorCategory::InvalidOperation, at);
+    raise("Method invocation failed because [" + type_in + "] does not contain a method named '" +
+              name + "'.",
+          "MethodNotFound", ErrorCategory::InvalidOperation, at);
   return Value();
 }
 
-Value Interpreter::call_method(const Value& target, const std::string& name, const std::vector<Value>& args, const Extent& at) {
+Value Interpreter::call_method(const Value& target, const std::string& name,
+                               const std::vector<Value>& args, const Extent& at) {
   std::string n = to_lower(name);
   auto arg = [&](size_t i) { return i < args.size() ? args[i] : Value(); };
   auto not_found = [&]() -> Value {
-    raise("Method invocation failed because [" + type_name_of(target) + "] does not contain a method named '" + name + "'.",
+    raise("Method invocation failed because [" + type_name_of(target) +
+              "] does not contain a method named '" + name + "'.",
           "MethodNotFound", ErrorCategory::InvalidOperation, at);
   };
   if (target.is_null())
-    raise("You cannot call a method on a null-valued expression.", "InvokeMethodOnNull", ErrorCategory::InvalidOperation, at);
+    raise("You cannot call a method on a null-valued expression.", "InvokeMethodOnNull",
+          ErrorCategory::InvalidOperation, at);
   if (n == "gettype") {
     std::string full = type_name_of(target);
     std::string shortn = full.substr(full.rfind('.') + 1);
-    auto o = make_object({{"Name", Value(shortn)}, {"FullName", Value(full)}}, "System.RuntimeType");
+    auto o =
+        make_object({{"Name", Value(shortn)}, {"FullName", Value(full)}}, "System.RuntimeType");
     o->display = full;
     return Value(o);
   }
-  if (n == "tostring" && !(target.is_number() && !args.empty()) && !(target.is_date() && !args.empty())) return Value(to_string(target));
+  if (n == "tostring" && !(target.is_number() && !args.empty()) &&
+      !(target.is_date() && !args.empty()))
+    return Value(to_string(target));
   if (n == "equals") return Value(values_equal(target, arg(0)));
   if (target.is_string()) {
     const std::string& s = target.as_string_raw();
@@ -926,7 +1026,12 @@ Value Interpreter::call_method(const Value& target, const std::string& name, con
     }
     if (n == "replace") {
       std::string from = sarg(0), to = sarg(1), out;
-      if (from.empty()) raise("Exception calling \"Replace\" with \"2\" argument(s): \"String cannot be of zero length.\"", "ArgumentException", ErrorCategory::InvalidArgument, at, "System.Management.Automation.MethodInvocationException");
+      if (from.empty())
+        raise(
+            "Exception calling \"Replace\" with \"2\" argument(s): \"String cannot be of zero "
+            "length.\"",
+            "ArgumentException", ErrorCategory::InvalidArgument, at,
+            "System.Management.Automation.MethodInvocationException");
       size_t i = 0;
       for (;;) {
         size_t p = s.find(from, i);
@@ -953,11 +1058,18 @@ Value Interpreter::call_method(const Value& target, const std::string& name, con
     if (n == "substring") {
       auto start = to_int(arg(0)).value_or(0);
       if (start < 0 || start > static_cast<int64_t>(s.size()))
-        raise("Exception calling \"Substring\" with \"" + std::to_string(args.size()) + "\" argument(s): \"startIndex cannot be larger than length of string.\"", "ArgumentOutOfRangeException", ErrorCategory::NotSpecified, at, "System.Management.Automation.MethodInvocationException");
+        raise("Exception calling \"Substring\" with \"" + std::to_string(args.size()) +
+                  "\" argument(s): \"startIndex cannot be larger than length of string.\"",
+              "ArgumentOutOfRangeException", ErrorCategory::NotSpecified, at,
+              "System.Management.Automation.MethodInvocationException");
       if (args.size() > 1) {
         auto len = to_int(arg(1)).value_or(0);
         if (len < 0 || start + len > static_cast<int64_t>(s.size()))
-          raise("Exception calling \"Substring\" with \"2\" argument(s): \"Index and length must refer to a location within the string.\"", "ArgumentOutOfRangeException", ErrorCategory::NotSpecified, at, "System.Management.Automation.MethodInvocationException");
+          raise(
+              "Exception calling \"Substring\" with \"2\" argument(s): \"Index and length must "
+              "refer to a location within the string.\"",
+              "ArgumentOutOfRangeException", ErrorCategory::NotSpecified, at,
+              "System.Management.Automation.MethodInvocationException");
         return Value(s.substr(static_cast<size_t>(start), static_cast<size_t>(len)));
       }
       return Value(s.substr(static_cast<size_t>(start)));
@@ -966,15 +1078,21 @@ Value Interpreter::call_method(const Value& target, const std::string& name, con
       size_t w = static_cast<size_t>(std::max<int64_t>(0, to_int(arg(0)).value_or(0)));
       char c = args.size() > 1 && !sarg(1).empty() ? sarg(1)[0] : ' ';
       if (s.size() >= w) return target;
-      return Value(n == "padleft" ? std::string(w - s.size(), c) + s : s + std::string(w - s.size(), c));
+      return Value(n == "padleft" ? std::string(w - s.size(), c) + s
+                                  : s + std::string(w - s.size(), c));
     }
     if (n == "insert") {
-      auto p = static_cast<size_t>(std::clamp<int64_t>(to_int(arg(0)).value_or(0), 0, static_cast<int64_t>(s.size())));
+      auto p = static_cast<size_t>(
+          std::clamp<int64_t>(to_int(arg(0)).value_or(0), 0, static_cast<int64_t>(s.size())));
       return Value(s.substr(0, p) + sarg(1) + s.substr(p));
     }
     if (n == "remove") {
-      auto p = static_cast<size_t>(std::clamp<int64_t>(to_int(arg(0)).value_or(0), 0, static_cast<int64_t>(s.size())));
-      if (args.size() > 1) return Value(s.substr(0, p) + s.substr(std::min(s.size(), p + static_cast<size_t>(std::max<int64_t>(0, to_int(arg(1)).value_or(0))))));
+      auto p = static_cast<size_t>(
+          std::clamp<int64_t>(to_int(arg(0)).value_or(0), 0, static_cast<int64_t>(s.size())));
+      if (args.size() > 1)
+        return Value(s.substr(0, p) +
+                     s.substr(std::min(s.size(), p + static_cast<size_t>(std::max<int64_t>(
+                                                         0, to_int(arg(1)).value_or(0))))));
       return Value(s.substr(0, p));
     }
     if (n == "tochararray") {
@@ -986,7 +1104,9 @@ Value Interpreter::call_method(const Value& target, const std::string& name, con
     return not_found();
   }
   if (target.is_number()) {
-    if (n == "tostring") return Value(internal::format_composite("{0:" + to_string(arg(0)) + "}", {target}, *std::make_unique<std::string>()));
+    if (n == "tostring")
+      return Value(internal::format_composite("{0:" + to_string(arg(0)) + "}", {target},
+                                              *std::make_unique<std::string>()));
     if (n == "compareto") return Value(int64_t{compare_values(target, arg(0)).value_or(0)});
     return not_found();
   }
@@ -1035,7 +1155,9 @@ Value Interpreter::call_method(const Value& target, const std::string& name, con
       return Value::array(std::move(out));
     }
     if (n == "add")
-      raise("Exception calling \"Add\" with \"1\" argument(s): \"Collection was of a fixed size.\"", "NotSupportedException", ErrorCategory::NotSpecified, at, "System.Management.Automation.MethodInvocationException");
+      raise("Exception calling \"Add\" with \"1\" argument(s): \"Collection was of a fixed size.\"",
+            "NotSupportedException", ErrorCategory::NotSpecified, at,
+            "System.Management.Automation.MethodInvocationException");
     // methods apply to each element (member enumeration)
     Array out;
     for (auto& x : a) out.push_back(call_method(x, name, args, at));
@@ -1052,8 +1174,12 @@ Value Interpreter::call_method(const Value& target, const std::string& name, con
     if (n == "add") {
       std::string k = to_string(arg(0));
       if (h.find(k))
-        raise("Exception calling \"Add\" with \"2\" argument(s): \"Item has already been added. Key in dictionary: '" + k + "'  Key being added: '" + k + "'\"",
-              "ArgumentException", ErrorCategory::NotSpecified, at, "System.Management.Automation.MethodInvocationException");
+        raise(
+            "Exception calling \"Add\" with \"2\" argument(s): \"Item has already been added. Key "
+            "in dictionary: '" +
+                k + "'  Key being added: '" + k + "'\"",
+            "ArgumentException", ErrorCategory::NotSpecified, at,
+            "System.Management.Automation.MethodInvocationException");
       h.set(k, arg(1));
       return Value();
     }
@@ -1068,7 +1194,8 @@ Value Interpreter::call_method(const Value& target, const std::string& name, con
     if (n == "getenumerator") {
       Array out;
       for (auto& [k, v] : h.entries())
-        out.push_back(Value(make_object({{"Name", Value(k)}, {"Key", Value(k)}, {"Value", v}}, "System.Collections.DictionaryEntry")));
+        out.push_back(Value(make_object({{"Name", Value(k)}, {"Key", Value(k)}, {"Value", v}},
+                                        "System.Collections.DictionaryEntry")));
       return Value::array(std::move(out));
     }
     if (n == "clone") return Value(std::make_shared<Hashtable>(h));
@@ -1100,7 +1227,8 @@ Value Interpreter::call_method(const Value& target, const std::string& name, con
         current_cmdlet_->write_error(ErrorRecord::from_value(arg(0)));
         return Value();
       }
-      if (n == "throwterminatingerror" && current_cmdlet_) current_cmdlet_->throw_terminating(ErrorRecord::from_value(arg(0)));
+      if (n == "throwterminatingerror" && current_cmdlet_)
+        current_cmdlet_->throw_terminating(ErrorRecord::from_value(arg(0)));
     }
     if (auto* p = o.get(name); p && p->is_scriptblock()) {  // ScriptMethod-style members
       auto out = invoke_collect(*p->as_scriptblock(), nullptr, args);
@@ -1109,7 +1237,8 @@ Value Interpreter::call_method(const Value& target, const std::string& name, con
     }
     return not_found();
   }
-  if (target.is_bool() && n == "compareto") return Value(int64_t{compare_values(target, arg(0)).value_or(0)});
+  if (target.is_bool() && n == "compareto")
+    return Value(int64_t{compare_values(target, arg(0)).value_or(0)});
   return not_found();
 }
 

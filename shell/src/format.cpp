@@ -6,7 +6,9 @@ namespace cimnet::shell {
 
 namespace {
 
-bool is_numeric_value(const Value& v) { return v.is_number(); }
+bool is_numeric_value(const Value& v) {
+  return v.is_number();
+}
 
 // UTF-8 aware display width (counts code points).
 size_t display_width(const std::string& s) {
@@ -65,23 +67,31 @@ Value Column::value_of(const Value& v) const {
 
 Formatter::Formatter() {
   View group;
-  group.columns = {{"Count", "Count", {}, 5, 1}, {"Name", "Name", {}, 0, -1}, {"Group", "Group", {}, 0, -1}};
+  group.columns = {
+      {"Count", "Count", {}, 5, 1}, {"Name", "Name", {}, 0, -1}, {"Group", "Group", {}, 0, -1}};
   add_view("Microsoft.PowerShell.Commands.GroupInfo", group);
   group.columns.pop_back();
   add_view("Microsoft.PowerShell.Commands.GroupInfoNoElement", group);
   View member;
-  member.columns = {{"Name", "Name", {}, 0, -1}, {"MemberType", "MemberType", {}, 0, -1}, {"Definition", "Definition", {}, 0, -1}};
+  member.columns = {{"Name", "Name", {}, 0, -1},
+                    {"MemberType", "MemberType", {}, 0, -1},
+                    {"Definition", "Definition", {}, 0, -1}};
   member.group_by = "TypeName";
   add_view("Microsoft.PowerShell.Commands.MemberDefinition", member);
   View cmd;
-  cmd.columns = {{"CommandType", "CommandType", {}, 0, -1}, {"Name", "Name", {}, 0, -1}, {"Version", "Version", {}, 0, -1}, {"Source", "Source", {}, 0, -1}};
+  cmd.columns = {{"CommandType", "CommandType", {}, 0, -1},
+                 {"Name", "Name", {}, 0, -1},
+                 {"Version", "Version", {}, 0, -1},
+                 {"Source", "Source", {}, 0, -1}};
   add_view("System.Management.Automation.CommandInfo", cmd);
   View entry;
   entry.columns = {{"Name", "Name", {}, 0, -1}, {"Value", "Value", {}, 0, -1}};
   add_view("System.Collections.DictionaryEntry", entry);
 }
 
-void Formatter::add_view(const std::string& type_name, View view) { views_[to_lower(type_name)] = std::move(view); }
+void Formatter::add_view(const std::string& type_name, View view) {
+  views_[to_lower(type_name)] = std::move(view);
+}
 
 const View* Formatter::find_view(const Value& v) const {
   if (!v.is_object()) return nullptr;
@@ -158,7 +168,8 @@ TableLayout layout_table(const std::vector<Value>& items, const std::vector<Colu
     }
     l.right[c] = cols[c].align == 1 || (cols[c].align == 0 && numeric);
     size_t w = display_width(cols[c].label);
-    if (cols[c].width > 0) w = static_cast<size_t>(cols[c].width);
+    if (cols[c].width > 0)
+      w = static_cast<size_t>(cols[c].width);
     else
       for (auto& r : cells) w = std::max(w, display_width(r[c]));
     l.widths[c] = w;
@@ -203,7 +214,8 @@ std::vector<Value> expand_hashtables(const std::vector<Value>& items_in) {
   for (auto& v : items_in) {
     if (v.is_hashtable()) {
       for (auto& [k, x] : v.as_hashtable()->entries())
-        items.push_back(Value(make_object({{"Name", Value(k)}, {"Value", x}}, "System.Collections.DictionaryEntry")));
+        items.push_back(Value(
+            make_object({{"Name", Value(k)}, {"Value", x}}, "System.Collections.DictionaryEntry")));
     } else {
       items.push_back(v);
     }
@@ -213,8 +225,9 @@ std::vector<Value> expand_hashtables(const std::vector<Value>& items_in) {
 
 }  // namespace
 
-std::string Formatter::render_table(const std::vector<Value>& items_in, std::vector<Column> cols, bool /*autosize*/,
-                                    int width, bool hide_headers, const std::string& group_by) const {
+std::string Formatter::render_table(const std::vector<Value>& items_in, std::vector<Column> cols,
+                                    bool /*autosize*/, int width, bool hide_headers,
+                                    const std::string& group_by) const {
   // hashtables display one row per entry
   std::vector<Value> items = expand_hashtables(items_in);
   std::string out;
@@ -227,7 +240,8 @@ std::string Formatter::render_table(const std::vector<Value>& items_in, std::vec
       while (end < items.size() && to_string(get_member(items[end], group_by)) == group) ++end;
       out += "\n   " + group_by + ": " + group + "\n";
     }
-    std::vector<Value> batch(items.begin() + static_cast<long>(start), items.begin() + static_cast<long>(end));
+    std::vector<Value> batch(items.begin() + static_cast<long>(start),
+                             items.begin() + static_cast<long>(end));
     std::vector<std::vector<std::string>> cells;
     for (auto& item : batch) cells.push_back(row_cells(item, cols));
     TableLayout l = layout_table(batch, cols, cells, width);
@@ -241,7 +255,8 @@ std::string Formatter::render_table(const std::vector<Value>& items_in, std::vec
   return out;
 }
 
-std::string Formatter::render_list(const std::vector<Value>& items, const std::vector<Column>& cols_in) const {
+std::string Formatter::render_list(const std::vector<Value>& items,
+                                   const std::vector<Column>& cols_in) const {
   std::string out;
   for (auto& item : items) {
     std::vector<Column> cols = cols_in;
@@ -287,7 +302,8 @@ static bool is_structured(const Value& v) {
   return true;
 }
 
-void Formatter::write(const Value& v, int width, const std::function<void(const std::string&)>& emit) {
+void Formatter::write(const Value& v, int width,
+                      const std::function<void(const std::string&)>& emit) {
   if (v.is_array()) {
     for (auto& x : *v.as_array()) write(x, width, emit);
     return;
@@ -326,7 +342,8 @@ void Formatter::write(const Value& v, int width, const std::function<void(const 
   pending_.push_back(v);
   // Like PowerShell, wait a moment to size the columns from the first rows, then stream:
   // a long enumeration shows its rows as they arrive.
-  if (group_by_.empty() && std::chrono::steady_clock::now() - first_pending_ > std::chrono::milliseconds(300)) {
+  if (group_by_.empty() &&
+      std::chrono::steady_clock::now() - first_pending_ > std::chrono::milliseconds(300)) {
     std::vector<Value> items = expand_hashtables(pending_);
     std::vector<std::vector<std::string>> cells;
     for (auto& item : items) cells.push_back(row_cells(item, columns_));

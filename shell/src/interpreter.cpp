@@ -43,12 +43,20 @@ std::optional<std::string> ConsoleHost::read_line(const std::string& prompt) {
 }
 int ConsoleHost::width() const {
   struct winsize ws {};
-  if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+    return ws.ws_col;
   if (const char* c = std::getenv("COLUMNS")) {
     int n = std::atoi(c);
     if (n > 0) return n;
   }
   return 120;
+}
+
+void ConsoleHost::progress(const std::string& line) {
+  if (!isatty(STDERR_FILENO)) return;
+  std::string text = "\r\x1b[K" + line;  // carriage return, clear to end of line
+  std::fwrite(text.data(), 1, text.size(), stderr);
+  std::fflush(stderr);
 }
 
 std::optional<std::string> StringHost::read_line(const std::string& prompt) {
@@ -115,7 +123,8 @@ Interpreter::~Interpreter() = default;
 Interpreter::CallDepth::CallDepth(Interpreter& in) : in_(in) {
   if (++in_.call_depth_ > kMaxCallDepth) {
     --in_.call_depth_;
-    ErrorRecord r = make_error("The script failed due to call depth overflow.", "CallDepthOverflow", ErrorCategory::InvalidOperation);
+    ErrorRecord r = make_error("The script failed due to call depth overflow.", "CallDepthOverflow",
+                               ErrorCategory::InvalidOperation);
     r.exception_type = "System.Management.Automation.ScriptCallDepthException";
     throw RuntimeError(std::move(r), true);
   }
@@ -124,14 +133,17 @@ Interpreter::CallDepth::CallDepth(Interpreter& in) : in_(in) {
 void Interpreter::check_stop() {
   if (!stop_requested_) return;
   stop_requested_ = 0;
-  ErrorRecord r = make_error("The pipeline has been stopped.", "PipelineStopped", ErrorCategory::OperationStopped);
+  ErrorRecord r = make_error("The pipeline has been stopped.", "PipelineStopped",
+                             ErrorCategory::OperationStopped);
   r.exception_type = "System.Management.Automation.PipelineStoppedException";
   throw RuntimeError(std::move(r), true);
 }
 
 // ---------- variables ----------
 
-static std::string var_key(std::string_view n) { return to_lower(n); }
+static std::string var_key(std::string_view n) {
+  return to_lower(n);
+}
 
 Value Interpreter::get_variable(std::string_view name) const {
   std::string k = var_key(name);
@@ -166,16 +178,18 @@ std::vector<std::string> Interpreter::variable_names() const {
   std::vector<std::string> out;
   for (Scope* s = scope_; s; s = s->parent)
     for (auto& [k, v] : s->variables)
-      if (seen.insert(k).second) out.push_back(s->display_names.count(k) ? s->display_names.at(k) : k);
-  for (auto* n : {"true", "false", "null", "_", "PSItem", "args", "input", "LASTEXITCODE", "Matches"})
+      if (seen.insert(k).second)
+        out.push_back(s->display_names.count(k) ? s->display_names.at(k) : k);
+  for (auto* n :
+       {"true", "false", "null", "_", "PSItem", "args", "input", "LASTEXITCODE", "Matches"})
     if (seen.insert(to_lower(n)).second) out.push_back(n);
   return out;
 }
 
 // ---------- errors ----------
 
-void Interpreter::fail(const std::string& message, const std::string& id, ErrorCategory cat, const Extent& at,
-                       bool script_terminating) {
+void Interpreter::fail(const std::string& message, const std::string& id, ErrorCategory cat,
+                       const Extent& at, bool script_terminating) {
   ErrorRecord r = make_error(message, id, cat);
   r.position = at;
   throw RuntimeError(std::move(r), script_terminating);
@@ -187,7 +201,8 @@ std::string Interpreter::format_error(const ErrorRecord& rec) const {
   std::string head = rec.command;
   if (rec.error_id == "CommandNotFoundException") head = to_string(rec.target);
   if (head.empty()) {
-    if (rec.category == ErrorCategory::OperationStopped || rec.category == ErrorCategory::ParserError)
+    if (rec.category == ErrorCategory::OperationStopped ||
+        rec.category == ErrorCategory::ParserError)
       head = rec.category == ErrorCategory::ParserError ? "ParserError" : "Exception";
     else if (rec.category == ErrorCategory::NotSpecified)
       head = rec.exception_type.substr(rec.exception_type.rfind('.') + 1);
@@ -195,11 +210,13 @@ std::string Interpreter::format_error(const ErrorRecord& rec) const {
       head = category_name(rec.category);
   }
   const Extent& p = rec.position;
-  bool show_block = p.line > 0 && p.source && (!p.source->name.empty() || rec.category == ErrorCategory::ParserError ||
-                                               p.source->line_starts.size() > 1);
+  bool show_block = p.line > 0 && p.source &&
+                    (!p.source->name.empty() || rec.category == ErrorCategory::ParserError ||
+                     p.source->line_starts.size() > 1);
   if (!show_block) return head + ": " + rec.message + "\n";
   std::string where = p.source->name.empty() ? "" : p.source->name + ":";
-  std::string out = head + ": " + where + std::to_string(p.line) + ":" + std::to_string(p.column) + "\n";
+  std::string out =
+      head + ": " + where + std::to_string(p.line) + ":" + std::to_string(p.column) + "\n";
   std::string num = std::to_string(p.line);
   std::string pad(std::max<size_t>(4, num.size()), ' ');
   std::string lineno = std::string(pad.size() - num.size(), ' ') + num;
@@ -220,13 +237,15 @@ std::string Interpreter::format_error(const ErrorRecord& rec) const {
   }
   out += "Line |\n";
   out += lineno + " |  " + text + "\n";
-  size_t len = std::max<size_t>(1, std::min<size_t>(std::min<size_t>(p.length, 100), text.size() > col ? text.size() - col : 1));
+  size_t len = std::max<size_t>(1, std::min<size_t>(std::min<size_t>(p.length, 100),
+                                                    text.size() > col ? text.size() - col : 1));
   out += pad + " |  " + std::string(col, ' ') + std::string(len, '~') + "\n";
   std::string msg = rec.message;
   size_t start = 0;
   for (;;) {
     size_t nl = msg.find('\n', start);
-    out += pad + " | " + msg.substr(start, nl == std::string::npos ? std::string::npos : nl - start) + "\n";
+    out += pad + " | " +
+           msg.substr(start, nl == std::string::npos ? std::string::npos : nl - start) + "\n";
     if (nl == std::string::npos) break;
     start = nl + 1;
   }
@@ -265,7 +284,8 @@ bool Interpreter::run_script(const std::string& name, const std::string& text) {
   auto emit = [this](const std::string& s) { host_.out(s); };
   OutputSink sink = [this, &emit](const Value& v) { formatter_.write(v, host_.width(), emit); };
   bool ok = true;
-  if (!script_args_.empty() || !has_variable("args")) set_variable("args", Value::array(script_args_));
+  if (!script_args_.empty() || !has_variable("args"))
+    set_variable("args", Value::array(script_args_));
   try {
     for (auto& st : script->root->end) {
       try {
@@ -279,8 +299,10 @@ bool Interpreter::run_script(const std::string& name, const std::string& text) {
   } catch (RuntimeError& e) {
     formatter_.flush(host_.width(), emit);
     // Ctrl-C ends the pipeline quietly, as in PowerShell
-    if (e.record.error_id == "PipelineStopped") host_.out("\n");
-    else report_error(e.record);
+    if (e.record.error_id == "PipelineStopped")
+      host_.out("\n");
+    else
+      report_error(e.record);
     ok = false;
   } catch (ExitSignal& e) {
     formatter_.flush(host_.width(), emit);
@@ -381,7 +403,9 @@ void Interpreter::execute(const Statement& st, const OutputSink& sink) {
       if (!s.value) {
         // a bare `throw` in a catch block rethrows the error being handled
         Value current = get_variable("_");
-        if (current.is_object() && current.as_object()->is_a("System.Management.Automation.ErrorRecord")) v = current;
+        if (current.is_object() &&
+            current.as_object()->is_a("System.Management.Automation.ErrorRecord"))
+          v = current;
       }
       ErrorRecord r;
       if (v.is_object() && (v.as_object()->is_a("System.Management.Automation.ErrorRecord") ||
@@ -414,7 +438,62 @@ void Interpreter::execute(const Statement& st, const OutputSink& sink) {
     case Statement::Kind::Block:
       execute_statements(static_cast<const BlockStatement&>(st).body, sink);
       return;
+    case Statement::Kind::Switch:
+      execute_switch(static_cast<const SwitchStatement&>(st), sink);
+      return;
   }
+}
+
+void Interpreter::execute_switch(const SwitchStatement& st, const OutputSink& sink) {
+  Value v = eval_statement_value(*st.value);
+  std::vector<Value> items = v.is_array() ? *v.as_array() : std::vector<Value>{v};
+  Value saved = get_variable("_");
+  auto matches = [&](const SwitchStatement::Clause& c, const Value& item) -> bool {
+    if (c.condition->kind == Expr::Kind::ScriptBlock) {
+      auto sb = eval(*c.condition);
+      auto out = invoke_collect(*sb.as_scriptblock(), &item, {}, true);
+      return to_bool(out.empty() ? Value() : out.size() == 1 ? out[0] : Value::array(out));
+    }
+    Value cond = eval(*c.condition);
+    std::string prefix = st.case_sensitive ? "-c" : "-";
+    if (st.mode == "regex")
+      return to_bool(internal::comparison(*this, prefix + "match", Value(to_string(item)), cond,
+                                          c.condition->extent));
+    if (st.mode == "wildcard")
+      return to_bool(internal::comparison(*this, prefix + "like", Value(to_string(item)), cond,
+                                          c.condition->extent));
+    return values_equal(item, cond, st.case_sensitive) ||
+           (!item.is_string() && values_equal(cond, item, st.case_sensitive));
+  };
+  try {
+    for (auto& item : items) {
+      bool any = false;
+      try {
+        for (auto& c : st.clauses) {
+          if (!c.condition) continue;
+          set_variable("_", item);
+          if (!matches(c, item)) continue;
+          any = true;
+          set_variable("_", item);
+          execute_statements(c.body, sink);
+        }
+        if (!any)
+          for (auto& c : st.clauses)
+            if (!c.condition) {
+              set_variable("_", item);
+              execute_statements(c.body, sink);
+            }
+      } catch (ContinueSignal& c) {
+        if (!c.label.empty() && !iequals(c.label, st.label)) throw;
+      }
+    }
+  } catch (BreakSignal& b) {
+    if (!b.label.empty() && !iequals(b.label, st.label)) {
+      set_variable("_", saved);
+      throw;
+    }
+  }
+  set_variable("_", saved);
 }
 
 void Interpreter::execute_loop(const LoopStatement& st, const OutputSink& sink) {
@@ -533,21 +612,31 @@ std::shared_ptr<CommandDef> make_function_def(const std::string& name, const Scr
   bool advanced = ast.cmdlet_binding;
   int next_pos = 0;
   for (auto& pa : ast.params)
-    if (pa.mandatory || pa.position >= 0 || pa.from_pipeline || pa.from_pipeline_by_name || !pa.parameter_set.empty())
+    if (pa.mandatory || pa.position >= 0 || pa.from_pipeline || pa.from_pipeline_by_name ||
+        !pa.parameter_set.empty())
       advanced = true;
   for (auto& pa : ast.params) {
     ParamType t = ParamType::Any;
     std::string tl = to_lower(pa.type);
     bool arr = tl.ends_with("[]");
     if (arr) tl = tl.substr(0, tl.size() - 2);
-    if (tl == "string") t = ParamType::String;
-    else if (tl == "int" || tl == "int32" || tl == "long" || tl == "int64" || tl == "uint16" || tl == "uint32" || tl == "byte") t = ParamType::Int;
-    else if (tl == "double" || tl == "float" || tl == "decimal" || tl == "single") t = ParamType::Double;
-    else if (tl == "switch") t = ParamType::Switch;
-    else if (tl == "bool" || tl == "boolean") t = ParamType::Bool;
-    else if (tl == "scriptblock") t = ParamType::ScriptBlock;
-    else if (tl == "hashtable") t = ParamType::Hashtable;
-    else if (tl == "datetime") t = ParamType::DateTime;
+    if (tl == "string")
+      t = ParamType::String;
+    else if (tl == "int" || tl == "int32" || tl == "long" || tl == "int64" || tl == "uint16" ||
+             tl == "uint32" || tl == "byte")
+      t = ParamType::Int;
+    else if (tl == "double" || tl == "float" || tl == "decimal" || tl == "single")
+      t = ParamType::Double;
+    else if (tl == "switch")
+      t = ParamType::Switch;
+    else if (tl == "bool" || tl == "boolean")
+      t = ParamType::Bool;
+    else if (tl == "scriptblock")
+      t = ParamType::ScriptBlock;
+    else if (tl == "hashtable")
+      t = ParamType::Hashtable;
+    else if (tl == "datetime")
+      t = ParamType::DateTime;
     Param p(pa.name, t);
     if (arr) p.array();
     for (auto& a : pa.aliases) p.alias(a);
@@ -605,10 +694,12 @@ class FunctionCmdlet : public Cmdlet {
     if (auto* rest = rt.parameters().find("__args")) extra = enumerate(*rest);
     in_.set_variable("args", Value::array(extra));
     in_.set_variable("PSBoundParameters", Value(bound));
-    if (auto* ea = rt.parameters().find("ErrorAction")) in_.set_variable("ErrorActionPreference", *ea);
+    if (auto* ea = rt.parameters().find("ErrorAction"))
+      in_.set_variable("ErrorActionPreference", *ea);
     if (rt.get_switch("Verbose")) in_.set_variable("VerbosePreference", Value("Continue"));
     if (rt.get_switch("WhatIf")) in_.set_variable("WhatIfPreference", Value(true));
-    cmdlet_obj_ = make_object({{"ParameterSetName", Value(rt.parameter_set())}}, "System.Management.Automation.PSScriptCmdlet");
+    cmdlet_obj_ = make_object({{"ParameterSetName", Value(rt.parameter_set())}},
+                              "System.Management.Automation.PSScriptCmdlet");
     in_.set_variable("PSCmdlet", Value(cmdlet_obj_));
     run(ast.begin, rt, nullptr);
   }
@@ -681,7 +772,8 @@ void Interpreter::define_function(const FunctionStatement& f) {
   // keep the registry's copy; the scope table points at it through a shared handle
   auto* reg = registry_.find(f.name);
   auto shared = std::make_shared<CommandDef>(*reg);
-  shared->factory = [this, sb, shared_def = std::weak_ptr<CommandDef>(shared)]() -> std::unique_ptr<Cmdlet> {
+  shared->factory = [this, sb,
+                     shared_def = std::weak_ptr<CommandDef>(shared)]() -> std::unique_ptr<Cmdlet> {
     return std::make_unique<FunctionCmdlet>(*this, sb, shared_def.lock());
   };
   registry_.remove(f.name);
@@ -703,12 +795,13 @@ std::vector<const CommandDef*> Interpreter::all_commands() const {
   for (Scope* s = scope_; s; s = s->parent)
     for (auto& [k, f] : s->functions)
       if (seen.insert(k).second) out.push_back(f.get());
-  std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return to_lower(a->name) < to_lower(b->name); });
+  std::sort(out.begin(), out.end(),
+            [](auto* a, auto* b) { return to_lower(a->name) < to_lower(b->name); });
   return out;
 }
 
-void Interpreter::invoke(const ScriptBlock& block, const Value* underscore, const std::vector<Value>& args,
-                         const OutputSink& sink, bool same_scope) {
+void Interpreter::invoke(const ScriptBlock& block, const Value* underscore,
+                         const std::vector<Value>& args, const OutputSink& sink, bool same_scope) {
   CallDepth depth(*this);
   ScopeGuard guard(*this, !same_scope);
   Value saved_u, saved_p;
@@ -724,8 +817,10 @@ void Interpreter::invoke(const ScriptBlock& block, const Value* underscore, cons
     set_variable("args", Value::array(args));
     size_t i = 0;
     for (auto& p : block.ast->params) {
-      if (i < args.size()) set_variable(p.name, args[i]);
-      else set_variable(p.name, p.default_value ? eval(*p.default_value) : Value());
+      if (i < args.size())
+        set_variable(p.name, args[i]);
+      else
+        set_variable(p.name, p.default_value ? eval(*p.default_value) : Value());
       ++i;
     }
   }
@@ -752,7 +847,8 @@ void Interpreter::invoke(const ScriptBlock& block, const Value* underscore, cons
 std::vector<Value> Interpreter::invoke_collect(const ScriptBlock& block, const Value* underscore,
                                                const std::vector<Value>& args, bool same_scope) {
   std::vector<Value> out;
-  invoke(block, underscore, args, [&](const Value& v) { out.push_back(v); }, same_scope);
+  invoke(
+      block, underscore, args, [&](const Value& v) { out.push_back(v); }, same_scope);
   return out;
 }
 
@@ -808,7 +904,18 @@ class PipelineRunner {
         runner_.in_.set_variable(name, Value::array(list));
       }
       if (iequals(action, "Stop")) throw RuntimeError(std::move(rec), true);
-      if (runner_.in_.silenced_errors_ > 0 && !iequals(action, "Ignore")) action = "SilentlyContinue";
+      if (runner_.in_.silenced_errors_ > 0 && !iequals(action, "Ignore"))
+        action = "SilentlyContinue";
+      if (runner_.in_.merged_errors_ > 0 && !iequals(action, "Ignore") &&
+          !iequals(action, "SilentlyContinue")) {
+        // `2>&1`: the error record travels down the pipeline as an object
+        Value rv = rec.to_value();
+        Value list = runner_.in_.global_->variables["error"];
+        if (list.is_array()) list.as_array()->insert(list.as_array()->begin(), rv);
+        runner_.in_.last_status_ = false;
+        runner_.send(stage_.index + 1, rv);
+        return;
+      }
       if (iequals(action, "Ignore")) return;
       if (iequals(action, "SilentlyContinue")) {
         Value list = runner_.in_.global_->variables["error"];
@@ -823,27 +930,37 @@ class PipelineRunner {
       throw RuntimeError(std::move(rec), false);
     }
     void write_verbose(const std::string& text) override {
-      bool on = stage_.params.has("Verbose") ? get_switch("Verbose")
-                                             : iequals(to_string(runner_.in_.get_variable("VerbosePreference")), "Continue");
+      bool on = stage_.params.has("Verbose")
+                    ? get_switch("Verbose")
+                    : iequals(to_string(runner_.in_.get_variable("VerbosePreference")), "Continue");
       if (on) runner_.in_.host().out("VERBOSE: " + text + "\n");
     }
     void write_warning(const std::string& text) override {
       std::string pref = to_string(runner_.in_.get_variable("WarningPreference"));
       if (auto* wa = stage_.params.find("WarningAction")) pref = to_string(*wa);
       if (iequals(pref, "SilentlyContinue") || iequals(pref, "Ignore")) return;
-      runner_.in_.formatter().flush(runner_.in_.host().width(), [this](const std::string& s) { runner_.in_.host().out(s); });
+      runner_.in_.formatter().flush(runner_.in_.host().width(),
+                                    [this](const std::string& s) { runner_.in_.host().out(s); });
       runner_.in_.host().out("WARNING: " + text + "\n");
       if (iequals(pref, "Stop"))
-        throw RuntimeError(make_error("The running command stopped because the preference variable \"WarningPreference\" or common parameter is set to Stop: " + text, "ActionPreferenceStop", ErrorCategory::OperationStopped), true);
+        throw RuntimeError(make_error("The running command stopped because the preference variable "
+                                      "\"WarningPreference\" or common parameter is set to Stop: " +
+                                          text,
+                                      "ActionPreferenceStop", ErrorCategory::OperationStopped),
+                           true);
     }
     void write_host(const std::string& text, bool newline) override {
-      runner_.in_.formatter().flush(runner_.in_.host().width(), [this](const std::string& s) { runner_.in_.host().out(s); });
+      runner_.in_.formatter().flush(runner_.in_.host().width(),
+                                    [this](const std::string& s) { runner_.in_.host().out(s); });
       runner_.in_.host().out(text + (newline ? "\n" : ""));
     }
     bool should_process(const std::string& target, const std::string& action) override {
-      bool whatif = stage_.params.has("WhatIf") ? get_switch("WhatIf") : to_bool(runner_.in_.get_variable("WhatIfPreference"));
+      bool whatif = stage_.params.has("WhatIf")
+                        ? get_switch("WhatIf")
+                        : to_bool(runner_.in_.get_variable("WhatIfPreference"));
       if (whatif) {
-        runner_.in_.host().out("What if: Performing the operation \"" + action + "\" on target \"" + target + "\".\n");
+        runner_.in_.host().out("What if: Performing the operation \"" + action + "\" on target \"" +
+                               target + "\".\n");
         return false;
       }
       if (stage_.yes_to_all) return true;
@@ -853,15 +970,22 @@ class PipelineRunner {
         confirm = get_switch("Confirm");
       } else {
         std::string pref = to_string(runner_.in_.get_variable("ConfirmPreference"));
-        int pref_level = iequals(pref, "None") ? 99 : iequals(pref, "Low") ? 1 : iequals(pref, "Medium") ? 2 : 3;
+        int pref_level = iequals(pref, "None")     ? 99
+                         : iequals(pref, "Low")    ? 1
+                         : iequals(pref, "Medium") ? 2
+                                                   : 3;
         confirm = static_cast<int>(stage_.def->impact) >= pref_level;
       }
       if (!confirm) return true;
       for (;;) {
         Host& h = runner_.in_.host();
-        h.out("\nConfirm\nAre you sure you want to perform this action?\nPerforming the operation \"" + action +
-              "\" on target \"" + target + "\".\n");
-        auto answer = h.read_line("[Y] Yes  [A] Yes to All  [N] No  [L] No to All  [S] Suspend  [?] Help (default is \"Y\"): ");
+        h.out(
+            "\nConfirm\nAre you sure you want to perform this action?\nPerforming the operation "
+            "\"" +
+            action + "\" on target \"" + target + "\".\n");
+        auto answer = h.read_line(
+            "[Y] Yes  [A] Yes to All  [N] No  [L] No to All  [S] Suspend  [?] Help (default is "
+            "\"Y\"): ");
         std::string a = answer ? to_lower(*answer) : "n";
         while (!a.empty() && std::isspace(static_cast<unsigned char>(a.back()))) a.pop_back();
         if (a.empty() || a == "y") return true;
@@ -871,8 +995,14 @@ class PipelineRunner {
           stage_.no_to_all = true;
           return false;
         }
-        if (a == "s") throw_terminating(make_error("The operation was stopped by the user.", "OperationStopped", ErrorCategory::OperationStopped));
-        h.out("Y - Continue with only the next step of the operation.\nA - Continue with all the steps of the operation.\nN - Skip this operation and proceed with the next operation.\nL - Skip this operation and all subsequent operations.\nS - Pause the current pipeline and return to the command prompt.\n");
+        if (a == "s")
+          throw_terminating(make_error("The operation was stopped by the user.", "OperationStopped",
+                                       ErrorCategory::OperationStopped));
+        h.out(
+            "Y - Continue with only the next step of the operation.\nA - Continue with all the "
+            "steps of the operation.\nN - Skip this operation and proceed with the next "
+            "operation.\nL - Skip this operation and all subsequent operations.\nS - Pause the "
+            "current pipeline and return to the command prompt.\n");
       }
     }
     Interpreter& interpreter() override { return runner_.in_; }
@@ -954,7 +1084,8 @@ class PipelineRunner {
       }
     }
     for (auto& s : stages_)
-      if (!s->out_variable.empty()) in_.set_variable(s->out_variable, Value::array(s->out_collected));
+      if (!s->out_variable.empty())
+        in_.set_variable(s->out_variable, Value::array(s->out_collected));
   }
 
   void end_stage(Stage& s) {
@@ -979,20 +1110,25 @@ class PipelineRunner {
 
 namespace internal {
 
-void stop_upstream(CommandRuntime& rt) { throw StopUpstream{&rt}; }
+void stop_upstream(CommandRuntime& rt) {
+  throw StopUpstream{&rt};
+}
 
 }  // namespace internal
 
 // Runs an external program, one output line per string object; sets $LASTEXITCODE.
 class ExternalCommand : public Cmdlet {
  public:
-  ExternalCommand(std::string path, std::vector<std::string> args) : path_(std::move(path)), args_(std::move(args)) {}
+  ExternalCommand(std::string path, std::vector<std::string> args)
+      : path_(std::move(path)), args_(std::move(args)) {}
   void process(CommandRuntime& rt) override {
     if (rt.expecting_input()) input_.push_back(to_string(rt.input()));
   }
   void end(CommandRuntime& rt) override {
     int out_pipe[2];
-    if (pipe(out_pipe) != 0) rt.throw_terminating(make_error("Cannot create a pipe.", "ProgramNotRun", ErrorCategory::ResourceUnavailable));
+    if (pipe(out_pipe) != 0)
+      rt.throw_terminating(
+          make_error("Cannot create a pipe.", "ProgramNotRun", ErrorCategory::ResourceUnavailable));
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, out_pipe[1], STDOUT_FILENO);
@@ -1024,7 +1160,8 @@ class ExternalCommand : public Cmdlet {
     if (in_fd >= 0) close(in_fd);
     if (rc != 0) {
       close(out_pipe[0]);
-      rt.throw_terminating(make_error("Program '" + path_ + "' failed to run: " + std::strerror(rc), "ProgramNotRun", ErrorCategory::ResourceUnavailable));
+      rt.throw_terminating(make_error("Program '" + path_ + "' failed to run: " + std::strerror(rc),
+                                      "ProgramNotRun", ErrorCategory::ResourceUnavailable));
     }
     std::string buf;
     char chunk[4096];
@@ -1072,7 +1209,8 @@ static std::string find_in_path(const std::string& name) {
     if (dir.empty()) dir = ".";
     std::string full = dir + "/" + name;
     struct stat st {};
-    if (stat(full.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(full.c_str(), X_OK) == 0) return full;
+    if (stat(full.c_str(), &st) == 0 && S_ISREG(st.st_mode) && access(full.c_str(), X_OK) == 0)
+      return full;
   }
   return "";
 }
@@ -1082,24 +1220,30 @@ void Interpreter::execute_pipeline(const PipelineStatement& st, const OutputSink
   OutputSink effective = sink;
   std::vector<Value> redirected;
   std::string redirect_path;
-  bool redirect_append = false, discard = false, discard_errors = false;
+  bool redirect_append = false, discard = false, discard_errors = false, merge_errors = false;
   for (auto& el : st.elements)
     for (auto& r : el.redirections) {
-      if (r.merge_to_output) continue;
+      if (r.merge_to_output) {
+        merge_errors = merge_errors || r.stream == "2" || r.stream == "*";
+        continue;
+      }
       Value target = eval(*r.target);
       bool is_null = target.is_null();
       if (r.stream == "2") {
         if (is_null) discard_errors = true;
         continue;
       }
-      if (is_null) discard = true;
+      if (is_null)
+        discard = true;
       else {
         redirect_path = to_string(target);
         redirect_append = r.append;
       }
     }
-  if (discard) effective = [](const Value&) {};
-  else if (!redirect_path.empty()) effective = [&](const Value& v) { redirected.push_back(v); };
+  if (discard)
+    effective = [](const Value&) {};
+  else if (!redirect_path.empty())
+    effective = [&](const Value& v) { redirected.push_back(v); };
 
   std::vector<Value> first_input;
   bool expression_first = st.elements[0].expression != nullptr;
@@ -1127,8 +1271,10 @@ void Interpreter::execute_pipeline(const PipelineStatement& st, const OutputSink
       last_status_ = true;
       goto finish;
     }
-    if (v.is_array()) first_input = *v.as_array();
-    else if (!v.is_null()) first_input.push_back(v);
+    if (v.is_array())
+      first_input = *v.as_array();
+    else if (!v.is_null())
+      first_input.push_back(v);
     start = 1;
   }
   {
@@ -1153,7 +1299,8 @@ void Interpreter::execute_pipeline(const PipelineStatement& st, const OutputSink
           args.push_back(std::move(av));
           continue;
         }
-        if (a.value->kind == Expr::Kind::Variable && static_cast<const VariableExpr&>(*a.value).splat) {
+        if (a.value->kind == Expr::Kind::Variable &&
+            static_cast<const VariableExpr&>(*a.value).splat) {
           Value sp = get_variable(static_cast<const VariableExpr&>(*a.value).name);
           if (sp.is_hashtable()) {
             for (auto& [k, v] : sp.as_hashtable()->entries()) {
@@ -1186,14 +1333,16 @@ void Interpreter::execute_pipeline(const PipelineStatement& st, const OutputSink
         ScriptBlock sb = *name_value.as_scriptblock();
         auto d = make_function_def("<ScriptBlock>", sb);
         auto shared = std::shared_ptr<CommandDef>(d);
-        shared->factory = [this, sb, w = std::weak_ptr<CommandDef>(shared)]() -> std::unique_ptr<Cmdlet> {
+        shared->factory = [this, sb,
+                           w = std::weak_ptr<CommandDef>(shared)]() -> std::unique_ptr<Cmdlet> {
           return std::make_unique<FunctionCmdlet>(*this, sb, w.lock());
         };
         if (shared->advanced) {
           CommandRegistry tmp;
           tmp.add(*shared);
           auto full = std::make_shared<CommandDef>(*tmp.find(shared->name));
-          full->factory = [this, sb, w = std::weak_ptr<CommandDef>(full)]() -> std::unique_ptr<Cmdlet> {
+          full->factory = [this, sb,
+                           w = std::weak_ptr<CommandDef>(full)]() -> std::unique_ptr<Cmdlet> {
             return std::make_unique<FunctionCmdlet>(*this, sb, w.lock());
           };
           shared = full;
@@ -1221,7 +1370,8 @@ void Interpreter::execute_pipeline(const PipelineStatement& st, const OutputSink
               tmp.add(*d);
               auto full = std::make_shared<CommandDef>(*tmp.find(name));
               full->kind = "ExternalScript";
-              full->factory = [this, sb, w = std::weak_ptr<CommandDef>(full)]() -> std::unique_ptr<Cmdlet> {
+              full->factory = [this, sb,
+                               w = std::weak_ptr<CommandDef>(full)]() -> std::unique_ptr<Cmdlet> {
                 return std::make_unique<FunctionCmdlet>(*this, sb, w.lock());
               };
               keep = full;
@@ -1231,9 +1381,12 @@ void Interpreter::execute_pipeline(const PipelineStatement& st, const OutputSink
           if (!def) {
             std::string path = find_in_path(name);
             if (path.empty()) {
-              ErrorRecord r = make_error("The term '" + name +
-                                             "' is not recognized as a name of a cmdlet, function, script file, or executable program.\nCheck the spelling of the name, or if a path was included, verify that the path is correct and try again.",
-                                         "CommandNotFoundException", ErrorCategory::ObjectNotFound, Value(name));
+              ErrorRecord r = make_error(
+                  "The term '" + name +
+                      "' is not recognized as a name of a cmdlet, function, script file, or "
+                      "executable program.\nCheck the spelling of the name, or if a path was "
+                      "included, verify that the path is correct and try again.",
+                  "CommandNotFoundException", ErrorCategory::ObjectNotFound, Value(name));
               r.exception_type = "System.Management.Automation.CommandNotFoundException";
               r.position = el.name->extent;
               throw RuntimeError(std::move(r), false);
@@ -1250,7 +1403,9 @@ void Interpreter::execute_pipeline(const PipelineStatement& st, const OutputSink
             ext->kind = "Application";
             ext->advanced = false;
             ext->takes_any_input = true;
-            ext->factory = [path, argv]() -> std::unique_ptr<Cmdlet> { return std::make_unique<ExternalCommand>(path, argv); };
+            ext->factory = [path, argv]() -> std::unique_ptr<Cmdlet> {
+              return std::make_unique<ExternalCommand>(path, argv);
+            };
             keep = ext;
             def = keep.get();
             args.clear();
@@ -1267,7 +1422,8 @@ void Interpreter::execute_pipeline(const PipelineStatement& st, const OutputSink
         if (e.record.position.line == 0) e.record.position = el.extent;
         throw;
       }
-      if (auto* ov = stage->binder->bound().find("OutVariable")) stage->out_variable = to_string(*ov);
+      if (auto* ov = stage->binder->bound().find("OutVariable"))
+        stage->out_variable = to_string(*ov);
       stage->cmdlet = def->factory();
       stage->rt = std::make_unique<PipelineRunner::Runtime>(runner, *stage);
       runner.add_stage(std::move(stage));
@@ -1276,9 +1432,16 @@ void Interpreter::execute_pipeline(const PipelineStatement& st, const OutputSink
     struct Silence {
       Interpreter& in;
       bool on;
-      Silence(Interpreter& i, bool o) : in(i), on(o) { in.silenced_errors_ += on; }
-      ~Silence() { in.silenced_errors_ -= on; }
-    } silence(*this, discard_errors);
+      bool merge;
+      Silence(Interpreter& i, bool o, bool m) : in(i), on(o), merge(m) {
+        in.silenced_errors_ += on;
+        in.merged_errors_ += merge;
+      }
+      ~Silence() {
+        in.silenced_errors_ -= on;
+        in.merged_errors_ -= merge;
+      }
+    } silence(*this, discard_errors, merge_errors);
     try {
       runner.run(expression_first ? &first_input : nullptr);
     } catch (RuntimeError& e) {
@@ -1295,7 +1458,9 @@ finish:
   if (!redirect_path.empty()) {
     std::string text = formatter_.render_default(redirected, host_.width());
     std::ofstream f(redirect_path, redirect_append ? std::ios::app : std::ios::trunc);
-    if (!f) fail("Could not find a part of the path '" + redirect_path + "'.", "FileOpenFailure", ErrorCategory::OpenError, st.extent);
+    if (!f)
+      fail("Could not find a part of the path '" + redirect_path + "'.", "FileOpenFailure",
+           ErrorCategory::OpenError, st.extent);
     f << text;
   }
 }
@@ -1314,7 +1479,8 @@ void Interpreter::execute_assignment(const AssignmentStatement& st, const Output
     std::vector<Value> items = enumerate(v);
     for (size_t i = 0; i < arr.elements.size(); ++i) {
       if (i + 1 == arr.elements.size() && items.size() > arr.elements.size()) {
-        assign(*arr.elements[i], Value::array(Array(items.begin() + static_cast<long>(i), items.end())), st.extent);
+        assign(*arr.elements[i],
+               Value::array(Array(items.begin() + static_cast<long>(i), items.end())), st.extent);
       } else {
         assign(*arr.elements[i], i < items.size() ? items[i] : Value(), st.extent);
       }
@@ -1335,7 +1501,8 @@ void Interpreter::assign(const Expr& target, Value v, const Extent& at) {
       std::string lname = to_lower(var.name);
       if (lname == "null") return;  // `$null = expr` discards the value
       if (lname == "true" || lname == "false" || lname == "?")
-        fail("Cannot overwrite variable " + var.name + " because it is read-only or constant.", "VariableNotWritable", ErrorCategory::WriteError, at);
+        fail("Cannot overwrite variable " + var.name + " because it is read-only or constant.",
+             "VariableNotWritable", ErrorCategory::WriteError, at);
       if (var.scope == "global") {
         set_global(var.name, std::move(v));
       } else if (var.scope == "script") {
@@ -1366,7 +1533,10 @@ void Interpreter::assign(const Expr& target, Value v, const Extent& at) {
       if (obj.is_object()) {
         auto& o = *obj.as_object();
         if (!o.get(name) && !o.is_a("System.Management.Automation.PSCustomObject"))
-          fail("The property '" + name + "' cannot be found on this object. Verify that the property exists and can be set.", "PropertyAssignmentException", ErrorCategory::InvalidOperation, at);
+          fail("The property '" + name +
+                   "' cannot be found on this object. Verify that the property exists and can be "
+                   "set.",
+               "PropertyAssignmentException", ErrorCategory::InvalidOperation, at);
         o.set(name, std::move(v));
         return;
       }
@@ -1375,8 +1545,12 @@ void Interpreter::assign(const Expr& target, Value v, const Extent& at) {
         return;
       }
       if (obj.is_null())
-        fail("The property '" + name + "' cannot be found on this object. Verify that the property exists and can be set.", "PropertyNotFound", ErrorCategory::InvalidOperation, at);
-      fail("'" + name + "' is a ReadOnly property.", "PropertyAssignmentException", ErrorCategory::InvalidOperation, at);
+        fail(
+            "The property '" + name +
+                "' cannot be found on this object. Verify that the property exists and can be set.",
+            "PropertyNotFound", ErrorCategory::InvalidOperation, at);
+      fail("'" + name + "' is a ReadOnly property.", "PropertyAssignmentException",
+           ErrorCategory::InvalidOperation, at);
     }
     case Expr::Kind::Index: {
       auto& ix = static_cast<const IndexExpr&>(target);
@@ -1389,10 +1563,12 @@ void Interpreter::assign(const Expr& target, Value v, const Extent& at) {
       if (obj.is_array()) {
         auto& a = *obj.as_array();
         auto i = to_int(idx);
-        if (!i) fail("Array index must be a number.", "InvalidIndex", ErrorCategory::InvalidArgument, at);
+        if (!i)
+          fail("Array index must be a number.", "InvalidIndex", ErrorCategory::InvalidArgument, at);
         int64_t k = *i < 0 ? static_cast<int64_t>(a.size()) + *i : *i;
         if (k < 0 || k >= static_cast<int64_t>(a.size()))
-          fail("Index was outside the bounds of the array.", "IndexOutOfRange", ErrorCategory::InvalidOperation, at);
+          fail("Index was outside the bounds of the array.", "IndexOutOfRange",
+               ErrorCategory::InvalidOperation, at);
         a[static_cast<size_t>(k)] = std::move(v);
         return;
       }
@@ -1400,11 +1576,14 @@ void Interpreter::assign(const Expr& target, Value v, const Extent& at) {
         obj.as_object()->set(to_string(idx), std::move(v));
         return;
       }
-      if (obj.is_null()) fail("Cannot index into a null array.", "NullArray", ErrorCategory::InvalidOperation, at);
-      fail("Unable to index into an object of type " + type_name_of(obj) + ".", "CannotIndex", ErrorCategory::InvalidOperation, at);
+      if (obj.is_null())
+        fail("Cannot index into a null array.", "NullArray", ErrorCategory::InvalidOperation, at);
+      fail("Unable to index into an object of type " + type_name_of(obj) + ".", "CannotIndex",
+           ErrorCategory::InvalidOperation, at);
     }
     default:
-      fail("The assignment expression is not valid.", "InvalidLeftHandSide", ErrorCategory::InvalidOperation, at);
+      fail("The assignment expression is not valid.", "InvalidLeftHandSide",
+           ErrorCategory::InvalidOperation, at);
   }
 }
 

@@ -12,7 +12,8 @@
 
 namespace cimnet::shell {
 
-Source::Source(std::string name_, std::string text_) : name(std::move(name_)), text(std::move(text_)) {
+Source::Source(std::string name_, std::string text_)
+    : name(std::move(name_)), text(std::move(text_)) {
   line_starts.push_back(0);
   for (size_t i = 0; i < text.size(); ++i)
     if (text[i] == '\n') line_starts.push_back(i + 1);
@@ -39,12 +40,13 @@ bool is_word_char(char c) {
          static_cast<unsigned char>(c) >= 0x80;
 }
 bool is_var_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || static_cast<unsigned char>(c) >= 0x80;
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+         static_cast<unsigned char>(c) >= 0x80;
 }
 
-const char* const kComparisonOps[] = {"eq", "ne", "gt", "ge", "lt", "le", "like", "notlike",
-                                      "match", "notmatch", "contains", "notcontains", "in",
-                                      "notin", "replace", "split"};
+const char* const kComparisonOps[] = {
+    "eq",    "ne",       "gt",       "ge",          "lt", "le",    "like",    "notlike",
+    "match", "notmatch", "contains", "notcontains", "in", "notin", "replace", "split"};
 
 // Binary operator precedence (higher binds tighter); 0 = not a binary operator.
 int binary_precedence(const std::string& op) {
@@ -203,7 +205,8 @@ class Parser {
           size_t end = find_matching(pos_, '(', ')');
           std::string args = s_.substr(pos_, end - pos_);
           std::string largs = to_lower(args);
-          if (largs.find("supportsshouldprocess") != std::string::npos) block.supports_should_process = true;
+          if (largs.find("supportsshouldprocess") != std::string::npos)
+            block.supports_should_process = true;
           auto d = largs.find("defaultparametersetname");
           if (d != std::string::npos) {
             size_t q = args.find_first_of("'\"", d);
@@ -215,7 +218,8 @@ class Parser {
           pos_ = end + 1;
         }
         skip_ws(false);
-        expect_char(']', "Missing ] at end of attribute or type literal.", "EndSquareBracketExpectedAtEndOfAttribute");
+        expect_char(']', "Missing ] at end of attribute or type literal.",
+                    "EndSquareBracketExpectedAtEndOfAttribute");
         skip_ws(true);
       } else {
         pos_ = save;
@@ -243,9 +247,12 @@ class Parser {
       }
       StatementList* target = nullptr;
       size_t save = pos_;
-      if (accept_keyword("begin")) target = &block.begin;
-      else if (accept_keyword("process")) target = &block.process;
-      else if (accept_keyword("end")) target = &block.end;
+      if (accept_keyword("begin"))
+        target = &block.begin;
+      else if (accept_keyword("process"))
+        target = &block.process;
+      else if (accept_keyword("end"))
+        target = &block.end;
       if (!target) break;
       skip_ws(true);
       if (peek() != '{') {
@@ -272,7 +279,9 @@ class Parser {
         ++pos_;
         return;
       }
-      if (eof()) fail("Missing ')' in function parameter list.", "MissingEndParenthesisInFunctionParameterList", pos_);
+      if (eof())
+        fail("Missing ')' in function parameter list.",
+             "MissingEndParenthesisInFunctionParameterList", pos_);
       ParameterAst p;
       size_t start = pos_;
       while (peek() == '[') {
@@ -288,14 +297,18 @@ class Parser {
           apply_attribute(p, name, args, args_start);
           pos_ = end + 1;
           skip_ws(false);
-          expect_char(']', "Missing ] at end of attribute or type literal.", "EndSquareBracketExpectedAtEndOfAttribute");
+          expect_char(']', "Missing ] at end of attribute or type literal.",
+                      "EndSquareBracketExpectedAtEndOfAttribute");
         } else {
-          expect_char(']', "Missing ] at end of attribute or type literal.", "EndSquareBracketExpectedAtEndOfType");
+          expect_char(']', "Missing ] at end of attribute or type literal.",
+                      "EndSquareBracketExpectedAtEndOfType");
           p.type = name;
         }
         skip_ws(true);
       }
-      if (peek() != '$') fail("Missing parameter name: a parameter must start with '$'.", "InvalidParameterName", pos_);
+      if (peek() != '$')
+        fail("Missing parameter name: a parameter must start with '$'.", "InvalidParameterName",
+             pos_);
       ++pos_;
       p.name = read_var_name();
       if (p.name.empty()) fail("Missing parameter name.", "InvalidParameterName", pos_);
@@ -316,12 +329,14 @@ class Parser {
         ++pos_;
         return;
       }
-      fail("Missing ')' in function parameter list.", "MissingEndParenthesisInFunctionParameterList", pos_);
+      fail("Missing ')' in function parameter list.",
+           "MissingEndParenthesisInFunctionParameterList", pos_);
     }
   }
 
   // Understands [Parameter(...)], [Alias(...)], [ValidateSet(...)]; others are ignored.
-  void apply_attribute(ParameterAst& p, const std::string& name, const std::string& args, size_t at) {
+  void apply_attribute(ParameterAst& p, const std::string& name, const std::string& args,
+                       size_t at) {
     auto strings = [&]() {
       std::vector<std::string> out;
       size_t i = 0;
@@ -329,7 +344,9 @@ class Parser {
         char q = args[i];
         if (q == '\'' || q == '"') {
           size_t e = args.find(q, i + 1);
-          if (e == std::string::npos) fail("The string is missing the terminator: " + std::string(1, q) + ".", "TerminatorExpectedAtEndOfString", at + i);
+          if (e == std::string::npos)
+            fail("The string is missing the terminator: " + std::string(1, q) + ".",
+                 "TerminatorExpectedAtEndOfString", at + i);
           out.push_back(args.substr(i + 1, e - i - 1));
           i = e + 1;
         } else {
@@ -339,10 +356,13 @@ class Parser {
       return out;
     };
     if (iequals(name, "Parameter")) {
-      // Named arguments: Mandatory[=$true], Position=N, ValueFromPipeline, ValueFromPipelineByPropertyName, ParameterSetName='x'
+      // Named arguments: Mandatory[=$true], Position=N, ValueFromPipeline,
+      // ValueFromPipelineByPropertyName, ParameterSetName='x'
       size_t i = 0;
       while (i < args.size()) {
-        while (i < args.size() && (std::isspace(static_cast<unsigned char>(args[i])) || args[i] == ',')) ++i;
+        while (i < args.size() &&
+               (std::isspace(static_cast<unsigned char>(args[i])) || args[i] == ','))
+          ++i;
         size_t b = i;
         while (i < args.size() && is_var_char(args[i])) ++i;
         std::string key = args.substr(b, i - b);
@@ -359,7 +379,9 @@ class Parser {
             val = args.substr(i + 1, e - i - 1);
             i = e + 1;
           } else {
-            while (i < args.size() && args[i] != ',' && !std::isspace(static_cast<unsigned char>(args[i]))) ++i;
+            while (i < args.size() && args[i] != ',' &&
+                   !std::isspace(static_cast<unsigned char>(args[i])))
+              ++i;
             val = args.substr(vb, i - vb);
           }
         }
@@ -368,11 +390,16 @@ class Parser {
           continue;
         }
         bool truth = !iequals(val, "$false") && val != "0";
-        if (iequals(key, "Mandatory")) p.mandatory = truth;
-        else if (iequals(key, "Position")) p.position = std::atoi(val.c_str());
-        else if (iequals(key, "ValueFromPipeline")) p.from_pipeline = truth;
-        else if (iequals(key, "ValueFromPipelineByPropertyName")) p.from_pipeline_by_name = truth;
-        else if (iequals(key, "ParameterSetName")) p.parameter_set = val;
+        if (iequals(key, "Mandatory"))
+          p.mandatory = truth;
+        else if (iequals(key, "Position"))
+          p.position = std::atoi(val.c_str());
+        else if (iequals(key, "ValueFromPipeline"))
+          p.from_pipeline = truth;
+        else if (iequals(key, "ValueFromPipelineByPropertyName"))
+          p.from_pipeline_by_name = truth;
+        else if (iequals(key, "ParameterSetName"))
+          p.parameter_set = val;
       }
     } else if (iequals(name, "Alias")) {
       for (auto& s : strings()) p.aliases.push_back(s);
@@ -392,8 +419,10 @@ class Parser {
         i = e;
         continue;
       }
-      if (c == open) ++depth;
-      else if (c == close && --depth == 0) return i;
+      if (c == open)
+        ++depth;
+      else if (c == close && --depth == 0)
+        return i;
     }
     fail(std::string("Missing closing '") + close + "'.", "MissingEndParenthesis", s_.size());
   }
@@ -408,8 +437,10 @@ class Parser {
     size_t b = pos_;
     while (!eof() && (is_var_char(peek()) || peek() == '.' || peek() == '`' ||
                       (peek() == '[' && peek(1) == ']'))) {
-      if (peek() == '[') pos_ += 2;
-      else ++pos_;
+      if (peek() == '[')
+        pos_ += 2;
+      else
+        ++pos_;
     }
     if (b == pos_) fail("Missing type name after '['.", "MissingTypename", pos_);
     return s_.substr(b, pos_ - b);
@@ -464,33 +495,53 @@ class Parser {
       skip_ws(true);
     }
     StatementPtr st;
-    if (at_keyword("if")) st = parse_if();
-    else if (at_keyword("while")) st = parse_while();
-    else if (at_keyword("do")) st = parse_do();
-    else if (at_keyword("for")) st = parse_for();
-    else if (at_keyword("foreach")) st = parse_foreach();
-    else if (at_keyword("function") || at_keyword("filter")) st = parse_function();
-    else if (at_keyword("try")) st = parse_try();
-    else if (at_keyword("throw")) st = parse_flow(Statement::Kind::Throw, 5);
-    else if (at_keyword("return")) st = parse_flow(Statement::Kind::Return, 6);
-    else if (at_keyword("exit")) st = parse_flow(Statement::Kind::Exit, 4);
-    else if (at_keyword("break")) st = parse_jump(Statement::Kind::Break, 5);
-    else if (at_keyword("continue")) st = parse_jump(Statement::Kind::Continue, 8);
+    if (at_keyword("if"))
+      st = parse_if();
+    else if (at_keyword("while"))
+      st = parse_while();
+    else if (at_keyword("do"))
+      st = parse_do();
+    else if (at_keyword("for"))
+      st = parse_for();
+    else if (at_keyword("foreach"))
+      st = parse_foreach();
+    else if (at_keyword("function") || at_keyword("filter"))
+      st = parse_function();
+    else if (at_keyword("try"))
+      st = parse_try();
+    else if (at_keyword("switch"))
+      st = parse_switch();
+    else if (at_keyword("throw"))
+      st = parse_flow(Statement::Kind::Throw, 5);
+    else if (at_keyword("return"))
+      st = parse_flow(Statement::Kind::Return, 6);
+    else if (at_keyword("exit"))
+      st = parse_flow(Statement::Kind::Exit, 4);
+    else if (at_keyword("break"))
+      st = parse_jump(Statement::Kind::Break, 5);
+    else if (at_keyword("continue"))
+      st = parse_jump(Statement::Kind::Continue, 8);
     else {
-      for (auto* kw : {"switch", "class", "enum", "trap", "workflow", "data", "using"})
+      for (auto* kw : {"class", "enum", "trap", "workflow", "data", "using"})
         if (at_keyword(kw))
           fail(std::string("The '") + kw + "' statement is not supported by cimsh yet.",
                "UnsupportedStatement", pos_, std::strlen(kw));
       if (at_keyword("catch") || at_keyword("finally"))
-        fail("Unexpected token '" + read_word() + "' in expression or statement.", "UnexpectedToken", start);
+        fail("Unexpected token '" + read_word() + "' in expression or statement.",
+             "UnexpectedToken", start);
       if (at_keyword("else") || at_keyword("elseif"))
-        fail("Unexpected token '" + read_word() + "' in expression or statement.", "UnexpectedToken", start);
+        fail("Unexpected token '" + read_word() + "' in expression or statement.",
+             "UnexpectedToken", start);
       st = parse_pipeline();
     }
     if (!label.empty() && st->kind != Statement::Kind::While && st->kind != Statement::Kind::For &&
-        st->kind != Statement::Kind::Foreach && st->kind != Statement::Kind::DoWhile)
+        st->kind != Statement::Kind::Foreach && st->kind != Statement::Kind::DoWhile &&
+        st->kind != Statement::Kind::Switch)
       fail("A loop label must precede a loop statement.", "LabelNotLoop", start);
-    if (!label.empty()) static_cast<LoopStatement&>(*st).label = label;
+    if (!label.empty() && st->kind == Statement::Kind::Switch)
+      static_cast<SwitchStatement&>(*st).label = label;
+    else if (!label.empty())
+      static_cast<LoopStatement&>(*st).label = label;
     st->extent = make_extent(start, pos_);
     return st;
   }
@@ -503,7 +554,8 @@ class Parser {
     ++pos_;
     skip_ws(true);
     if (peek() == ')')
-      fail("Missing condition in " + keyword + " statement after '" + keyword + " ('.", "IfStatementMissingCondition", pos_);
+      fail("Missing condition in " + keyword + " statement after '" + keyword + " ('.",
+           "IfStatementMissingCondition", pos_);
     StatementPtr cond = parse_statement();
     skip_ws(true);
     if (peek() != ')')
@@ -526,7 +578,8 @@ class Parser {
       if (accept_keyword("elseif")) continue;
       if (accept_keyword("else")) {
         skip_ws(true);
-        if (at_keyword("if")) fail("Use 'elseif' rather than 'else if'.", "MissingStatementBlockAfterElse", pos_);
+        if (at_keyword("if"))
+          fail("Use 'elseif' rather than 'else if'.", "MissingStatementBlockAfterElse", pos_);
         st->else_body = std::make_unique<StatementList>(
             parse_braced_statements("Missing statement block after 'else' keyword."));
         return st;
@@ -551,9 +604,12 @@ class Parser {
     skip_ws(true);
     st->body = parse_braced_statements("Missing statement block in do loop.");
     skip_ws(true);
-    if (accept_keyword("while")) st->until = false;
-    else if (accept_keyword("until")) st->until = true;
-    else fail("Missing while or until keyword in do loop.", "MissingWhileOrUntilInDoWhile", pos_);
+    if (accept_keyword("while"))
+      st->until = false;
+    else if (accept_keyword("until"))
+      st->until = true;
+    else
+      fail("Missing while or until keyword in do loop.", "MissingWhileOrUntilInDoWhile", pos_);
     st->condition = parse_paren_pipeline("do");
     return st;
   }
@@ -562,7 +618,8 @@ class Parser {
     auto st = std::make_unique<LoopStatement>(Statement::Kind::For);
     pos_ += 3;
     skip_ws(true);
-    if (peek() != '(') fail("Missing opening '(' after keyword 'for'.", "MissingOpenParenthesisAfterKeyword", pos_);
+    if (peek() != '(')
+      fail("Missing opening '(' after keyword 'for'.", "MissingOpenParenthesisAfterKeyword", pos_);
     ++pos_;
     auto part = [&](char end) -> StatementPtr {
       skip_ws(true);
@@ -591,18 +648,24 @@ class Parser {
     auto st = std::make_unique<LoopStatement>(Statement::Kind::Foreach);
     pos_ += 7;
     skip_ws(true);
-    if (peek() != '(') fail("Missing opening '(' after keyword 'foreach'.", "MissingOpenParenthesisAfterKeyword", pos_);
+    if (peek() != '(')
+      fail("Missing opening '(' after keyword 'foreach'.", "MissingOpenParenthesisAfterKeyword",
+           pos_);
     ++pos_;
     skip_ws(true);
-    if (peek() != '$') fail("Missing variable name after foreach.", "MissingVariableNameAfterForeach", pos_);
+    if (peek() != '$')
+      fail("Missing variable name after foreach.", "MissingVariableNameAfterForeach", pos_);
     ++pos_;
     st->variable = read_var_name();
     skip_ws(true);
-    if (!accept_keyword("in")) fail("Missing 'in' after variable in foreach loop.", "MissingInInForeach", pos_);
+    if (!accept_keyword("in"))
+      fail("Missing 'in' after variable in foreach loop.", "MissingInInForeach", pos_);
     skip_ws(true);
     st->collection = parse_statement();
     skip_ws(true);
-    if (peek() != ')') fail("Missing closing ')' after expression in 'foreach' statement.", "MissingEndParenthesisAfterForeach", pos_);
+    if (peek() != ')')
+      fail("Missing closing ')' after expression in 'foreach' statement.",
+           "MissingEndParenthesisAfterForeach", pos_);
     ++pos_;
     skip_ws(true);
     st->body = parse_braced_statements("Missing statement body in foreach loop.");
@@ -615,9 +678,12 @@ class Parser {
     pos_ += filter ? 6 : 8;
     skip_ws(false);
     size_t b = pos_;
-    while (!eof() && !std::isspace(static_cast<unsigned char>(peek())) && peek() != '{' && peek() != '(') ++pos_;
+    while (!eof() && !std::isspace(static_cast<unsigned char>(peek())) && peek() != '{' &&
+           peek() != '(')
+      ++pos_;
     st->name = s_.substr(b, pos_ - b);
-    if (st->name.empty()) fail("Missing function name after keyword 'function'.", "MissingNameAfterKeyword", pos_);
+    if (st->name.empty())
+      fail("Missing function name after keyword 'function'.", "MissingNameAfterKeyword", pos_);
     auto body = std::make_shared<ScriptBlockAst>();
     skip_ws(true);
     if (peek() == '(') {
@@ -625,7 +691,8 @@ class Parser {
       body->has_param_block = true;
       skip_ws(true);
     }
-    if (peek() != '{') fail("Missing function body in function declaration.", "MissingFunctionBody", pos_);
+    if (peek() != '{')
+      fail("Missing function body in function declaration.", "MissingFunctionBody", pos_);
     size_t open = pos_;
     ++pos_;
     std::vector<ParameterAst> outer = std::move(body->params);
@@ -634,12 +701,16 @@ class Parser {
     body->has_param_block = false;
     parse_block_body(*body, '}');
     if (had) {
-      if (body->has_param_block) fail("A function cannot have both a parameter list and a param block.", "OnlyOneParameterList", open);
+      if (body->has_param_block)
+        fail("A function cannot have both a parameter list and a param block.",
+             "OnlyOneParameterList", open);
       body->params = std::move(outer);
       body->has_param_block = true;
     }
     skip_ws(true);
-    if (peek() != '}') fail("Missing closing '}' in statement block or type definition.", "MissingEndCurlyBrace", eof() ? s_.size() : open);
+    if (peek() != '}')
+      fail("Missing closing '}' in statement block or type definition.", "MissingEndCurlyBrace",
+           eof() ? s_.size() : open);
     ++pos_;
     body->text = s_.substr(open + 1, pos_ - open - 2);
     body->extent = make_extent(open, pos_);
@@ -649,6 +720,59 @@ class Parser {
       body->named_blocks = true;
     }
     st->body = std::move(body);
+    return st;
+  }
+
+  StatementPtr parse_switch() {
+    auto st = std::make_unique<SwitchStatement>();
+    pos_ += 6;
+    for (;;) {
+      skip_ws(false);
+      if (peek() != '-') break;
+      size_t b = pos_;
+      ++pos_;
+      std::string opt = to_lower(read_word());
+      if (opt == "regex" || opt == "wildcard" || opt == "exact")
+        st->mode = opt;
+      else if (opt == "casesensitive")
+        st->case_sensitive = true;
+      else if (opt == "file")
+        fail("switch -File is not supported by cimsh.", "UnsupportedSwitchFile", b, pos_ - b);
+      else
+        fail("Invalid switch statement option '-" + opt + "'.", "InvalidSwitchFlag", b, pos_ - b);
+    }
+    st->value = parse_paren_pipeline("switch");
+    skip_ws(true);
+    if (peek() != '{')
+      fail("Missing '{' in switch statement.", "MissingCurlyBraceInSwitchStatement", pos_);
+    size_t open = pos_;
+    ++pos_;
+    for (;;) {
+      skip_ws(true);
+      while (peek() == ';') {
+        ++pos_;
+        skip_ws(true);
+      }
+      if (peek() == '}') {
+        ++pos_;
+        break;
+      }
+      if (eof())
+        fail("Missing closing '}' in statement block or type definition.", "MissingEndCurlyBrace",
+             s_.size());
+      SwitchStatement::Clause c;
+      if (at_keyword("default")) {
+        pos_ += 7;
+      } else {
+        c.condition = parse_command_primary();
+      }
+      skip_ws(true);
+      c.body = parse_braced_statements("Missing statement block in switch statement clause.");
+      st->clauses.push_back(std::move(c));
+    }
+    if (st->clauses.empty())
+      fail("Missing condition in switch statement clause.", "MissingSwitchConditionExpression",
+           open);
     return st;
   }
 
@@ -667,7 +791,8 @@ class Parser {
         while (peek() == '[') {
           ++pos_;
           c.types.push_back(read_type_name());
-          expect_char(']', "Missing ] at end of attribute or type literal.", "EndSquareBracketExpectedAtEndOfType");
+          expect_char(']', "Missing ] at end of attribute or type literal.",
+                      "EndSquareBracketExpectedAtEndOfType");
           skip_ws(true);
           if (peek() == ',') {
             ++pos_;
@@ -680,14 +805,16 @@ class Parser {
       }
       if (accept_keyword("finally")) {
         skip_ws(true);
-        st->finally_body = std::make_unique<StatementList>(parse_braced_statements("Missing statement block in finally block."));
+        st->finally_body = std::make_unique<StatementList>(
+            parse_braced_statements("Missing statement block in finally block."));
         break;
       }
       pos_ = save;
       break;
     }
     if (st->catches.empty() && !st->finally_body)
-      fail("The Try statement is missing its Catch or Finally block.", "MissingCatchOrFinally", eof() ? s_.size() : start, 3);
+      fail("The Try statement is missing its Catch or Finally block.", "MissingCatchOrFinally",
+           eof() ? s_.size() : start, 3);
     return st;
   }
 
@@ -719,7 +846,9 @@ class Parser {
 
   bool starts_expression() const {
     char c = peek(), n = peek(1);
-    if (c == '$' || c == '(' || c == '\'' || c == '"' || c == '[' || c == '{' || c == '!' || c == ',') return true;
+    if (c == '$' || c == '(' || c == '\'' || c == '"' || c == '[' || c == '{' || c == '!' ||
+        c == ',')
+      return true;
     if (c == '@' && (n == '(' || n == '{' || n == '"' || n == '\'')) return true;
     if (std::isdigit(static_cast<unsigned char>(c))) return true;
     if (c == '.' && std::isdigit(static_cast<unsigned char>(n))) return true;
@@ -742,15 +871,20 @@ class Parser {
         size_t n = std::strlen(op);
         if (s_.compare(pos_, n, op) == 0 && !(n == 1 && peek(1) == '=')) {
           if (!is_assignable(*el.expression))
-            fail("The assignment expression is not valid. The input to an assignment operator must be an object that is able to accept assignments, such as a variable or a property.",
-                 "InvalidLeftHandSide", el_start, pos_ - el_start);
+            fail(
+                "The assignment expression is not valid. The input to an assignment operator must "
+                "be an object that is able to accept assignments, such as a variable or a "
+                "property.",
+                "InvalidLeftHandSide", el_start, pos_ - el_start);
           pos_ += n;
           skip_ws(true);
           auto as = std::make_unique<AssignmentStatement>();
           as->target = std::move(el.expression);
           as->op = op;
           if (at_statement_end())
-            fail(std::string("You must provide a value expression following the '") + op + "' operator.", "ExpectedValueExpression", pos_);
+            fail(std::string("You must provide a value expression following the '") + op +
+                     "' operator.",
+                 "ExpectedValueExpression", pos_);
           as->value = parse_statement();
           as->extent = make_extent(start, pos_);
           return as;
@@ -770,7 +904,8 @@ class Parser {
       if (eof() || peek() == '|' || peek() == ';' || peek() == '}' || peek() == ')')
         fail("An empty pipe element is not allowed.", "EmptyPipeElement", pos_);
       if (starts_expression() && peek() != '&')
-        fail("Expressions are only allowed as the first element of a pipeline.", "ExpressionsMustBeFirstInPipeline", pos_);
+        fail("Expressions are only allowed as the first element of a pipeline.",
+             "ExpressionsMustBeFirstInPipeline", pos_);
       pipe->elements.push_back(parse_command());
     }
     pipe->extent = make_extent(start, pos_);
@@ -779,7 +914,10 @@ class Parser {
 
   static bool is_assignable(const Expr& e) {
     switch (e.kind) {
-      case Expr::Kind::Variable: case Expr::Kind::Member: case Expr::Kind::Index: return true;
+      case Expr::Kind::Variable:
+      case Expr::Kind::Member:
+      case Expr::Kind::Index:
+        return true;
       case Expr::Kind::Cast: {
         auto& c = static_cast<const CastExpr&>(e);
         return c.operand && c.operand->kind == Expr::Kind::Variable;
@@ -789,7 +927,8 @@ class Parser {
           if (x->kind != Expr::Kind::Variable) return false;
         return true;
       }
-      default: return false;
+      default:
+        return false;
     }
   }
 
@@ -818,7 +957,9 @@ class Parser {
         ++pos_;
       }
       skip_ws(false);
-      if (at_statement_end()) fail("Missing file specification after redirection operator.", "MissingFileSpecification", b);
+      if (at_statement_end())
+        fail("Missing file specification after redirection operator.", "MissingFileSpecification",
+             b);
       r.target = parse_command_argument();
       el.redirections.push_back(std::move(r));
     }
@@ -827,19 +968,26 @@ class Parser {
   CommandElement parse_command() {
     CommandElement el;
     size_t start = pos_;
-    if ((peek() == '&' || peek() == '.') && (std::isspace(static_cast<unsigned char>(peek(1))) || peek(1) == '$' || peek(1) == '{' || peek(1) == '\'' || peek(1) == '"' || peek(1) == '(')) {
+    if ((peek() == '&' || peek() == '.') &&
+        (std::isspace(static_cast<unsigned char>(peek(1))) || peek(1) == '$' || peek(1) == '{' ||
+         peek(1) == '\'' || peek(1) == '"' || peek(1) == '(')) {
       el.invocation = std::string(1, peek());
       ++pos_;
       skip_ws(false);
       el.name = parse_command_primary();
     } else if (peek() == '&' && peek(1) != '&') {
-      fail("The ampersand (&) character is not allowed. The & operator is reserved for future use; wrap an ampersand in double quotation marks (\"&\") to pass it as part of a string.", "AmpersandNotAllowed", pos_);
+      fail(
+          "The ampersand (&) character is not allowed. The & operator is reserved for future use; "
+          "wrap an ampersand in double quotation marks (\"&\") to pass it as part of a string.",
+          "AmpersandNotAllowed", pos_);
     } else {
       if (peek() == '\'' || peek() == '"') {
         el.name = parse_command_primary();
       } else {
         size_t b = pos_;
-        while (!eof() && !std::isspace(static_cast<unsigned char>(peek())) && !std::strchr(";|&(){}<>,", peek())) ++pos_;
+        while (!eof() && !std::isspace(static_cast<unsigned char>(peek())) &&
+               !std::strchr(";|&(){}<>,", peek()))
+          ++pos_;
         if (b == pos_) fail_unexpected();
         auto c = std::make_unique<ConstantExpr>();
         c->value = Value(s_.substr(b, pos_ - b));
@@ -858,17 +1006,23 @@ class Parser {
       size_t ab = pos_;
       CommandArgument arg;
       if (peek() == '-' && peek(1) == '-' && peek(2) == '%')
-        fail("The stop-parsing token --% is not supported by cimsh.", "UnsupportedStopParsing", pos_, 3);
-      if (peek() == '-' && (std::isalpha(static_cast<unsigned char>(peek(1))) || peek(1) == '_' || peek(1) == '?')) {
+        fail("The stop-parsing token --% is not supported by cimsh.", "UnsupportedStopParsing",
+             pos_, 3);
+      if (peek() == '-' &&
+          (std::isalpha(static_cast<unsigned char>(peek(1))) || peek(1) == '_' || peek(1) == '?')) {
         ++pos_;
         size_t nb = pos_;
-        while (!eof() && !std::isspace(static_cast<unsigned char>(peek())) && !std::strchr(";|&(){}<>,:", peek())) ++pos_;
+        while (!eof() && !std::isspace(static_cast<unsigned char>(peek())) &&
+               !std::strchr(";|&(){}<>,:", peek()))
+          ++pos_;
         arg.parameter = s_.substr(nb, pos_ - nb);
         if (peek() == ':') {
           ++pos_;
           arg.colon = true;
           skip_ws(false);
-          if (at_statement_end()) fail("Missing argument for parameter '" + arg.parameter + "' after ':'.", "ParameterRequiresArgument", pos_);
+          if (at_statement_end())
+            fail("Missing argument for parameter '" + arg.parameter + "' after ':'.",
+                 "ParameterRequiresArgument", pos_);
           arg.value = parse_command_argument();
         }
       } else {
@@ -892,7 +1046,8 @@ class Parser {
     while (peek() == ',') {
       ++pos_;
       skip_ws(true);
-      if (at_statement_end()) fail("Missing argument in parameter list.", "MissingExpression", pos_);
+      if (at_statement_end())
+        fail("Missing argument in parameter list.", "MissingExpression", pos_);
       arr->elements.push_back(parse_command_primary());
       skip_ws(false);
     }
@@ -903,7 +1058,9 @@ class Parser {
   ExprPtr parse_command_primary() {
     char c = peek();
     size_t start = pos_;
-    if (c == '$' || c == '(' || c == '\'' || c == '"' || c == '{' || (c == '@' && (peek(1) == '(' || peek(1) == '{' || peek(1) == '"' || peek(1) == '\'')) || (c == '[' )) {
+    if (c == '$' || c == '(' || c == '\'' || c == '"' || c == '{' ||
+        (c == '@' && (peek(1) == '(' || peek(1) == '{' || peek(1) == '"' || peek(1) == '\'')) ||
+        (c == '[')) {
       if (c == '[') {
         // an argument like [int]5 is an expression; otherwise a bareword
         return parse_unary();
@@ -921,14 +1078,16 @@ class Parser {
     }
     // bareword (or number)
     size_t b = pos_;
-    while (!eof() && !std::isspace(static_cast<unsigned char>(peek())) && !std::strchr(";|&(){}<>,", peek())) {
+    while (!eof() && !std::isspace(static_cast<unsigned char>(peek())) &&
+           !std::strchr(";|&(){}<>,", peek())) {
       if (peek() == '`' && pos_ + 1 < s_.size()) ++pos_;
       ++pos_;
     }
     if (b == pos_) fail_unexpected();
     std::string word = s_.substr(b, pos_ - b);
     auto k = std::make_unique<ConstantExpr>();
-    if (auto n = parse_number(word); n && (std::isdigit(static_cast<unsigned char>(word[0])) || word[0] == '-' || word[0] == '.' || word[0] == '+'))
+    if (auto n = parse_number(word); n && (std::isdigit(static_cast<unsigned char>(word[0])) ||
+                                           word[0] == '-' || word[0] == '.' || word[0] == '+'))
       k->value = *n;
     else {
       std::string unescaped;
@@ -956,7 +1115,7 @@ class Parser {
       return "..";
     }
     if (c == '+' || c == '*' || c == '/' || c == '%') {
-      if (peek(1) == '=' ) return "";
+      if (peek(1) == '=') return "";
       if (c == '+' && peek(1) == '+') return "";
       return std::string(1, c);
     }
@@ -968,7 +1127,8 @@ class Parser {
         len = e - pos_;
         if (binary_precedence(op)) return op;
         if (op == "-not" || op == "-bnot") return "";
-        fail("Unexpected token '" + s_.substr(pos_, len) + "' in expression or statement.", "UnexpectedToken", pos_, len);
+        fail("Unexpected token '" + s_.substr(pos_, len) + "' in expression or statement.",
+             "UnexpectedToken", pos_, len);
       }
       if (peek(1) == '=' || peek(1) == '-') return "";
       return "-";
@@ -989,8 +1149,10 @@ class Parser {
       size_t op_pos = pos_;
       pos_ += len;
       skip_ws(true);
-      if (at_statement_end() && !(peek() == '(' ))
-        fail("You must provide a value expression following the '" + s_.substr(op_pos, len) + "' operator.", "ExpectedValueExpression", pos_);
+      if (at_statement_end() && !(peek() == '('))
+        fail("You must provide a value expression following the '" + s_.substr(op_pos, len) +
+                 "' operator.",
+             "ExpectedValueExpression", pos_);
       ExprPtr right = parse_binary(prec + 1);
       auto b = std::make_unique<BinaryExpr>();
       b->op = op;
@@ -1026,7 +1188,8 @@ class Parser {
         op = w;
         len = e - pos_;
       } else {
-        fail("Unexpected token '" + s_.substr(pos_, e - pos_) + "' in expression or statement.", "UnexpectedToken", pos_, e - pos_);
+        fail("Unexpected token '" + s_.substr(pos_, e - pos_) + "' in expression or statement.",
+             "UnexpectedToken", pos_, e - pos_);
       }
     } else if (c == '-' || c == '+') {
       op = std::string(1, c);
@@ -1044,7 +1207,8 @@ class Parser {
       pos_ += len;
       skip_ws(false);
       if (at_statement_end())
-        fail("Missing expression after unary operator '" + s_.substr(start, len) + "'.", "MissingExpressionAfterOperator", pos_);
+        fail("Missing expression after unary operator '" + s_.substr(start, len) + "'.",
+             "MissingExpressionAfterOperator", pos_);
       ExprPtr operand = parse_unary();
       if (op == "++" || op == "--") {
         auto inc = std::make_unique<IncrementExpr>(Expr::Kind::PreIncrement);
@@ -1073,7 +1237,8 @@ class Parser {
     while (peek() == ',') {
       ++pos_;
       skip_ws(true);
-      if (at_statement_end()) fail("Missing expression after ','.", "MissingExpressionAfterToken", pos_);
+      if (at_statement_end())
+        fail("Missing expression after ','.", "MissingExpressionAfterToken", pos_);
       arr->elements.push_back(parse_cast());
       skip_ws(false);
     }
@@ -1084,7 +1249,8 @@ class Parser {
   bool starts_operand() const {
     char c = peek();
     return c == '$' || c == '(' || c == '\'' || c == '"' || c == '@' || c == '[' ||
-           std::isdigit(static_cast<unsigned char>(c)) || (c == '-' && std::isdigit(static_cast<unsigned char>(peek(1))));
+           std::isdigit(static_cast<unsigned char>(c)) ||
+           (c == '-' && std::isdigit(static_cast<unsigned char>(peek(1))));
   }
 
   ExprPtr parse_cast() {
@@ -1094,7 +1260,9 @@ class Parser {
       skip_ws(false);
       std::string type = read_type_name();
       skip_ws(false);
-      if (peek() != ']') fail("Missing ] at end of attribute or type literal.", "EndSquareBracketExpectedAtEndOfType", pos_);
+      if (peek() != ']')
+        fail("Missing ] at end of attribute or type literal.",
+             "EndSquareBracketExpectedAtEndOfType", pos_);
       ++pos_;
       auto cast = std::make_unique<CastExpr>();
       cast->type = type;
@@ -1155,7 +1323,8 @@ class Parser {
           ++pos_;
           skip_ws(true);
           while (peek() != ')') {
-            if (eof()) fail("Missing ')' in method call.", "MissingEndParenthesisInMethodCall", s_.size());
+            if (eof())
+              fail("Missing ')' in method call.", "MissingEndParenthesisInMethodCall", s_.size());
             {
               CommaScope cs(no_comma_, true);
               call->args.push_back(parse_binary(1));
@@ -1166,7 +1335,9 @@ class Parser {
               skip_ws(true);
               continue;
             }
-            if (peek() != ')') fail("Missing ')' in method call.", "MissingEndParenthesisInMethodCall", eof() ? s_.size() : open);
+            if (peek() != ')')
+              fail("Missing ')' in method call.", "MissingEndParenthesisInMethodCall",
+                   eof() ? s_.size() : open);
           }
           ++pos_;
           call->extent = make_extent(start, pos_);
@@ -1185,7 +1356,9 @@ class Parser {
         size_t open = pos_;
         ++pos_;
         skip_ws(true);
-        if (peek() == ']') fail("Array index expression is missing or not valid.", "MissingArrayIndexExpression", pos_);
+        if (peek() == ']')
+          fail("Array index expression is missing or not valid.", "MissingArrayIndexExpression",
+               pos_);
         auto idx = std::make_unique<IndexExpr>();
         idx->target = std::move(e);
         {
@@ -1193,14 +1366,17 @@ class Parser {
           idx->index = parse_expression();
         }
         skip_ws(true);
-        if (peek() != ']') fail("Missing ']' after array index expression.", "MissingEndSquareBracket", eof() ? s_.size() : open);
+        if (peek() != ']')
+          fail("Missing ']' after array index expression.", "MissingEndSquareBracket",
+               eof() ? s_.size() : open);
         ++pos_;
         idx->extent = make_extent(start, pos_);
         e = std::move(idx);
         continue;
       }
       if (!command_mode && ((c == '+' && peek(1) == '+') || (c == '-' && peek(1) == '-')) &&
-          (e->kind == Expr::Kind::Variable || e->kind == Expr::Kind::Member || e->kind == Expr::Kind::Index)) {
+          (e->kind == Expr::Kind::Variable || e->kind == Expr::Kind::Member ||
+           e->kind == Expr::Kind::Index)) {
         auto inc = std::make_unique<IncrementExpr>(Expr::Kind::PostIncrement);
         inc->delta = c == '+' ? 1 : -1;
         pos_ += 2;
@@ -1217,7 +1393,8 @@ class Parser {
     std::string name;
     if (peek() == '{') {
       size_t e = s_.find('}', pos_);
-      if (e == std::string::npos) fail("Missing '}' in variable name.", "MissingEndCurlyBrace", s_.size());
+      if (e == std::string::npos)
+        fail("Missing '}' in variable name.", "MissingEndCurlyBrace", s_.size());
       name = s_.substr(pos_ + 1, e - pos_ - 1);
       pos_ = e + 1;
       return name;
@@ -1232,13 +1409,15 @@ class Parser {
     while (!eof() && is_var_char(peek())) name += s_[pos_++];
     // scope qualifier
     if (peek() == ':' && peek(1) != ':' && !name.empty()) {
-      static const char* scopes[] = {"global", "script", "local", "private", "env", "using", "variable"};
+      static const char* scopes[] = {"global", "script", "local",   "private",
+                                     "env",    "using",  "variable"};
       for (auto* sc : scopes)
         if (iequals(name, sc)) {
           ++pos_;
           std::string rest;
           if (peek() == '{') return name + ":" + read_var_name();
-          while (!eof() && (is_var_char(peek()) || (iequals(name, "env") && peek() == '('))) rest += s_[pos_++];
+          while (!eof() && (is_var_char(peek()) || (iequals(name, "env") && peek() == '(')))
+            rest += s_[pos_++];
           return name + ":" + rest;
         }
     }
@@ -1269,7 +1448,11 @@ class Parser {
       }
       ++pos_;
       std::string name = read_var_name();
-      if (name.empty()) fail("Variable reference is not valid. '$' was not followed by a valid variable name character.", "InvalidVariableReference", start);
+      if (name.empty())
+        fail(
+            "Variable reference is not valid. '$' was not followed by a valid variable name "
+            "character.",
+            "InvalidVariableReference", start);
       return make_variable(start, name);
     }
     if (c == '(') return parse_subexpr(Expr::Kind::Paren, start);
@@ -1282,13 +1465,17 @@ class Parser {
     if (c == '\'') return parse_single_quoted();
     if (c == '"') return parse_double_quoted();
     if (c == '{') return parse_script_block_expr();
-    if (std::isdigit(static_cast<unsigned char>(c)) || (c == '.' && std::isdigit(static_cast<unsigned char>(peek(1))))) return parse_number_literal();
+    if (std::isdigit(static_cast<unsigned char>(c)) ||
+        (c == '.' && std::isdigit(static_cast<unsigned char>(peek(1)))))
+      return parse_number_literal();
     if (c == '[') return parse_cast();
-    if (eof()) fail("An expression was expected after this point.", "ExpectedExpression", s_.size());
+    if (eof())
+      fail("An expression was expected after this point.", "ExpectedExpression", s_.size());
     if (is_word_char(c)) {
       // a bareword in expression mode is a command name; PowerShell reports it like this
       std::string w = read_word();
-      fail("Unexpected token '" + w + "' in expression or statement.", "UnexpectedToken", start, w.size());
+      fail("Unexpected token '" + w + "' in expression or statement.", "UnexpectedToken", start,
+           w.size());
     }
     fail_unexpected();
   }
@@ -1306,7 +1493,8 @@ class Parser {
       }
       if ((peek() == 'e' || peek() == 'E') &&
           (std::isdigit(static_cast<unsigned char>(peek(1))) ||
-           ((peek(1) == '+' || peek(1) == '-') && std::isdigit(static_cast<unsigned char>(peek(2)))))) {
+           ((peek(1) == '+' || peek(1) == '-') &&
+            std::isdigit(static_cast<unsigned char>(peek(2)))))) {
         pos_ += 2;
         while (std::isdigit(static_cast<unsigned char>(peek()))) ++pos_;
       }
@@ -1320,10 +1508,13 @@ class Parser {
     }
     if (is_var_char(peek())) {
       while (is_var_char(peek())) ++pos_;
-      fail("The numeric constant " + s_.substr(b, pos_ - b) + " is not valid.", "BadNumericConstant", b, pos_ - b);
+      fail("The numeric constant " + s_.substr(b, pos_ - b) + " is not valid.",
+           "BadNumericConstant", b, pos_ - b);
     }
     auto n = parse_number(s_.substr(b, pos_ - b));
-    if (!n) fail("The numeric constant " + s_.substr(b, pos_ - b) + " is not valid.", "BadNumericConstant", b, pos_ - b);
+    if (!n)
+      fail("The numeric constant " + s_.substr(b, pos_ - b) + " is not valid.",
+           "BadNumericConstant", b, pos_ - b);
     auto k = std::make_unique<ConstantExpr>();
     k->value = *n;
     k->extent = make_extent(b, pos_);
@@ -1347,7 +1538,8 @@ class Parser {
       skip_ws(true);
     }
     if (peek() != ')') {
-      if (eof()) fail("Missing closing ')' in expression.", "MissingEndParenthesisInExpression", s_.size());
+      if (eof())
+        fail("Missing closing ')' in expression.", "MissingEndParenthesisInExpression", s_.size());
       if (kind == Expr::Kind::Paren && !std::strchr("}]", peek())) fail_unexpected();
       fail("Missing closing ')' in expression.", "MissingEndParenthesisInExpression", open);
     }
@@ -1371,7 +1563,9 @@ class Parser {
         ++pos_;
         break;
       }
-      if (eof()) fail("Missing closing '}' in statement block or type definition.", "MissingEndCurlyBrace", s_.size());
+      if (eof())
+        fail("Missing closing '}' in statement block or type definition.", "MissingEndCurlyBrace",
+             s_.size());
       ExprPtr key;
       size_t kb = pos_;
       if (peek() == '\'' || peek() == '"' || peek() == '$' || peek() == '(') {
@@ -1387,15 +1581,19 @@ class Parser {
         key = std::move(k);
       }
       skip_ws(false);
-      if (peek() != '=') fail("Missing '=' operator after key in hash literal.", "MissingEqualsInHashLiteral", pos_);
+      if (peek() != '=')
+        fail("Missing '=' operator after key in hash literal.", "MissingEqualsInHashLiteral", pos_);
       ++pos_;
       skip_ws(true);
-      if (peek() == '}' || peek() == ';' || eof()) fail("Missing statement after '=' in hash literal.", "MissingStatementInHashLiteral", pos_);
+      if (peek() == '}' || peek() == ';' || eof())
+        fail("Missing statement after '=' in hash literal.", "MissingStatementInHashLiteral", pos_);
       StatementPtr value = parse_statement();
       h->entries.emplace_back(std::move(key), std::move(value));
       skip_ws(false);
       if (peek() == ';' || at_newline() || peek() == '}') continue;
-      if (eof()) fail("Missing closing '}' in statement block or type definition.", "MissingEndCurlyBrace", s_.size());
+      if (eof())
+        fail("Missing closing '}' in statement block or type definition.", "MissingEndCurlyBrace",
+             s_.size());
       fail("The hash literal was incomplete.", "IncompleteHashLiteral", pos_);
     }
     h->extent = make_extent(start, pos_);
@@ -1409,7 +1607,9 @@ class Parser {
     auto block = std::make_unique<ScriptBlockAst>();
     parse_block_body(*block, '}');
     skip_ws(true);
-    if (peek() != '}') fail("Missing closing '}' in statement block or type definition.", "MissingEndCurlyBrace", eof() ? s_.size() : open);
+    if (peek() != '}')
+      fail("Missing closing '}' in statement block or type definition.", "MissingEndCurlyBrace",
+           eof() ? s_.size() : open);
     ++pos_;
     block->text = s_.substr(open + 1, pos_ - open - 2);
     block->extent = make_extent(open, pos_);
@@ -1424,7 +1624,9 @@ class Parser {
     ++pos_;
     std::string out;
     for (;;) {
-      if (eof()) fail("The string is missing the terminator: '.", "TerminatorExpectedAtEndOfString", s_.size());
+      if (eof())
+        fail("The string is missing the terminator: '.", "TerminatorExpectedAtEndOfString",
+             s_.size());
       char c = s_[pos_++];
       if (c == '\'') {
         if (peek() == '\'') {
@@ -1444,16 +1646,26 @@ class Parser {
 
   static char escape_char(char c) {
     switch (c) {
-      case 'n': return '\n';
-      case 't': return '\t';
-      case 'r': return '\r';
-      case '0': return '\0';
-      case 'a': return '\a';
-      case 'b': return '\b';
-      case 'f': return '\f';
-      case 'v': return '\v';
-      case 'e': return '\x1b';
-      default: return c;
+      case 'n':
+        return '\n';
+      case 't':
+        return '\t';
+      case 'r':
+        return '\r';
+      case '0':
+        return '\0';
+      case 'a':
+        return '\a';
+      case 'b':
+        return '\b';
+      case 'f':
+        return '\f';
+      case 'v':
+        return '\v';
+      case 'e':
+        return '\x1b';
+      default:
+        return c;
     }
   }
 
@@ -1472,7 +1684,8 @@ class Parser {
     for (;;) {
       if (here ? pos_ >= end : eof()) {
         if (here) break;
-        fail("The string is missing the terminator: \".", "TerminatorExpectedAtEndOfString", s_.size());
+        fail("The string is missing the terminator: \".", "TerminatorExpectedAtEndOfString",
+             s_.size());
       }
       char c = s_[pos_];
       if (!here && c == '"') {
@@ -1536,7 +1749,9 @@ class Parser {
     pos_ += 2;
     while (peek() == ' ' || peek() == '\t') ++pos_;
     if (peek() == '\r') ++pos_;
-    if (peek() != '\n') fail("No characters are allowed after a here-string header but before the end of the line.", "UnexpectedCharactersAfterHereStringHeader", pos_);
+    if (peek() != '\n')
+      fail("No characters are allowed after a here-string header but before the end of the line.",
+           "UnexpectedCharactersAfterHereStringHeader", pos_);
     ++pos_;
     size_t body = pos_;
     std::string term = std::string("\n") + q + "@";
@@ -1546,7 +1761,8 @@ class Parser {
     } else {
       end = s_.find(term, body - 1);
       if (end == std::string::npos || end < body - 1)
-        fail("The string is missing the terminator: " + std::string(1, q) + "@.", "TerminatorExpectedAtEndOfString", s_.size());
+        fail("The string is missing the terminator: " + std::string(1, q) + "@.",
+             "TerminatorExpectedAtEndOfString", s_.size());
     }
     size_t content_end = end < body ? body : end;
     if (content_end > body && s_[content_end - 1] == '\r') --content_end;

@@ -9,7 +9,9 @@
 namespace cimnet::shell {
 
 namespace {
-pcre2_code* as_code(void* p) { return static_cast<pcre2_code*>(p); }
+pcre2_code* as_code(void* p) {
+  return static_cast<pcre2_code*>(p);
+}
 
 // .NET replacement syntax ($1, ${name}, $0, $$) maps onto PCRE2's extended substitution
 // except that a '$' not followed by a group reference is literal in .NET.
@@ -45,8 +47,8 @@ std::shared_ptr<Regex> Regex::compile(const std::string& pattern, bool cs, std::
   int errcode = 0;
   PCRE2_SIZE erroff = 0;
   uint32_t opts = PCRE2_UTF | (cs ? 0 : PCRE2_CASELESS);
-  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(), opts,
-                                   &errcode, &erroff, nullptr);
+  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
+                                   opts, &errcode, &erroff, nullptr);
   if (!code) {
     PCRE2_UCHAR buf[256];
     pcre2_get_error_message(errcode, buf, sizeof buf);
@@ -65,7 +67,8 @@ Regex::~Regex() {
 
 bool Regex::match(const std::string& subject, Hashtable* groups) const {
   pcre2_match_data* md = pcre2_match_data_create_from_pattern(as_code(code_), nullptr);
-  int rc = pcre2_match(as_code(code_), reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0, 0, md, nullptr);
+  int rc = pcre2_match(as_code(code_), reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(),
+                       0, 0, md, nullptr);
   bool ok = rc >= 0;
   if (ok && groups) {
     PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
@@ -99,11 +102,12 @@ std::string Regex::replace(const std::string& subject, const std::string& replac
   for (int attempt = 0; attempt < 8; ++attempt) {
     out.assign(outlen, '\0');
     PCRE2_SIZE len = outlen;
-    int rc = pcre2_substitute(as_code(code_), reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0,
-                              PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_EXTENDED | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH |
-                                  PCRE2_SUBSTITUTE_UNSET_EMPTY,
-                              nullptr, nullptr, reinterpret_cast<PCRE2_SPTR>(rep.data()), rep.size(),
-                              reinterpret_cast<PCRE2_UCHAR*>(out.data()), &len);
+    int rc = pcre2_substitute(as_code(code_), reinterpret_cast<PCRE2_SPTR>(subject.data()),
+                              subject.size(), 0,
+                              PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_EXTENDED |
+                                  PCRE2_SUBSTITUTE_OVERFLOW_LENGTH | PCRE2_SUBSTITUTE_UNSET_EMPTY,
+                              nullptr, nullptr, reinterpret_cast<PCRE2_SPTR>(rep.data()),
+                              rep.size(), reinterpret_cast<PCRE2_UCHAR*>(out.data()), &len);
     if (rc == PCRE2_ERROR_NOMEMORY) {
       outlen = len + 1;
       continue;
@@ -120,7 +124,8 @@ std::vector<std::string> Regex::split(const std::string& subject) const {
   pcre2_match_data* md = pcre2_match_data_create_from_pattern(as_code(code_), nullptr);
   size_t start = 0, search = 0;
   while (search <= subject.size()) {
-    int rc = pcre2_match(as_code(code_), reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), search, 0, md, nullptr);
+    int rc = pcre2_match(as_code(code_), reinterpret_cast<PCRE2_SPTR>(subject.data()),
+                         subject.size(), search, 0, md, nullptr);
     if (rc < 0) break;
     PCRE2_SIZE* ov = pcre2_get_ovector_pointer(md);
     if (ov[1] == ov[0]) {  // empty match: step forward
@@ -132,7 +137,8 @@ std::vector<std::string> Regex::split(const std::string& subject) const {
     }
     out.push_back(subject.substr(start, ov[0] - start));
     for (int g = 1; g < rc; ++g)
-      if (ov[2 * g] != PCRE2_UNSET) out.push_back(subject.substr(ov[2 * g], ov[2 * g + 1] - ov[2 * g]));
+      if (ov[2 * g] != PCRE2_UNSET)
+        out.push_back(subject.substr(ov[2 * g], ov[2 * g + 1] - ov[2 * g]));
     start = ov[1];
     search = ov[1] == ov[0] ? ov[1] + 1 : ov[1];
   }

@@ -14,7 +14,8 @@ namespace cimnet::shell {
 class Regex {
  public:
   // Compiles `pattern`; nullopt with `error` set when it is not a valid expression.
-  static std::shared_ptr<Regex> compile(const std::string& pattern, bool case_sensitive, std::string& error);
+  static std::shared_ptr<Regex> compile(const std::string& pattern, bool case_sensitive,
+                                        std::string& error);
   ~Regex();
   Regex(const Regex&) = delete;
   Regex& operator=(const Regex&) = delete;

@@ -12,7 +12,9 @@
 
 namespace cimnet::shell {
 
-Value Value::array(Array items) { return Value(std::make_shared<Array>(std::move(items))); }
+Value Value::array(Array items) {
+  return Value(std::make_shared<Array>(std::move(items)));
+}
 
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -222,9 +224,10 @@ std::optional<Value> parse_number(std::string_view text) {
   std::string body = t.substr(i);
   int64_t mult = 1;
   auto lower = to_lower(body);
-  static const std::pair<const char*, int64_t> suffixes[] = {
-      {"kb", 1024LL}, {"mb", 1024LL * 1024}, {"gb", 1024LL * 1024 * 1024},
-      {"tb", 1024LL * 1024 * 1024 * 1024}};
+  static const std::pair<const char*, int64_t> suffixes[] = {{"kb", 1024LL},
+                                                             {"mb", 1024LL * 1024},
+                                                             {"gb", 1024LL * 1024 * 1024},
+                                                             {"tb", 1024LL * 1024 * 1024 * 1024}};
   for (auto& [suf, m] : suffixes)
     if (lower.size() > 2 && lower.ends_with(suf)) {
       mult = m;
@@ -249,7 +252,8 @@ std::optional<Value> parse_number(std::string_view text) {
     }
     if (c == '.' || c == 'e' || c == 'E') {
       is_int = false;
-      if ((c == 'e' || c == 'E') && k + 1 < body.size() && (body[k + 1] == '+' || body[k + 1] == '-'))
+      if ((c == 'e' || c == 'E') && k + 1 < body.size() &&
+          (body[k + 1] == '+' || body[k + 1] == '-'))
         ++k;
       continue;
     }
@@ -365,8 +369,10 @@ std::optional<int> compare_values(const Value& a, const Value& b, bool cs) {
   }
   if (a.is_date()) {
     std::optional<DateTime> db;
-    if (b.is_date()) db = b.as_date();
-    else if (b.is_string()) db = parse_date(b.as_string_raw());
+    if (b.is_date())
+      db = b.as_date();
+    else if (b.is_string())
+      db = parse_date(b.as_string_raw());
     if (!db) return std::nullopt;
     return a.as_date().micros < db->micros ? -1 : a.as_date().micros > db->micros ? 1 : 0;
   }
@@ -385,15 +391,17 @@ static Value date_member(const DateTime& d, std::string_view name) {
   if (iequals(name, "Hour")) return Value(int64_t{tm.tm_hour});
   if (iequals(name, "Minute")) return Value(int64_t{tm.tm_min});
   if (iequals(name, "Second")) return Value(int64_t{tm.tm_sec});
-  if (iequals(name, "Millisecond")) return Value(int64_t{((d.micros % 1000000) + 1000000) % 1000000 / 1000});
+  if (iequals(name, "Millisecond"))
+    return Value(int64_t{((d.micros % 1000000) + 1000000) % 1000000 / 1000});
   if (iequals(name, "DayOfYear")) return Value(int64_t{tm.tm_yday + 1});
   if (iequals(name, "DayOfWeek")) {
-    static const char* names[] = {"Sunday", "Monday", "Tuesday", "Wednesday",
+    static const char* names[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
                                   "Thursday", "Friday", "Saturday"};
     return Value(names[tm.tm_wday]);
   }
   if (iequals(name, "Kind")) return Value(d.utc ? "Utc" : "Local");
-  if (iequals(name, "Ticks")) return Value(static_cast<int64_t>(d.micros * 10 + 621355968000000000LL));
+  if (iequals(name, "Ticks"))
+    return Value(static_cast<int64_t>(d.micros * 10 + 621355968000000000LL));
   if (iequals(name, "Date")) {
     DateTime r = d;
     r.micros -= ((d.micros % 86400000000LL) + 86400000000LL) % 86400000000LL;
@@ -410,13 +418,15 @@ Value get_member(const Value& target, std::string_view name) {
       const Object& o = *target.as_object();
       Array props;
       for (auto& p : o.properties)
-        props.push_back(Value(make_object({{"Name", Value(p.name)}, {"Value", p.value},
+        props.push_back(Value(make_object({{"Name", Value(p.name)},
+                                           {"Value", p.value},
                                            {"MemberType", Value("NoteProperty")},
                                            {"TypeNameOfValue", Value(type_name_of(p.value))}},
                                           "System.Management.Automation.PSNoteProperty")));
       Array types;
       for (auto& t : o.type_names) types.push_back(Value(t));
-      return Value(make_object({{"Properties", Value::array(std::move(props))}, {"TypeNames", Value::array(std::move(types))}},
+      return Value(make_object({{"Properties", Value::array(std::move(props))},
+                                {"TypeNames", Value::array(std::move(types))}},
                                "System.Management.Automation.PSMemberSet"));
     }
     return Value();
@@ -453,7 +463,8 @@ Value get_member(const Value& target, std::string_view name) {
   }
   if (target.is_date()) return date_member(target.as_date(), name);
   if (target.is_scriptblock()) return Value();
-  if (target.is_null()) return (iequals(name, "Count") || iequals(name, "Length")) ? Value(int64_t{0}) : Value();
+  if (target.is_null())
+    return (iequals(name, "Count") || iequals(name, "Length")) ? Value(int64_t{0}) : Value();
   if (iequals(name, "Count") || iequals(name, "Length")) return Value(int64_t{1});
   return Value();
 }
@@ -482,7 +493,8 @@ static bool wm(std::string_view p, std::string_view t, bool cs) {
   size_t pi = 0, ti = 0, star_p = std::string_view::npos, star_t = 0;
   auto eq = [cs](char a, char b) {
     return cs ? a == b
-              : std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+              : std::tolower(static_cast<unsigned char>(a)) ==
+                    std::tolower(static_cast<unsigned char>(b));
   };
   while (ti < t.size()) {
     if (pi < p.size() && p[pi] == '*') {
@@ -515,7 +527,9 @@ static bool wm(std::string_view p, std::string_view t, bool cs) {
           continue;
         }
       }
-    } else if (pi < p.size() && (p[pi] == '?' || (p[pi] == '`' && pi + 1 < p.size() && eq(p[pi + 1], t[ti])) || eq(p[pi], t[ti]))) {
+    } else if (pi < p.size() &&
+               (p[pi] == '?' || (p[pi] == '`' && pi + 1 < p.size() && eq(p[pi + 1], t[ti])) ||
+                eq(p[pi], t[ti]))) {
       pi += (p[pi] == '`') ? 2 : 1;
       ++ti;
       continue;
@@ -537,7 +551,8 @@ bool wildcard_match(std::string_view pattern, std::string_view text, bool cs) {
 
 DateTime now_local() {
   auto now = std::chrono::system_clock::now();
-  int64_t us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+  int64_t us =
+      std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
   time_t secs = static_cast<time_t>(us / 1000000);
   struct tm lt {};
   localtime_r(&secs, &lt);
@@ -559,23 +574,37 @@ std::string format_date(const DateTime& d, std::string_view f) {
   struct tm tm {};
   int64_t frac = 0;
   split_date(d, tm, frac);
-  static const char* months[] = {"January", "February", "March",     "April",   "May",      "June",
-                                 "July",    "August",   "September", "October", "November", "December"};
-  static const char* days[] = {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"};
+  static const char* months[] = {"January",   "February", "March",    "April",
+                                 "May",       "June",     "July",     "August",
+                                 "September", "October",  "November", "December"};
+  static const char* days[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                               "Thursday", "Friday", "Saturday"};
   // Standard single-letter formats.
   if (f.size() == 1) {
     switch (f[0]) {
-      case 'd': return format_date(d, "M/d/yyyy");
-      case 'D': return format_date(d, "dddd, MMMM d, yyyy");
-      case 't': return format_date(d, "h:mm tt");
-      case 'T': return format_date(d, "h:mm:ss tt");
-      case 'g': return format_date(d, "M/d/yyyy h:mm tt");
-      case 'G': return format_date(d, "M/d/yyyy h:mm:ss tt");
-      case 'F': return format_date(d, "dddd, MMMM d, yyyy h:mm:ss tt");
-      case 's': return format_date(d, "yyyy-MM-ddTHH:mm:ss");
-      case 'u': return format_date(d, "yyyy-MM-dd HH:mm:ssZ");
-      case 'o': case 'O': return format_date(d, "yyyy-MM-ddTHH:mm:ss.fffffff") + (d.utc ? "Z" : "");
-      default: break;
+      case 'd':
+        return format_date(d, "M/d/yyyy");
+      case 'D':
+        return format_date(d, "dddd, MMMM d, yyyy");
+      case 't':
+        return format_date(d, "h:mm tt");
+      case 'T':
+        return format_date(d, "h:mm:ss tt");
+      case 'g':
+        return format_date(d, "M/d/yyyy h:mm tt");
+      case 'G':
+        return format_date(d, "M/d/yyyy h:mm:ss tt");
+      case 'F':
+        return format_date(d, "dddd, MMMM d, yyyy h:mm:ss tt");
+      case 's':
+        return format_date(d, "yyyy-MM-ddTHH:mm:ss");
+      case 'u':
+        return format_date(d, "yyyy-MM-dd HH:mm:ssZ");
+      case 'o':
+      case 'O':
+        return format_date(d, "yyyy-MM-ddTHH:mm:ss.fffffff") + (d.utc ? "Z" : "");
+      default:
+        break;
     }
   }
   std::string out;
@@ -591,36 +620,55 @@ std::string format_date(const DateTime& d, std::string_view f) {
     while (i + n < f.size() && f[i + n] == c) ++n;
     switch (c) {
       case 'y':
-        out += n <= 2 ? pad((tm.tm_year + 1900) % 100, static_cast<int>(n)) : pad(tm.tm_year + 1900, static_cast<int>(n));
+        out += n <= 2 ? pad((tm.tm_year + 1900) % 100, static_cast<int>(n))
+                      : pad(tm.tm_year + 1900, static_cast<int>(n));
         break;
       case 'M':
-        out += n >= 4 ? months[tm.tm_mon] : n == 3 ? std::string(months[tm.tm_mon]).substr(0, 3) : pad(tm.tm_mon + 1, static_cast<int>(n));
+        out += n >= 4   ? months[tm.tm_mon]
+               : n == 3 ? std::string(months[tm.tm_mon]).substr(0, 3)
+                        : pad(tm.tm_mon + 1, static_cast<int>(n));
         break;
       case 'd':
-        out += n >= 4 ? days[tm.tm_wday] : n == 3 ? std::string(days[tm.tm_wday]).substr(0, 3) : pad(tm.tm_mday, static_cast<int>(n));
+        out += n >= 4   ? days[tm.tm_wday]
+               : n == 3 ? std::string(days[tm.tm_wday]).substr(0, 3)
+                        : pad(tm.tm_mday, static_cast<int>(n));
         break;
-      case 'H': out += pad(tm.tm_hour, static_cast<int>(std::min<size_t>(n, 2))); break;
-      case 'h': out += pad(tm.tm_hour % 12 == 0 ? 12 : tm.tm_hour % 12, static_cast<int>(std::min<size_t>(n, 2))); break;
-      case 'm': out += pad(tm.tm_min, static_cast<int>(std::min<size_t>(n, 2))); break;
-      case 's': out += pad(tm.tm_sec, static_cast<int>(std::min<size_t>(n, 2))); break;
+      case 'H':
+        out += pad(tm.tm_hour, static_cast<int>(std::min<size_t>(n, 2)));
+        break;
+      case 'h':
+        out += pad(tm.tm_hour % 12 == 0 ? 12 : tm.tm_hour % 12,
+                   static_cast<int>(std::min<size_t>(n, 2)));
+        break;
+      case 'm':
+        out += pad(tm.tm_min, static_cast<int>(std::min<size_t>(n, 2)));
+        break;
+      case 's':
+        out += pad(tm.tm_sec, static_cast<int>(std::min<size_t>(n, 2)));
+        break;
       case 'f': {
         std::string fr = pad(frac, 6) + "0";
         out += fr.substr(0, std::min<size_t>(n, 7));
         break;
       }
-      case 't': out += (tm.tm_hour < 12 ? std::string("AM") : std::string("PM")).substr(0, n >= 2 ? 2 : 1); break;
+      case 't':
+        out += (tm.tm_hour < 12 ? std::string("AM") : std::string("PM")).substr(0, n >= 2 ? 2 : 1);
+        break;
       case '\\':
         if (i + 1 < f.size()) out += f[i + 1];
         i += 2;
         continue;
-      case '\'': case '"': {
+      case '\'':
+      case '"': {
         size_t close = f.find(c, i + 1);
         if (close == std::string_view::npos) close = f.size();
         out += f.substr(i + 1, close - i - 1);
         i = close + 1;
         continue;
       }
-      default: out.append(n, c); break;
+      default:
+        out.append(n, c);
+        break;
     }
     i += n;
   }
@@ -636,12 +684,14 @@ std::optional<DateTime> parse_date(std::string_view text) {
   if (std::sscanf(t.c_str(), "%d-%d-%d%n", &y, &mo, &d, &consumed) == 3) {
     std::string rest = t.substr(static_cast<size_t>(consumed));
     if (!rest.empty()) {
-      if (std::sscanf(rest.c_str(), "%c%d:%d:%d", &sep, &h, &mi, &s) < 3 || (sep != 'T' && sep != ' '))
+      if (std::sscanf(rest.c_str(), "%c%d:%d:%d", &sep, &h, &mi, &s) < 3 ||
+          (sep != 'T' && sep != ' '))
         return std::nullopt;
     }
   } else if (std::sscanf(t.c_str(), "%d/%d/%d%n", &mo, &d, &y, &consumed) == 3) {
     std::string rest = t.substr(static_cast<size_t>(consumed));
-    if (!rest.empty() && std::sscanf(rest.c_str(), " %d:%d:%d", &h, &mi, &s) < 2) return std::nullopt;
+    if (!rest.empty() && std::sscanf(rest.c_str(), " %d:%d:%d", &h, &mi, &s) < 2)
+      return std::nullopt;
   } else {
     return std::nullopt;
   }

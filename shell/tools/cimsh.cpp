@@ -90,7 +90,8 @@ bool complete_input(const std::string& text) {
 }
 
 // Reads statements from `next_line` until end of input; runs each complete chunk.
-int run_lines(Interpreter& in, const std::function<std::optional<std::string>(bool continuation)>& next_line) {
+int run_lines(Interpreter& in,
+              const std::function<std::optional<std::string>(bool continuation)>& next_line) {
   std::string buffer;
   for (;;) {
     auto line = next_line(!buffer.empty());
@@ -111,7 +112,8 @@ int run_lines(Interpreter& in, const std::function<std::optional<std::string>(bo
 
 void usage() {
   std::fputs(
-      "usage: cimsh [-NoProfile] [-NoLogo] [-NonInteractive] [-Command <text> | -File <script.ps1> [args...]]\n"
+      "usage: cimsh [-NoProfile] [-NoLogo] [-NonInteractive] [-Command <text> | -File <script.ps1> "
+      "[args...]]\n"
       "  -Command, -c   run the text and exit (\"-\" reads it from standard input)\n"
       "  -File, -f      run a script with the remaining arguments in $args\n"
       "  -NoProfile     do not run ~/.config/cimsh/profile.ps1\n"
@@ -128,8 +130,10 @@ int real_main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     std::string la = to_lower(a);
-    if (la == "-noprofile" || la == "-nop") no_profile = true;
-    else if (la == "-nologo" || la == "-noninteractive" || la == "-noni") continue;
+    if (la == "-noprofile" || la == "-nop")
+      no_profile = true;
+    else if (la == "-nologo" || la == "-noninteractive" || la == "-noni")
+      continue;
     else if (la == "-help" || la == "-h" || la == "-?" || la == "--help") {
       usage();
       return 0;
@@ -176,13 +180,18 @@ int real_main(int argc, char** argv) {
   if (have_file) {
     std::string text;
     if (!read_file(file, text)) {
-      std::fprintf(stderr, "The argument '%s' is not recognized as the name of a script file. Check the spelling of the name, or if a path was included, verify that the path is correct and try again.\n", file.c_str());
+      std::fprintf(
+          stderr,
+          "The argument '%s' is not recognized as the name of a script file. Check the spelling of "
+          "the name, or if a path was included, verify that the path is correct and try again.\n",
+          file.c_str());
       return 64;
     }
     in.set_script_args(std::move(script_args));
     in.set_variable("PSCommandPath", Value(file));
     auto slash = file.rfind('/');
-    in.set_variable("PSScriptRoot", Value(slash == std::string::npos ? std::string(".") : file.substr(0, slash)));
+    in.set_variable("PSScriptRoot",
+                    Value(slash == std::string::npos ? std::string(".") : file.substr(0, slash)));
     bool ok = in.run_script(file, text);
     if (in.exit_code()) return *in.exit_code();
     return ok ? 0 : 1;

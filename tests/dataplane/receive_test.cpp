@@ -47,6 +47,35 @@ TEST_F(Rx, GoldenEncapFrameDecapsulatesBack) {
   EXPECT_EQ(Bytes(p.data(), p.data() + p.length), Bytes(enc.begin() + 42, enc.end()));
 }
 
+TEST_F(Rx, GoldenIpv6OverIpv6FrameDecapsulatesBack) {
+  Bytes enc = golden("encap_blue_ipv6_over_ipv6", {}, "");
+  ASSERT_GT(enc.size(), 62u);
+  Datapath host2;
+  PolicyChange c = two_tenant_host1();
+  c.upsert_provider_addresses = {{ip("fd99::12"), 64}};
+  c.upsert_neighbors = {{ip("fd99::11"), kProviderMac}};
+  c.upsert_records = {record(30, "fd00:30::1", "fd99::11", kBlue1),
+                      record(30, "10.1.1.1", "fd99::11", kBlue1),
+                      record(30, "fd00:30::2", "fd99::12", kBlue2),
+                      record(30, "10.1.1.2", "fd99::12", kBlue2)};
+  c.upsert_ports = {{1, kBlue2, 30}, {2, kRed2, 20}};
+  host2.apply(c);
+  Worker w(host2);
+  std::vector<uint8_t> buf(kBufferSize);
+  Packet p{buf.data(), kBufferSize, kHeadroom, uint32_t(enc.size()), kDropPort};
+  std::copy(enc.begin(), enc.end(), p.data());
+  w.receive(std::span<Packet>(&p, 1));
+  ASSERT_EQ(p.port, 1);
+  EXPECT_EQ(Bytes(p.data(), p.data() + p.length), Bytes(enc.begin() + 62, enc.end()));
+  // The same frame claiming another outer source is spoofed.
+  std::copy(enc.begin(), enc.end(), buf.begin() + kHeadroom);
+  p = Packet{buf.data(), kBufferSize, kHeadroom, uint32_t(enc.size()), kDropPort};
+  p.data()[14 + 8 + 15] ^= 1;  // last byte of the outer source address
+  w.receive(std::span<Packet>(&p, 1));
+  EXPECT_EQ(p.port, kDropPort);
+  EXPECT_EQ(host2.drops(DropReason::Spoofed), 1u);
+}
+
 TEST_F(Rx, BadGreHeadersAreDropped) {
   EXPECT_EQ(rx(blue_from_host2(0xA000)).port, kDropPort);  // C bit
   EXPECT_EQ(rx(blue_from_host2(0x3000)).port, kDropPort);  // S bit

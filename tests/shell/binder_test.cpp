@@ -35,7 +35,8 @@ ArgumentValue arg(Value v) {
   return a;
 }
 
-std::string bind_error(const CommandDef& d, std::vector<ArgumentValue> args, bool expects_input = false) {
+std::string bind_error(const CommandDef& d, std::vector<ArgumentValue> args,
+                       bool expects_input = false) {
   ParameterBinder b(d, expects_input);
   try {
     b.bind_command_line(args);
@@ -50,14 +51,16 @@ std::string bind_error(const CommandDef& d, std::vector<ArgumentValue> args, boo
 TEST(Binder, NamedPrefixAliasAndPositionalSelectTheSet) {
   auto d = port_mode_def();
   ParameterBinder ok(d, false);
-  ok.bind_command_line({arg(Value::array({Value(1), Value(4)})), named("AccessM"), named("VlanID"), arg(Value("10"))});
+  ok.bind_command_line({arg(Value::array({Value(1), Value(4)})), named("AccessM"), named("VlanID"),
+                        arg(Value("10"))});
   ok.finish();
   EXPECT_EQ(ok.bound().set, "Access");
   ASSERT_TRUE(ok.bound().has("AccessVlan"));
   EXPECT_TRUE(ok.bound().find("AccessVlan")->is_int());  // converted from "10"
   EXPECT_EQ(ok.bound().find("PortNumber")->as_array()->size(), 2u);
   ParameterBinder trunk(d, false);
-  trunk.bind_command_line({named("TrunkMode"), named("TrunkVlans"), arg(Value::array({Value(10), Value(20)})), arg(Value(3))});
+  trunk.bind_command_line({named("TrunkMode"), named("TrunkVlans"),
+                           arg(Value::array({Value(10), Value(20)})), arg(Value(3))});
   trunk.finish();
   EXPECT_EQ(trunk.bound().set, "Trunk");
 }
@@ -65,26 +68,40 @@ TEST(Binder, NamedPrefixAliasAndPositionalSelectTheSet) {
 TEST(Binder, ErrorsUsePowerShellMessages) {
   auto d = port_mode_def();
   EXPECT_EQ(bind_error(d, {arg(Value(1)), named("Acc")}),
-            "AmbiguousParameter: Parameter cannot be processed because the parameter name 'Acc' is ambiguous. Possible matches include: -AccessMode -AccessVlan.");
-  EXPECT_EQ(bind_error(d, {named("Nope")}), "NamedParameterNotFound: A parameter cannot be found that matches parameter name 'Nope'.");
-  EXPECT_EQ(bind_error(d, {arg(Value(1)), named("AccessMode"), named("TrunkMode")}).substr(0, 21), "AmbiguousParameterSet");
+            "AmbiguousParameter: Parameter cannot be processed because the parameter name 'Acc' is "
+            "ambiguous. Possible matches include: -AccessMode -AccessVlan.");
+  EXPECT_EQ(
+      bind_error(d, {named("Nope")}),
+      "NamedParameterNotFound: A parameter cannot be found that matches parameter name 'Nope'.");
+  EXPECT_EQ(bind_error(d, {arg(Value(1)), named("AccessMode"), named("TrunkMode")}).substr(0, 21),
+            "AmbiguousParameterSet");
   EXPECT_EQ(bind_error(d, {arg(Value(1)), named("AccessMode")}),
-            "MissingMandatoryParameter: Cannot process command because of one or more missing mandatory parameters: AccessVlan.");
+            "MissingMandatoryParameter: Cannot process command because of one or more missing "
+            "mandatory parameters: AccessVlan.");
   EXPECT_EQ(bind_error(d, {named("AccessVlan")}),
-            "MissingArgument: Missing an argument for parameter 'AccessVlan'. Specify a parameter of type 'System.Int32' and try again.");
-  EXPECT_EQ(bind_error(d, {named("AccessVlan"), arg(Value("ten"))}),
-            "CannotConvertArgumentNoMessage: Cannot bind parameter 'AccessVlan'. Cannot convert value \"ten\" to type \"System.Int32\". Error: \"Input string was not in a correct format.\"");
+            "MissingArgument: Missing an argument for parameter 'AccessVlan'. Specify a parameter "
+            "of type 'System.Int32' and try again.");
+  EXPECT_EQ(
+      bind_error(d, {named("AccessVlan"), arg(Value("ten"))}),
+      "CannotConvertArgumentNoMessage: Cannot bind parameter 'AccessVlan'. Cannot convert value "
+      "\"ten\" to type \"System.Int32\". Error: \"Input string was not in a correct format.\"");
   EXPECT_EQ(bind_error(d, {arg(Value(1)), arg(Value(2))}),
-            "PositionalParameterNotFound: A positional parameter cannot be found that accepts argument '2'.");
-  EXPECT_EQ(bind_error(d, {named("AccessVlan"), arg(Value(1)), named("AccessVlan"), arg(Value(2))}).substr(0, 21), "ParameterAlreadyBound");
-  EXPECT_EQ(bind_error(d, {named("Mode"), arg(Value("Medium"))}).substr(0, 32), "ParameterArgumentValidationError");
-  EXPECT_EQ(bind_error(d, {named("ErrorAction"), arg(Value("Sometimes"))}).substr(0, 32), "ParameterArgumentValidationError");
+            "PositionalParameterNotFound: A positional parameter cannot be found that accepts "
+            "argument '2'.");
+  EXPECT_EQ(bind_error(d, {named("AccessVlan"), arg(Value(1)), named("AccessVlan"), arg(Value(2))})
+                .substr(0, 21),
+            "ParameterAlreadyBound");
+  EXPECT_EQ(bind_error(d, {named("Mode"), arg(Value("Medium"))}).substr(0, 32),
+            "ParameterArgumentValidationError");
+  EXPECT_EQ(bind_error(d, {named("ErrorAction"), arg(Value("Sometimes"))}).substr(0, 32),
+            "ParameterArgumentValidationError");
 }
 
 TEST(Binder, CommonAndRiskParametersAreAddedByTheRegistry) {
   auto d = port_mode_def();
   ParameterBinder b(d, false);
-  b.bind_command_line({arg(Value(1)), named("AccessMode"), named("AccessVlan"), arg(Value(5)), named("wi"), named("ea"), arg(Value("Stop"))});
+  b.bind_command_line({arg(Value(1)), named("AccessMode"), named("AccessVlan"), arg(Value(5)),
+                       named("wi"), named("ea"), arg(Value("Stop"))});
   b.finish();
   EXPECT_TRUE(to_bool(*b.bound().find("WhatIf")));
   EXPECT_EQ(to_string(*b.bound().find("ErrorAction")), "Stop");
@@ -120,7 +137,8 @@ TEST(Binder, SyntaxLinesFollowTheParameterSets) {
   auto lines = d.syntax();
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[0],
-            "Set-PortMode [-PortNumber] <int[]> -AccessMode -AccessVlan <int> [-InputObject <Port>] [-Mode {Fast | Slow}] [-WhatIf] [-Confirm] [<CommonParameters>]");
+            "Set-PortMode [-PortNumber] <int[]> -AccessMode -AccessVlan <int> [-InputObject "
+            "<Port>] [-Mode {Fast | Slow}] [-WhatIf] [-Confirm] [<CommonParameters>]");
 }
 
 }  // namespace

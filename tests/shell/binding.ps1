@@ -30,6 +30,7 @@ Set-Port 1 2
 Set-Port notanumber
 Set-Port
 Select-Object -First x
+1..3 | Select-Object -First -1
 'x' | Set-Port
 Get-Date -Format
 Write-Output -InputObject 1 -ErrorAction Sometimes

@@ -74,3 +74,15 @@ $a, $b = 'first', 'second', 'third'
 $a
 $b -join '|'
 "$PSItem" -eq ''
+# switch
+switch (3) { 1 { 'one' } 3 { 'three' } default { 'other' } }
+switch ('eth1', 'vlan7', 'x') {
+  { $_ -like 'eth*' } { "port $_" }
+  'vlan7' { 'a vlan'; continue }
+  default { "unknown $_" }
+}
+switch -Wildcard ('Port12') { 'port*' { 'wildcard match' } 'P*' { 'second match' } }
+switch -Regex ('vlan42') { '^vlan(\d+)$' { "vlan id $($Matches[1])"; break } '.*' { 'not reached' } }
+switch -CaseSensitive ('ABC') { 'abc' { 'lower' } 'ABC' { 'upper' } }
+$kind = switch (2) { 1 { 'single' } 2 { 'double' } }
+$kind

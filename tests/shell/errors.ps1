@@ -34,6 +34,10 @@ try { [int]'x' } catch [System.Management.Automation.PSInvalidCastException] { '
 try { throw 'plain' } catch [System.ArgumentException] { 'wrong catch' } catch { 'fallback catch' }
 function Write-Soft { [CmdletBinding()] param() Write-Error 'soft failure'; 'after soft' }
 Write-Soft -ErrorAction SilentlyContinue
+$r = Write-Error 'merged into output' 2>&1
+"captured: $r ($($r.GetType().Name))"
+Write-Error 'silenced' 2>$null
+"still recorded: $($Error[0].Exception.Message)"
 Get-NoSuchThing
 'the script continues after a statement-terminating error'
 $x = [int]'abc'

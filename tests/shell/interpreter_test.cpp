@@ -36,7 +36,9 @@ $global:log = ''
 
 TEST(Interpreter, SelectFirstStopsTheProducer) {
   Shell sh;
-  sh.run("$global:n = 0; 1..1000 | ForEach-Object { $global:n++; $_ } | Select-Object -First 3 | Out-Null");
+  sh.run(
+      "$global:n = 0; 1..1000 | ForEach-Object { $global:n++; $_ } | Select-Object -First 3 | "
+      "Out-Null");
   EXPECT_EQ(to_string(sh.in.get_variable("n")), "3");
 }
 
@@ -46,10 +48,12 @@ class EnableThing : public Cmdlet {
   void process(CommandRuntime& rt) override {
     for (auto& id : rt.get_array("Id")) {
       if (to_int(id).value_or(0) < 0) {
-        rt.write_error(make_error("Id " + to_string(id) + " does not exist.", "ThingNotFound", ErrorCategory::ObjectNotFound, id));
+        rt.write_error(make_error("Id " + to_string(id) + " does not exist.", "ThingNotFound",
+                                  ErrorCategory::ObjectNotFound, id));
         continue;
       }
-      if (rt.should_process("thing " + to_string(id), "Enable")) rt.write_object(Value("enabled " + to_string(id)));
+      if (rt.should_process("thing " + to_string(id), "Enable"))
+        rt.write_object(Value("enabled " + to_string(id)));
     }
   }
 };
@@ -58,7 +62,12 @@ void add_enable_thing(Interpreter& in) {
   in.commands().add(CommandDef("Enable-Thing")
                         .alias("eth")
                         .synopsis("Enables things.")
-                        .param(Param("Id", ParamType::Int).array().position(0).mandatory().pipeline().pipeline_by_name())
+                        .param(Param("Id", ParamType::Int)
+                                   .array()
+                                   .position(0)
+                                   .mandatory()
+                                   .pipeline()
+                                   .pipeline_by_name())
                         .should_process(ConfirmImpact::High)
                         .make<EnableThing>());
 }
@@ -75,10 +84,13 @@ TEST(Interpreter, RegisteredCmdletGetsWhatIfConfirmAndErrors) {
   EXPECT_NE(out.find("Are you sure you want to perform this action?"), std::string::npos);
   EXPECT_EQ(out.find("enabled 1"), std::string::npos);
   EXPECT_NE(out.find("enabled 2"), std::string::npos);
-  EXPECT_EQ(sh.run("Enable-Thing -Id -1 -Confirm:$false -ErrorVariable e -ErrorAction SilentlyContinue; $?; $e.Count"), "False\n1\n");
+  EXPECT_EQ(sh.run("Enable-Thing -Id -1 -Confirm:$false -ErrorVariable e -ErrorAction "
+                   "SilentlyContinue; $?; $e.Count"),
+            "False\n1\n");
   sh.run("Enable-Thing -Id -1 -Confirm:$false");
   EXPECT_NE(sh.host.errors.find("Enable-Thing: Id -1 does not exist."), std::string::npos);
-  EXPECT_EQ(sh.run("try { Enable-Thing -Id -2 -ea Stop } catch { $_.CategoryInfo.Category; $_.TargetObject }"),
+  EXPECT_EQ(sh.run("try { Enable-Thing -Id -2 -ea Stop } catch { $_.CategoryInfo.Category; "
+                   "$_.TargetObject }"),
             "ObjectNotFound\n-2\n");
   EXPECT_EQ(sh.run("(Get-Command Enable-Thing).Definition"),
             "Enable-Thing [-Id] <int[]> [-WhatIf] [-Confirm] [<CommonParameters>]\n");
@@ -102,7 +114,8 @@ TEST(Interpreter, LastExitCodeComesFromExternalPrograms) {
 TEST(Interpreter, TablesFitTheHostWidth) {
   Shell sh;
   sh.host.columns = 30;
-  std::string out = sh.run("[pscustomobject]@{ Name = 'a-rather-long-name-value'; Description = 'more text here' }");
+  std::string out = sh.run(
+      "[pscustomobject]@{ Name = 'a-rather-long-name-value'; Description = 'more text here' }");
   for (size_t b = 0, e; (e = out.find('\n', b)) != std::string::npos; b = e + 1) {
     std::string line = out.substr(b, e - b);
     size_t cols = 0;
@@ -113,6 +126,18 @@ TEST(Interpreter, TablesFitTheHostWidth) {
   EXPECT_NE(out.find("\xE2\x80\xA6"), std::string::npos);  // truncated with an ellipsis
 }
 
+TEST(Interpreter, WriteProgressDrawsABarAndClearsIt) {
+  Shell sh;
+  sh.host.columns = 60;
+  sh.run(
+      "Write-Progress -Activity Enumerating -Status ports -PercentComplete 50; Write-Progress "
+      "-Activity x -Completed");
+  ASSERT_EQ(sh.host.progress_lines.size(), 2u);
+  EXPECT_EQ(sh.host.progress_lines[0], "Enumerating: ports [################                ] 50%");
+  EXPECT_EQ(sh.host.progress_lines[1], "");
+  EXPECT_EQ(sh.host.output, "");
+}
+
 class TestSession : public ObjectOrigin {
  public:
   std::string describe() const override { return "session-1"; }
@@ -121,7 +146,8 @@ class TestSession : public ObjectOrigin {
 TEST(Interpreter, ObjectsKeepTheirOriginThroughThePipeline) {
   Shell sh;
   auto origin = std::make_shared<TestSession>();
-  auto port = make_object({{"Name", Value("eth1")}, {"Speed", Value(10)}}, "Root/Cimv2/CIM_EthernetPort");
+  auto port =
+      make_object({{"Name", Value("eth1")}, {"Speed", Value(10)}}, "Root/Cimv2/CIM_EthernetPort");
   port->origin = origin;
   sh.in.set_variable("port", Value(port));
   auto out = sh.in.evaluate("$port | Where-Object Speed -gt 1 | Select-Object Name");
@@ -137,14 +163,18 @@ TEST(Completion, CommandsParametersAndVariables) {
   Shell sh;
   add_enable_thing(sh.in);
   sh.run("$portList = 1; function Get-MyPorts { }");
-  EXPECT_EQ(complete_word(sh.in, "Enable-Th", 0, "Enable-Th"), std::vector<std::string>{"Enable-Thing"});
-  EXPECT_EQ(complete_word(sh.in, "1 | where-o", 4, "where-o"), std::vector<std::string>{"Where-Object"});
+  EXPECT_EQ(complete_word(sh.in, "Enable-Th", 0, "Enable-Th"),
+            std::vector<std::string>{"Enable-Thing"});
+  EXPECT_EQ(complete_word(sh.in, "1 | where-o", 4, "where-o"),
+            std::vector<std::string>{"Where-Object"});
   EXPECT_EQ(complete_word(sh.in, "Get-MyP", 0, "Get-MyP"), std::vector<std::string>{"Get-MyPorts"});
-  EXPECT_EQ(complete_word(sh.in, "Enable-Thing -W", 13, "-W"), (std::vector<std::string>{"-WarningAction", "-WarningVariable", "-WhatIf"}));
+  EXPECT_EQ(complete_word(sh.in, "Enable-Thing -W", 13, "-W"),
+            (std::vector<std::string>{"-WarningAction", "-WarningVariable", "-WhatIf"}));
   // parameters already given are not offered again
   auto after = complete_word(sh.in, "Select-Object -First 1 -Fi", 23, "-Fi");
   EXPECT_TRUE(after.empty());
-  EXPECT_EQ(complete_word(sh.in, "Write-Output $portL", 13, "$portL"), std::vector<std::string>{"$portList"});
+  EXPECT_EQ(complete_word(sh.in, "Write-Output $portL", 13, "$portL"),
+            std::vector<std::string>{"$portList"});
   bool files = false;
   EXPECT_TRUE(complete_word(sh.in, "Import-Csv po", 11, "po", &files).empty());
   EXPECT_TRUE(files);

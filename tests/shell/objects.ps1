@@ -62,3 +62,7 @@ $d -lt [datetime]'2025-01-01'
 [math]::PI -gt 3.14
 [string]::IsNullOrEmpty('')
 [datetime]::Parse('2024-01-02').Day
+$n = New-Object PSObject -Property @{ Name = 'eth9' }
+$n.Name
+(New-Object System.Collections.Hashtable).Count
+New-Object System.Net.WebClient

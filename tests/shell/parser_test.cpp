@@ -91,7 +91,8 @@ foreach ($i in 1..3) { if ($i -eq 2) { continue } elseif ($i) { } else { } }
 }
 
 TEST(Parser, CommentsHereStringsAndLineContinuation) {
-  auto s = parse_script("", "<# block\n comment #> 'a' # line\n@\"\nhere $x\n\"@\nWrite-Output `\n  1");
+  auto s =
+      parse_script("", "<# block\n comment #> 'a' # line\n@\"\nhere $x\n\"@\nWrite-Output `\n  1");
   ASSERT_EQ(s->root->end.size(), 3u);
 }
 
@@ -108,7 +109,8 @@ TEST(Parser, ErrorsReportPowerShellMessagesWithLineAndColumn) {
       {"if ($x) { 'a'", "Missing closing '}' in statement block or type definition.", 1, 14, true},
       {"'abc", "The string is missing the terminator: '.", 1, 5, true},
       {"\"abc", "The string is missing the terminator: \".", 1, 5, true},
-      {"\n\n$a = 1 +", "You must provide a value expression following the '+' operator.", 3, 9, true},
+      {"\n\n$a = 1 +", "You must provide a value expression following the '+' operator.", 3, 9,
+       true},
       {"$h = @{ a 1 }", "Missing '=' operator after key in hash literal.", 1, 11, false},
       {"foreach ($i 1..3) { }", "Missing 'in' after variable in foreach loop.", 1, 13, false},
       {"try { }", "The Try statement is missing its Catch or Finally block.", 1, 8, true},
@@ -116,7 +118,8 @@ TEST(Parser, ErrorsReportPowerShellMessagesWithLineAndColumn) {
       {"Get-X |", "An empty pipe element is not allowed.", 1, 8, true},
       {"$a = )", "You must provide a value expression following the '=' operator.", 1, 6, false},
       {"5 -foo 3", "Unexpected token '-foo' in expression or statement.", 1, 3, false},
-      {"switch ($x) { }", "The 'switch' statement is not supported by cimsh yet.", 1, 1, false},
+      {"class Port { }", "The 'class' statement is not supported by cimsh yet.", 1, 1, false},
+      {"switch -file ($x) { }", "switch -File is not supported by cimsh.", 1, 8, false},
   };
   for (auto& c : cases) {
     SCOPED_TRACE(c.text);

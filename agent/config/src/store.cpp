@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "export.h"
+#include "json_import.h"
 #include "lookup_table.h"
 #include "persistence.h"
 #include "yang.h"
@@ -180,6 +181,10 @@ void extract_lookup_records(TreePtr& tree, LookupTable& table) {
   for (lyd_node* e : entries) {
     LookupRecord r = record_from_node(e);
     validate_lookup_record(r);
+    if (table.contains(r.key)) {
+      throw ConfigError(ErrorKind::kInvalid, "Duplicate instance of \"lookup-record\"",
+                        lookup_record_path(r.key));
+    }
     table.put(r);
     lyd_free_tree(e);
   }
@@ -665,10 +670,14 @@ void Transaction::remove_lookup(const LookupKey& key) {
 
 void Transaction::replace_all(std::string_view text, Format format) {
   impl_->check_usable();
+  auto table = std::make_unique<LookupTable>();
+  // Bulk lookup records skip libyang (see json_import.h); the rest is parsed
+  // and validated by libyang as usual.
+  std::string rest;
+  if (format == Format::kJson && split_lookup_records_json(text, rest, *table)) text = rest;
   std::lock_guard ly(*impl_->ly_mu);
   clear_errors(impl_->ctx());
   TreePtr tree = parse_config(impl_->ctx(), text, format);
-  auto table = std::make_unique<LookupTable>();
   extract_lookup_records(tree, *table);
   refirst(tree);
   impl_->candidate = std::move(tree);

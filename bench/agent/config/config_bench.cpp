@@ -7,7 +7,9 @@
 // - restart time and RSS with 1,000,000 records, each in a fresh process;
 //   baseline "libyang-tree": the same configuration exported as JSON and
 //   parsed by libyang into a data tree (one libyang list entry per record),
-//   which is what a store without the compact table would restart from.
+//   which is what a store without the compact table would restart from;
+// - import of that JSON document (config import / restore of startup) at 1M
+//   records, against the same libyang parse.
 // Usage: config_bench [--records N]   (default 1000000; the 1k figures always run)
 #include <libyang/libyang.h>
 #include <sys/wait.h>
@@ -19,6 +21,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -211,6 +214,18 @@ int main(int argc, char** argv) {
       std::ofstream out(json);
       s->export_config(out, Format::kJson);
     }
+    // Import of the same document into an empty store (the records skip
+    // libyang, the rest does not), against libyang parsing it.
+    double import_secs = 0;
+    {
+      std::ifstream in(json, std::ios::binary);
+      std::ostringstream text;
+      text << in.rdbuf();
+      auto fresh = open_store(root / "imported", 4u << 20);
+      auto t0 = Clock::now();
+      fresh->import_config(text.str(), Format::kJson);
+      import_secs = std::chrono::duration<double>(Clock::now() - t0).count();
+    }
     double secs = 0, rss = 0, base_secs = 0, base_rss = 0;
     bool ok = run_child({"--child-restart", (root / "big").string()}, secs, rss);
     bool base_ok = run_child({"--child-libyang", (root / "other").string(), json.string()},
@@ -218,6 +233,7 @@ int main(int argc, char** argv) {
     if (ok && base_ok) {
       bench_line("config.restart." + big_name, secs, "s", "libyang-tree", base_secs);
       bench_line("config.rss." + big_name, rss, "MB", "libyang-tree", base_rss);
+      bench_line("config.import." + big_name, import_secs, "s", "libyang-tree", base_secs);
     } else {
       std::fprintf(stderr, "restart measurement failed (ours %d, baseline %d)\n", ok, base_ok);
     }

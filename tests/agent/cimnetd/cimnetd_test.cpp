@@ -76,6 +76,7 @@ SCENARIO(faults)
 SCENARIO(http_edges)
 SCENARIO(slow_client)
 SCENARIO(get_class)
+SCENARIO(switch)
 
 TEST_F(Cimnetd, RequestLogLineNamesUserClientActionResultAndTime) {
   ASSERT_EQ(client("get").status, 0);

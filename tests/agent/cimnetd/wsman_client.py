@@ -288,6 +288,35 @@ def get_class():
     check(len(items) >= 7 and all(i.tag == 'CLASS' for i in items), 'class enumeration: %d' % len(items))
 
 
+def switch():
+    # The simulated 24-port switch served by cimnetd's switch providers.
+    EP = CIM + 'CIM_EthernetPort'
+    ports = enumerate_all(EP, '<w:OptimizeEnumeration/><w:MaxElements>50</w:MaxElements>')
+    check(len(ports) == 24, 'sim:24 ports: %d' % len(ports))
+    systems = enumerate_all(CIM + 'CIM_ComputerSystem', '<w:EnumerationMode>EnumerateEPR</w:EnumerationMode>')
+    check(len(systems) == 1, 'one switch system')
+    refs = systems[0].find('wsa:ReferenceParameters', NS)
+    sels = ''.join(ET.tostring(s_, encoding='unicode') for s_ in refs.find('wsman:SelectorSet', NS))
+
+    def associated(extra):
+        flt = ('<w:Filter Dialect="http://schemas.dmtf.org/wbem/wsman/1/cimbinding/associationFilter">'
+               '<b:AssociatedInstances xmlns:b="http://schemas.dmtf.org/wbem/wsman/1/cimbinding.xsd"><b:Object>'
+               '<a:Address>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:Address>'
+               '<a:ReferenceParameters><w:ResourceURI>%sCIM_ComputerSystem</w:ResourceURI>'
+               '<w:SelectorSet>%s</w:SelectorSet></a:ReferenceParameters></b:Object>%s'
+               '</b:AssociatedInstances></w:Filter>' % (CIM, sels, extra))
+        return enumerate_all('http://schemas.dmtf.org/wbem/wscim/1/*',
+                             '<w:OptimizeEnumeration/><w:MaxElements>100</w:MaxElements>'
+                             '<w:EnumerationMode>EnumerateObjectAndEPR</w:EnumerationMode>' + flt)
+    devices = associated('<b:AssociationClassName>CIM_SystemDevice</b:AssociationClassName>'
+                         '<b:ResultClassName>CIM_EthernetPort</b:ResultClassName>')
+    check(len(devices) == 24, 'CIM_SystemDevice associators: %d' % len(devices))
+    profiles = associated('<b:AssociationClassName>CIM_ElementConformsToProfile</b:AssociationClassName>')
+    check(len(profiles) >= 1, 'profiles the switch conforms to')
+    ns = profiles[0].find('.//wsman:Selector[@Name="__cimnamespace"]', NS)
+    check(ns is not None and ns.text == 'root/interop', 'profiles live in root/interop')
+
+
 # ---------------------------------------------------------------- scenarios on the wire-test server
 
 W = CIM + 'Test_Widget'
@@ -372,7 +401,7 @@ def many():
 
 
 SCENARIOS = {'identify': identify, 'get': get, 'enumerate': enumerate_, 'filters': filters,
-             'faults': faults, 'get_class': get_class, 'http_edges': http_edges, 'slow_client': slow_client,
+             'faults': faults, 'get_class': get_class, 'switch': switch, 'http_edges': http_edges, 'slow_client': slow_client,
              'writes': writes, 'many': many, 'associations': associations}
 
 try:

@@ -32,6 +32,10 @@ class Test_Widget {
   [EmbeddedInstance("Test_Part")] string Part;
   [Static] uint32 Count([In] string Prefix, [Out] uint32 Total);
   uint32 Grow([In, Required] uint32 By, [Out] uint32 NewSize);
+  uint32 Attach([In] Test_Part REF Part, [In] uint16 Codes[],
+                [In, EmbeddedInstance("Test_Part")] string Spec,
+                [Out] Test_Part REF Attached, [Out] uint16 CodeCount,
+                [Out, EmbeddedInstance("Test_Part")] string Echo);
 };
 class Test_BigWidget : Test_Widget {
   string Extra;
@@ -86,6 +90,14 @@ class WidgetProvider : public provider::Provider {
     if (method.name == "Count") {
       EXPECT_FALSE(target);
       r.out.push_back({"Total", cim::Value::uint32(static_cast<uint32_t>(widgets.size()))});
+      r.return_value = cim::Value::uint32(0);
+    } else if (method.name == "Attach") {
+      for (const auto& p : in) {
+        if (p.name == "Part") r.out.push_back({"Attached", p.value});
+        if (p.name == "Codes")
+          r.out.push_back({"CodeCount", cim::Value::uint16(static_cast<uint16_t>(p.value.size()))});
+        if (p.name == "Spec") r.out.push_back({"Echo", p.value});
+      }
       r.return_value = cim::Value::uint32(0);
     } else {
       auto& w = widgets.at(target->key("Id")->as_string());

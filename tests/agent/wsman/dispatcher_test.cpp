@@ -393,6 +393,25 @@ TEST_F(DispatcherTest, AssociatorsAndReferences) {
             FaultKind::kCannotProcessFilter);
 }
 
+TEST_F(DispatcherTest, PullThatFindsNothingInMaxTimeIsTimedOutAndKeepsTheContext) {
+  parts_->count = 100'000'000;  // generated lazily; only what is scanned is made
+  Reply e = run(uri::kEnumerate, ru("Test_Part"), "",
+                "<n:Enumerate><w:Filter Dialect='" + std::string(uri::kDialectWql) +
+                    "'>select * from Test_Part where Weight &gt; 5000</w:Filter></n:Enumerate>");
+  pugi::xml_document doc;
+  doc.load_string(e.body.c_str());
+  std::string id = doc.child("wsen:EnumerateResponse").child("wsen:EnumerationContext").text().get();
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(fault(uri::kPull, ru("Test_Part"), "",
+                  "<n:Pull><n:EnumerationContext>" + id +
+                      "</n:EnumerationContext><n:MaxTime>PT0.050S</n:MaxTime></n:Pull>"),
+            FaultKind::kTimedOut);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_LT(parts_->made.load(), 100'000'000u);
+  EXPECT_NO_THROW(run(uri::kRelease, ru("Test_Part"), "",
+                      "<n:Release><n:EnumerationContext>" + id + "</n:EnumerationContext></n:Release>"));
+}
+
 TEST_F(DispatcherTest, PolymorphismModes) {
   auto with_mode = [&](const std::string& mode) {
     widgets_->widgets["w2"].set("Extra", cim::Value::string("more"));
@@ -493,6 +512,37 @@ TEST_F(DispatcherTest, InvokeInstanceAndStaticMethods) {
   EXPECT_EQ(fault(ru("Test_Widget") + "/Explode", ru("Test_Widget"), sel("Id", "w1"), ""),
             FaultKind::kActionNotSupported);
   EXPECT_EQ(widgets_->widgets["w1"].get("Size")->as_uint(), 15u);
+}
+
+TEST_F(DispatcherTest, InvokeWithReferenceArrayAndEmbeddedParameters) {
+  std::string attach = ru("Test_Widget") + "/Attach";
+  std::string part_epr =
+      "<a:Address>" + std::string(uri::kAnonymous) + "</a:Address><a:ReferenceParameters>"
+      "<w:ResourceURI>" + ru("Test_Part") + "</w:ResourceURI><w:SelectorSet>"
+      "<w:Selector Name='Name'>part7</w:Selector></w:SelectorSet></a:ReferenceParameters>";
+  Reply r = run(attach, ru("Test_Widget"), sel("Id", "w1"),
+                "<x:Attach_INPUT xmlns:x='" + ru("Test_Widget") + "' xmlns:xsi='" +
+                    std::string(uri::kXsi) + "'><x:Part>" + part_epr +
+                    "</x:Part><x:Codes>1</x:Codes><x:Codes>2</x:Codes><x:Codes>3</x:Codes>"
+                    "<x:Spec xsi:type='q:Test_Part_Type' xmlns:q='" + ru("Test_Part") +
+                    "'><q:Name>spec</q:Name><q:Weight>9</q:Weight></x:Spec></x:Attach_INPUT>");
+  EXPECT_THAT(r.body, HasSubstr("<p:Attached><wsa:Address>"));
+  EXPECT_THAT(r.body, HasSubstr("<wsman:Selector Name=\"Name\">part7</wsman:Selector>"));
+  EXPECT_THAT(r.body, HasSubstr("<wsman:Selector Name=\"__cimnamespace\">root/test</wsman:Selector>"));
+  EXPECT_THAT(r.body, HasSubstr("<p:CodeCount>3</p:CodeCount>"));
+  EXPECT_THAT(r.body, HasSubstr("xsi:type=\"q1:Test_Part_Type\"><q1:Name>spec</q1:Name><q1:Weight>9</q1:Weight></p:Echo>"));
+  // A reference to an object of the wrong class is refused before the provider runs.
+  std::string wrong =
+      "<a:ReferenceParameters><w:ResourceURI>" + ru("Test_Widget") + "</w:ResourceURI>"
+      "<w:SelectorSet><w:Selector Name='Id'>w1</w:Selector></w:SelectorSet></a:ReferenceParameters>";
+  EXPECT_EQ(fault(attach, ru("Test_Widget"), sel("Id", "w1"),
+                  "<x:Attach_INPUT xmlns:x='" + ru("Test_Widget") + "'><x:Part>" + wrong +
+                      "</x:Part></x:Attach_INPUT>"),
+            FaultKind::kInvalidParameter);
+  EXPECT_EQ(fault(attach, ru("Test_Widget"), sel("Id", "w1"),
+                  "<x:Attach_INPUT xmlns:x='" + ru("Test_Widget") + "'><x:Codes>70000</x:Codes>"
+                  "</x:Attach_INPUT>"),
+            FaultKind::kInvalidParameter);
 }
 
 TEST(SoftwareIdentity, ExampleProviderServesAValidInstance) {

@@ -273,6 +273,10 @@ TEST(Faults, CimErrorsMapPerDsp0227) {
 
 TEST(Escaping, TextAndAttributes) {
   EXPECT_EQ(xml::escape("a<b>&c"), "a&lt;b&gt;&amp;c");
+  EXPECT_EQ(xml::escape("t\tn\nbell\x07"), "t\tn\nbell\xEF\xBF\xBD");
+  std::string doc = "<a>" + xml::escape(std::string("\x01\x1f ok", 5)) + "</a>";
+  pugi::xml_document parsed;
+  EXPECT_TRUE(parsed.load_string(doc.c_str())) << "control characters never reach the XML";
   std::string out;
   xml::append_attribute_escaped(out, "say \"hi\"");
   EXPECT_EQ(out, "say &quot;hi&quot;");

@@ -104,6 +104,26 @@ TEST_F(ServiceTest, IdentifyNeedsCredentialsUnlessTheWinRmHeaderIsSent) {
   EXPECT_EQ(call(identify()).status, 200);
 }
 
+TEST_F(ServiceTest, RepeatedBadPasswordsAreRateLimitedPerAddress) {
+  EXPECT_CALL(ops_, perform).Times(0);
+  auto from = [&](const std::string& client, const std::string& authorization) {
+    http::Request r;
+    r.method = "POST";
+    r.target = "/wsman";
+    r.client_address = client;
+    r.headers.emplace_back("authorization", authorization);
+    r.headers.emplace_back("content-type", "application/soap+xml");
+    r.body = identify();
+    return service_->handle(r);
+  };
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(from("10.9.9.9", "Basic YWRtaW46d3Jvbmc=").status, 401);
+  auto limited = from("10.9.9.9", kAdmin);  // even the right password waits now
+  EXPECT_EQ(limited.status, 429);
+  ASSERT_FALSE(limited.headers.empty());
+  EXPECT_EQ(limited.headers[0].first, "Retry-After");
+  EXPECT_EQ(from("10.9.9.10", kAdmin).status, 200) << "other addresses are not affected";
+}
+
 TEST_F(ServiceTest, HttpLevelChecks) {
   http::Request r;
   r.method = "GET";

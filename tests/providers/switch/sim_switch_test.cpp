@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 #include "cimnet/cim/error.h"
@@ -301,6 +303,89 @@ TEST(SimSwitch, ConcurrentReadersAndWritersStayConsistent) {
   }
   writer.join();
   EXPECT_EQ(sw.port("Ethernet1").vlans.access_vlan, 10);
+}
+
+// A driver whose writes go through one item at a time and can be told to
+// fail part-way, like a kernel that refuses the third request of a batch.
+class FailingSwitch final : public SwitchDriver {
+ public:
+  std::string spec() const override { return "failing"; }
+  int fail_after = -1;         // writes succeed for this many items, then throw
+  bool fail_rollback = false;  // the restoring write throws too
+  int writes = 0;
+  std::vector<Vlan> vlan_state{{1, "default"}};
+  std::vector<PortStatus> port_state = [] {
+    std::vector<PortStatus> ports(3);
+    for (int i = 0; i < 3; ++i) {
+      ports[i].name = "P" + std::to_string(i + 1);
+      ports[i].number = static_cast<std::uint16_t>(i + 1);
+      ports[i].admin_up = true;
+      ports[i].vlans = PortVlans::access(1);
+    }
+    return ports;
+  }();
+
+ protected:
+  std::vector<PortStatus> read_ports() override { return port_state; }
+  std::vector<Vlan> read_vlans() override { return vlan_state; }
+  void write(const VlanEdits& vlan_edits, const PortEdits& port_edits) override {
+    const bool rollback = writes++ > 0;
+    if (rollback && fail_rollback) throw std::runtime_error("the restore was refused too");
+    int done = 0;
+    auto step = [&] {
+      if (!rollback && done++ == fail_after) throw std::runtime_error("refused by the switch");
+    };
+    for (const auto& [id, name] : vlan_edits) {
+      step();
+      std::erase_if(vlan_state, [id = id](const Vlan& v) { return v.id == id; });
+      if (name) vlan_state.push_back({id, *name});
+      std::sort(vlan_state.begin(), vlan_state.end(),
+                [](const Vlan& a, const Vlan& b) { return a.id < b.id; });
+    }
+    for (const auto& [name, settings] : port_edits) {
+      step();
+      for (PortStatus& p : port_state) {
+        if (p.name == name) {
+          p.admin_up = settings.admin_up;
+          p.vlans = settings.vlans;
+        }
+      }
+    }
+  }
+};
+
+TEST(SwitchDriverApply, AFailureHalfwayRestoresEveryTouchedItem) {
+  FailingSwitch sw;
+  const SwitchSettings before = sw.settings();
+  sw.fail_after = 2;  // VLANs 10 and 20 go in, then port P1 is refused
+  ApplyResult r =
+      sw.apply(sw.prepare({CreateVlan{10, ""}, CreateVlan{20, ""},
+                           SetPortVlans{"P1", PortVlans::access(10)}, SetPortAdmin{"P2", false}}));
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.message.find("apply failed on failing: refused by the switch"), std::string::npos)
+      << r.message;
+  EXPECT_NE(r.message.find("every touched item was restored"), std::string::npos) << r.message;
+  EXPECT_EQ(sw.settings(), before);
+  EXPECT_EQ(sw.writes, 2);
+}
+
+TEST(SwitchDriverApply, AFailedRestoreIsReported) {
+  FailingSwitch sw;
+  sw.fail_after = 1;
+  sw.fail_rollback = true;
+  ApplyResult r = sw.apply(sw.prepare({CreateVlan{10, ""}, CreateVlan{20, ""}}));
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.message.find("restoring the previous state failed too: the restore was refused too"),
+            std::string::npos)
+      << r.message;
+}
+
+TEST(SwitchDriverApply, NothingToDoWritesNothing) {
+  FailingSwitch sw;
+  sw.fail_after = 0;
+  ApplyResult r = sw.apply(sw.prepare({SetPortAdmin{"P1", true}, RenameVlan{1, "default"}}));
+  EXPECT_TRUE(r.ok) << r.message;
+  EXPECT_EQ(sw.writes, 0);
 }
 
 TEST(PortVlans, FromMembershipRecognizesShapes) {

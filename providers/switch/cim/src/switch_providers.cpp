@@ -52,15 +52,23 @@ constexpr Profile kProfiles[] = {
     {"cimnet:profile:EthernetPort", 2, nullptr, "Ethernet Port", "1.0.1"},
 };
 
-Value str(const std::string& s) { return Value::string(s); }
-Value str_or_null(const std::string& s) { return s.empty() ? Value::null(Type::kString) : str(s); }
-Value u16(uint64_t v) { return Value::uint16(static_cast<uint16_t>(v)); }
+Value str(const std::string& s) {
+  return Value::string(s);
+}
+Value str_or_null(const std::string& s) {
+  return s.empty() ? Value::null(Type::kString) : str(s);
+}
+Value u16(uint64_t v) {
+  return Value::uint16(static_cast<uint16_t>(v));
+}
 Value u16s(const std::vector<uint16_t>& vs) {
   std::vector<Value> items;
   for (auto v : vs) items.push_back(Value::uint16(v));
   return Value::array(Type::kUint16, items);
 }
-Value ref(const ObjectPath& p) { return Value::reference(p); }
+Value ref(const ObjectPath& p) {
+  return Value::reference(p);
+}
 
 // An association instance with its two references.
 Instance association(const char* cls, const char* role1, const ObjectPath& p1, const char* role2,
@@ -90,9 +98,12 @@ VlanId vlan_from_instance_id(const std::string& id) {
 
 uint16_t mode_value(PortMode m) {
   switch (m) {
-    case PortMode::kAccess: return kModeAccess;
-    case PortMode::kTrunk: return kModeTrunk;
-    default: return kModeOther;
+    case PortMode::kAccess:
+      return kModeAccess;
+    case PortMode::kTrunk:
+      return kModeTrunk;
+    default:
+      return kModeOther;
   }
 }
 
@@ -114,9 +125,9 @@ void only_writable(const std::string& cls, const std::vector<std::string>& prope
     if (!ok) {
       std::string list;
       for (const char* w : writable) list += (list.empty() ? "" : ", ") + std::string(w);
-      throw Error(Status::kNotSupported,
-                  cls + "." + p + " cannot be changed on this switch; the writable properties are " +
-                      list);
+      throw Error(
+          Status::kNotSupported,
+          cls + "." + p + " cannot be changed on this switch; the writable properties are " + list);
     }
   }
 }
@@ -151,8 +162,9 @@ SwitchProvider::SwitchProvider(SwitchState& state, SwitchIdentity identity)
 // ---------------------------------------------------------------- paths
 
 ObjectPath SwitchProvider::system_path() const {
-  return ObjectPath(kCimv2, kSystemClass,
-                    {{"CreationClassName", str(kSystemClass)}, {"Name", str(identity_.system_name)}});
+  return ObjectPath(
+      kCimv2, kSystemClass,
+      {{"CreationClassName", str(kSystemClass)}, {"Name", str(identity_.system_name)}});
 }
 
 namespace {
@@ -275,8 +287,8 @@ std::vector<Instance> SwitchProvider::instances(const std::string& ns,
     i.set("ElementName", str(identity_.system_name));
     i.set("NameFormat", str("Other"));
     i.set("Caption", str("cimnet Ethernet switch"));
-    i.set("Description", str("Ethernet switch (" + state_.driver().spec() + ") managed by cimnetd " +
-                             identity_.version));
+    i.set("Description", str("Ethernet switch (" + state_.driver().spec() +
+                             ") managed by cimnetd " + identity_.version));
     i.set("Dedicated", u16s({5, 38}));  // Switch, Ethernet Switch
     i.set("EnabledState", u16(kEnabled));
     i.set("RequestedState", u16(12));  // Not Applicable
@@ -309,8 +321,9 @@ std::vector<Instance> SwitchProvider::instances(const std::string& ns,
       i.set("EnabledDefault", u16(kEnabled));
       i.set("AvailableRequestedStates", u16s({kEnabled, kDisabled}));
       // 2 OK; 10 Stopped (administratively down); 13 Lost Communication (no carrier).
-      i.set("OperationalStatus", u16s({static_cast<uint16_t>(
-                                     !p.admin_up ? 10 : p.oper_up ? 2 : 13)}));
+      i.set("OperationalStatus", u16s({static_cast<uint16_t>(!p.admin_up ? 10
+                                                             : p.oper_up ? 2
+                                                                         : 13)}));
       out.push_back(std::move(i));
     }
   } else if (is("CIM_LANEndpoint")) {
@@ -352,9 +365,10 @@ std::vector<Instance> SwitchProvider::instances(const std::string& ns,
       Instance i("CIM_VLANEndpointSettingData");
       i.set("InstanceID", str(kSettingPrefix + p.name));
       i.set("ElementName", str("VLAN settings of " + p.name));
-      i.set("AccessVLAN", v.mode == PortMode::kAccess ? u16(v.access_vlan) : Value::null(Type::kUint16));
+      i.set("AccessVLAN",
+            v.mode == PortMode::kAccess ? u16(v.access_vlan) : Value::null(Type::kUint16));
       i.set("NativeVLAN", v.mode == PortMode::kTrunk && v.native_vlan ? u16(*v.native_vlan)
-                                                                       : Value::null(Type::kUint16));
+                                                                      : Value::null(Type::kUint16));
       if (v.mode == PortMode::kTrunk) {
         std::vector<uint16_t> tagged(v.trunk_vlans.begin(), v.trunk_vlans.end());
         i.set("TrunkedVLANList", u16s(tagged));
@@ -436,9 +450,9 @@ std::vector<Instance> SwitchProvider::instances(const std::string& ns,
     }
   } else if (is("CIM_ElementSettingData")) {
     for (const auto& p : ports) {
-      Instance i = association("CIM_ElementSettingData", "ManagedElement",
-                               vlan_endpoint_path(p.name), "SettingData",
-                               vlan_setting_path(p.name));
+      Instance i =
+          association("CIM_ElementSettingData", "ManagedElement", vlan_endpoint_path(p.name),
+                      "SettingData", vlan_setting_path(p.name));
       i.set("IsDefault", u16(2));
       i.set("IsCurrent", u16(1));
       i.set("IsNext", u16(1));
@@ -456,11 +470,11 @@ std::vector<Instance> SwitchProvider::instances(const std::string& ns,
                                     "Member", vlan_endpoint_path(p.name)));
     }
   } else if (is("CIM_HostedService")) {
-    out.push_back(association("CIM_HostedService", "Antecedent", system_path(), "Dependent",
-                              service_path()));
+    out.push_back(
+        association("CIM_HostedService", "Antecedent", system_path(), "Dependent", service_path()));
   } else if (is("CIM_ElementCapabilities")) {
-    ObjectPath caps = instance_id_path(kCimv2, "CIM_EnabledLogicalElementCapabilities",
-                                       kCapabilitiesId);
+    ObjectPath caps =
+        instance_id_path(kCimv2, "CIM_EnabledLogicalElementCapabilities", kCapabilitiesId);
     for (const auto& p : ports) {
       Instance i = association("CIM_ElementCapabilities", "ManagedElement", port_path(p.name),
                                "Capabilities", caps);
@@ -487,9 +501,18 @@ Instance SwitchProvider::get(const provider::CallContext& ctx, const cim::Class&
 
 Instance SwitchProvider::modify(const provider::CallContext& ctx, const cim::Class& cls,
                                 const ObjectPath& path, const Instance& changes,
-                                const std::vector<std::string>& properties) {
+                                const std::vector<std::string>& requested) {
   Instance current = get(ctx, cls, path);  // kNotFound for a bad path
   auto is = [&](const char* c) { return cim::iequals(cls.name(), c); };
+  // Set-CimInstance sends back the whole instance: only what differs from the
+  // current values is a change (so read-only properties may come back as read).
+  std::vector<std::string> properties;
+  for (const auto& name : requested) {
+    const Value* now = current.get(name);
+    const Value* wanted = changes.get(name);
+    bool same = wanted && (now ? *now == *wanted : wanted->is_null());
+    if (!same) properties.push_back(name);
+  }
   if (properties.empty()) return current;
   if (is("CIM_EthernetPort")) {
     only_writable(cls.name(), properties, {"Description"});
@@ -498,17 +521,26 @@ Instance SwitchProvider::modify(const provider::CallContext& ctx, const cim::Cla
   } else if (is("CIM_VLANEndpoint")) {
     only_writable(cls.name(), properties, {"DesiredEndpointMode"});
     const Value& m = changed(changes, "DesiredEndpointMode");
-    if (m.is_null())
-      throw Error(Status::kInvalidParameter, "DesiredEndpointMode cannot be null");
+    if (m.is_null()) throw Error(Status::kInvalidParameter, "DesiredEndpointMode cannot be null");
     uint64_t mode = m.as_uint();
     if (mode != kModeAccess && mode != kModeTrunk)
-      throw Error(Status::kInvalidParameter,
-                  "DesiredEndpointMode " + std::to_string(mode) +
-                      " is not supported: use 2 (Access) or 5 (Trunk)");
+      throw Error(Status::kInvalidParameter, "DesiredEndpointMode " + std::to_string(mode) +
+                                                 " is not supported: use 2 (Access) or 5 (Trunk)");
     std::string name = key_string(path, "Name").substr(std::string(kVlanEpPrefix).size());
     state_.set_port_mode(name, mode == kModeAccess ? PortMode::kAccess : PortMode::kTrunk);
   } else if (is("CIM_VLANEndpointSettingData")) {
     only_writable(cls.name(), properties, {"AccessVLAN", "NativeVLAN", "TrunkedVLANList"});
+    // Set-NetworkSwitchPortMode changes the mode on the CIM_VLANEndpoint and
+    // then puts back the setting data it read before, with the one property
+    // it means changed: the other mode's properties in that body are stale.
+    // When a body holds properties of the port's current mode, those of the
+    // other mode are ignored; a body with only the other mode's is refused.
+    bool access_now = current.get("AccessVLAN") && !current.get("AccessVLAN")->is_null();
+    auto of_access = [](const std::string& p) { return cim::iequals(p, "AccessVLAN"); };
+    bool any_current_mode = std::any_of(properties.begin(), properties.end(),
+                                        [&](auto& p) { return of_access(p) == access_now; });
+    if (any_current_mode)
+      std::erase_if(properties, [&](const std::string& p) { return of_access(p) != access_now; });
     SwitchState::VlanSettingsEdit e;
     for (const auto& p : properties) {
       const Value& v = changed(changes, p.c_str());
@@ -524,8 +556,7 @@ Instance SwitchProvider::modify(const provider::CallContext& ctx, const cim::Cla
         e.trunk_vlans = std::move(list);
       }
     }
-    std::string name =
-        key_string(path, "InstanceID").substr(std::string(kSettingPrefix).size());
+    std::string name = key_string(path, "InstanceID").substr(std::string(kSettingPrefix).size());
     state_.set_port_vlans(name, e);
   } else if (is("MSFT_NetworkVLAN")) {
     only_writable(cls.name(), properties, {"ElementName", "Caption", "Description", "IsEnabled"});
@@ -538,9 +569,12 @@ Instance SwitchProvider::modify(const provider::CallContext& ctx, const cim::Cla
         continue;
       }
       std::string text = v.is_null() ? "" : v.as_string();
-      if (cim::iequals(p, "ElementName")) e.name = text;
-      else if (cim::iequals(p, "Caption")) e.caption = text;
-      else e.description = text;
+      if (cim::iequals(p, "ElementName"))
+        e.name = text;
+      else if (cim::iequals(p, "Caption"))
+        e.caption = text;
+      else
+        e.description = text;
     }
     state_.edit_vlan(vlan_from_instance_id(key_string(path, "InstanceID")), e);
   } else if (is("MSFT_Feature")) {
@@ -578,7 +612,13 @@ provider::MethodResult SwitchProvider::invoke(const provider::CallContext& ctx,
     }
     uint64_t state = requested->as_uint();
     if (state != kEnabled && state != kDisabled) {
-      result.return_value = Value::uint32(4097);  // Invalid State Transition
+      // A state the method defines but a port cannot take (Shut Down, Offline,
+      // Test, Defer, Quiesce, Reboot, Reset) is an invalid transition; a
+      // reserved or vendor value is an invalid parameter.
+      static constexpr uint64_t kDefined[] = {4, 6, 7, 8, 9, 10, 11};
+      bool defined =
+          std::find(std::begin(kDefined), std::end(kDefined), state) != std::end(kDefined);
+      result.return_value = Value::uint32(defined ? 4097 : 5);
       return result;
     }
     state_.set_port_enabled(key_string(*target, "DeviceID"), state == kEnabled);
@@ -600,8 +640,8 @@ provider::MethodResult SwitchProvider::invoke(const provider::CallContext& ctx,
       const ObjectPath& p = v->at(k).as_reference();
       VlanId id = vlan_from_instance_id(key_string(p, "InstanceID"));
       if (!id)
-        throw Error(Status::kNotFound, method.name + ": " + p.to_string() +
-                                           " does not name a VLAN of this switch");
+        throw Error(Status::kNotFound,
+                    method.name + ": " + p.to_string() + " does not name a VLAN of this switch");
       ids.push_back(id);
     }
     return ids;
@@ -612,9 +652,9 @@ provider::MethodResult SwitchProvider::invoke(const provider::CallContext& ctx,
       ObjectPath want = t->as_reference();
       if (want.ns().empty()) want.set_namespace(kCimv2);
       if (!(want == system_path()))
-        throw Error(Status::kNotFound,
-                    "AddVLAN: TargetedSwitch " + want.to_string() + " is not this switch (" +
-                        system_path().to_string() + ")");
+        throw Error(Status::kNotFound, "AddVLAN: TargetedSwitch " + want.to_string() +
+                                           " is not this switch (" + system_path().to_string() +
+                                           ")");
     }
     const Value* v = input(in, "NetworkVLAN");
     if (!v || v->is_null() || v->size() == 0)
@@ -655,8 +695,9 @@ provider::MethodResult SwitchProvider::invoke(const provider::CallContext& ctx,
     state_.restore_startup();
   } else if (is("AddProtocolEndpoint") || is("RemoveProtocolEndpoint")) {
     throw Error(Status::kNotSupported,
-                method.name + " is not supported by this switch: it has no routed (layer 3) "
-                              "ports, only switched ports");
+                method.name +
+                    " is not supported by this switch: it has no routed (layer 3) "
+                    "ports, only switched ports");
   } else {
     throw Error(Status::kMethodNotAvailable,
                 "MSFT_SwitchService." + method.name + " is not implemented by this switch");

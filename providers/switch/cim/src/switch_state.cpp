@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "agent/log/log.h"
+
 namespace cimnet::switching {
 
 using cim::Error;
@@ -10,7 +12,9 @@ using cim::Status;
 
 namespace yang_path {
 
-std::string vlan(VlanId id) { return std::string(kVlans) + "[id='" + std::to_string(id) + "']"; }
+std::string vlan(VlanId id) {
+  return std::string(kVlans) + "[id='" + std::to_string(id) + "']";
+}
 
 std::string port(std::string_view name) {
   // Interface names come from the driver or from a CIM key; a quote would
@@ -18,7 +22,9 @@ std::string port(std::string_view name) {
   return std::string(kInterfaces) + "[name='" + std::string(name) + "']";
 }
 
-std::string switchport(std::string_view name) { return port(name) + "/cimnet:switchport"; }
+std::string switchport(std::string_view name) {
+  return port(name) + "/cimnet:switchport";
+}
 
 }  // namespace yang_path
 
@@ -34,12 +40,14 @@ std::optional<VlanId> parse_vlan(const std::optional<std::string>& text) {
   return std::nullopt;
 }
 
-std::string vlan_text(VlanId id) { return std::to_string(id); }
+std::string vlan_text(VlanId id) {
+  return std::to_string(id);
+}
 
 void check_vlan_range(VlanId id, const std::string& what) {
   if (id < kMinVlanId || id > kMaxVlanId)
-    throw Error(Status::kInvalidParameter, what + " " + std::to_string(id) +
-                                               " is out of range: VLAN IDs are 1..4094");
+    throw Error(Status::kInvalidParameter,
+                what + " " + std::to_string(id) + " is out of range: VLAN IDs are 1..4094");
 }
 
 void check_port_name(const std::string& name) {
@@ -47,11 +55,34 @@ void check_port_name(const std::string& name) {
     throw Error(Status::kInvalidParameter, "'" + name + "' is not a valid port name");
 }
 
-const PortConfig& need_port(const SwitchConfig& c, const std::string& name) {
+void write_port_vlans(config::Transaction& tx, const std::string& port, const PortVlans& v,
+                      const std::optional<PortVlans>& before);
+
+// The stored configuration of a port. A port the driver has but the store
+// does not (an interface added to the bridge after the first start) is
+// recorded in `tx` as the driver sees it now, so the edit can go on.
+PortConfig need_port(config::Transaction& tx, const SwitchConfig& c, SwitchDriver& driver,
+                     const std::string& name) {
   check_port_name(name);
-  const PortConfig* p = c.port(name);
-  if (!p) throw Error(Status::kNotFound, "the switch has no port named '" + name + "'");
-  return *p;
+  if (const PortConfig* p = c.port(name)) return *p;
+  PortStatus live;
+  try {
+    live = driver.port(name);
+  } catch (const Error&) {
+    throw Error(Status::kNotFound, "the switch has no port named '" + name + "'");
+  }
+  PortConfig p;
+  p.name = name;
+  p.enabled = live.admin_up;
+  std::string path = yang_path::port(name);
+  tx.set(path + "/type", "iana-if-type:ethernetCsmacd");
+  tx.set(path + "/enabled", live.admin_up ? "true" : "false");
+  tx.set(yang_path::switchport(name) + "/port-number", std::to_string(live.number));
+  if (live.vlans.mode != PortMode::kOther) {
+    p.vlans = live.vlans;
+    write_port_vlans(tx, name, live.vlans, std::nullopt);
+  }
+  return p;
 }
 
 void need_vlan(const SwitchConfig& c, VlanId id, const std::string& what) {
@@ -133,11 +164,26 @@ SwitchConfig read_switch_config(const config::ConfigView& view) {
 
 SwitchSettings desired_settings(const SwitchConfig& config, SwitchDriver& driver) {
   SwitchSettings s;
-  for (const auto& v : config.vlans) s.vlans.push_back({v.id, v.name});
+  std::set<VlanId> disabled;
+  for (const auto& v : config.vlans) {
+    s.vlans.push_back({v.id, v.name});
+    if (!v.enabled) disabled.insert(v.id);
+  }
   for (const auto& live : driver.ports()) {
     const PortConfig* p = config.port(live.name);
     if (!p) continue;
-    s.ports.push_back({p->name, p->enabled, p->vlans ? *p->vlans : live.vlans});
+    PortVlans vlans = p->vlans ? *p->vlans : live.vlans;
+    if (!disabled.empty() && p->vlans) {
+      // A disabled VLAN stays defined (ports keep referring to it) but no
+      // port carries it until it is enabled again.
+      std::vector<VlanMembership> members = vlans.to_membership();
+      auto off = [&](const VlanMembership& m) { return disabled.count(m.vlan) > 0; };
+      if (std::any_of(members.begin(), members.end(), off)) {
+        std::erase_if(members, off);
+        vlans = PortVlans::from_membership(std::move(members));
+      }
+    }
+    s.ports.push_back({p->name, p->enabled, std::move(vlans)});
   }
   return s;
 }
@@ -185,7 +231,13 @@ void SwitchBackend::apply(const config::Change&) noexcept {
   Prepared p = std::move(*prepared_);
   prepared_.reset();
   ApplyResult r = driver_.apply(std::move(p));
-  if (!r.ok) load_problem_ = "apply failed: " + r.message;
+  if (!r.ok) {
+    // The store has the change but the switch rolled it back: say so loudly;
+    // the next start (or CopyStartupToCurrent) replays the store again.
+    load_problem_ = "apply failed: " + r.message;
+    log::error("switch " + driver_.spec() +
+               ": a committed change could not be applied: " + r.message);
+  }
 }
 
 std::optional<Error> SwitchBackend::last_rejection() const {
@@ -210,7 +262,9 @@ SwitchState::SwitchState(config::Store& store, SwitchDriver& driver)
   store_.register_backend(backend_);
 }
 
-SwitchState::~SwitchState() { store_.unregister_backend(backend_); }
+SwitchState::~SwitchState() {
+  store_.unregister_backend(backend_);
+}
 
 void SwitchState::seed_from_driver() {
   SwitchSettings s = driver_.settings();
@@ -242,13 +296,17 @@ SwitchConfig SwitchState::config() const {
 
 void SwitchState::rethrow(const config::ConfigError& e) const {
   switch (e.kind()) {
-    case config::ErrorKind::kInvalid: throw Error(Status::kInvalidParameter, e.what());
-    case config::ErrorKind::kNotFound: throw Error(Status::kNotFound, e.what());
-    case config::ErrorKind::kAlreadyExists: throw Error(Status::kAlreadyExists, e.what());
+    case config::ErrorKind::kInvalid:
+      throw Error(Status::kInvalidParameter, e.what());
+    case config::ErrorKind::kNotFound:
+      throw Error(Status::kNotFound, e.what());
+    case config::ErrorKind::kAlreadyExists:
+      throw Error(Status::kAlreadyExists, e.what());
     case config::ErrorKind::kRejected:
       if (auto r = backend_.last_rejection()) throw Error(r->status(), r->what());
       throw Error(Status::kFailed, e.what());
-    default: throw Error(Status::kFailed, e.what());
+    default:
+      throw Error(Status::kFailed, e.what());
   }
 }
 
@@ -267,14 +325,14 @@ void SwitchState::edit(
 
 void SwitchState::set_port_enabled(const std::string& port, bool enabled) {
   edit([&](config::Transaction& tx, const SwitchConfig& c) {
-    need_port(c, port);
+    need_port(tx, c, driver_, port);
     tx.set(yang_path::port(port) + "/enabled", enabled ? "true" : "false");
   });
 }
 
 void SwitchState::set_port_description(const std::string& port, const std::string& description) {
   edit([&](config::Transaction& tx, const SwitchConfig& c) {
-    need_port(c, port);
+    need_port(tx, c, driver_, port);
     if (description.empty())
       tx.remove(yang_path::port(port) + "/description", false);
     else
@@ -284,7 +342,7 @@ void SwitchState::set_port_description(const std::string& port, const std::strin
 
 void SwitchState::set_port_mode(const std::string& port, PortMode mode) {
   edit([&](config::Transaction& tx, const SwitchConfig& c) {
-    const PortConfig& p = need_port(c, port);
+    const PortConfig p = need_port(tx, c, driver_, port);
     std::optional<PortVlans> before = p.vlans;
     if (!before) before = driver_.port(port).vlans;
     if (mode == PortMode::kOther)
@@ -294,10 +352,14 @@ void SwitchState::set_port_mode(const std::string& port, PortMode mode) {
     PortVlans next;
     if (mode == PortMode::kAccess) {
       VlanId access = 0;
-      if (before->native_vlan) access = *before->native_vlan;
-      else if (c.vlan(1)) access = 1;
-      else if (!before->trunk_vlans.empty()) access = before->trunk_vlans.front();
-      else if (!c.vlans.empty()) access = c.vlans.front().id;
+      if (before->native_vlan)
+        access = *before->native_vlan;
+      else if (c.vlan(1))
+        access = 1;
+      else if (!before->trunk_vlans.empty())
+        access = before->trunk_vlans.front();
+      else if (!c.vlans.empty())
+        access = c.vlans.front().id;
       if (!access)
         throw Error(Status::kInvalidParameter,
                     "port " + port + ": access mode needs a VLAN and the switch has none");
@@ -311,8 +373,9 @@ void SwitchState::set_port_mode(const std::string& port, PortMode mode) {
         if (!native || v.id != *native) tagged.push_back(v.id);
       if (tagged.empty())
         throw Error(Status::kInvalidParameter,
-                    "port " + port + ": trunk mode needs at least one tagged VLAN besides the "
-                    "native VLAN; create another VLAN first");
+                    "port " + port +
+                        ": trunk mode needs at least one tagged VLAN besides the "
+                        "native VLAN; create another VLAN first");
       next = PortVlans::trunk(std::move(tagged), native);
     }
     write_port_vlans(tx, port, next, p.vlans);
@@ -321,22 +384,24 @@ void SwitchState::set_port_mode(const std::string& port, PortMode mode) {
 
 void SwitchState::set_port_vlans(const std::string& port, const VlanSettingsEdit& e) {
   edit([&](config::Transaction& tx, const SwitchConfig& c) {
-    const PortConfig& p = need_port(c, port);
+    const PortConfig p = need_port(tx, c, driver_, port);
     PortVlans v = p.vlans ? *p.vlans : driver_.port(port).vlans;
     if (e.access_vlan) {
       if (v.mode != PortMode::kAccess)
         throw Error(Status::kInvalidParameter,
-                    "port " + port + " is not in access mode: set DesiredEndpointMode to 2 "
-                    "(Access) on its CIM_VLANEndpoint before setting AccessVLAN");
+                    "port " + port +
+                        " is not in access mode: set DesiredEndpointMode to 2 "
+                        "(Access) on its CIM_VLANEndpoint before setting AccessVLAN");
       need_vlan(c, *e.access_vlan, "AccessVLAN");
       v.access_vlan = *e.access_vlan;
     }
     if (e.trunk_vlans || e.native_vlan) {
       if (v.mode != PortMode::kTrunk)
         throw Error(Status::kInvalidParameter,
-                    "port " + port + " is not in trunk mode: set DesiredEndpointMode to 5 "
-                    "(Trunk) on its CIM_VLANEndpoint before setting TrunkedVLANList or "
-                    "NativeVLAN");
+                    "port " + port +
+                        " is not in trunk mode: set DesiredEndpointMode to 5 "
+                        "(Trunk) on its CIM_VLANEndpoint before setting TrunkedVLANList or "
+                        "NativeVLAN");
       if (e.trunk_vlans) {
         std::set<VlanId> seen;
         for (VlanId t : *e.trunk_vlans) {
@@ -355,9 +420,8 @@ void SwitchState::set_port_vlans(const std::string& port, const VlanSettingsEdit
         if (*e.native_vlan) need_vlan(c, **e.native_vlan, "NativeVLAN");
         v.native_vlan = *e.native_vlan;
       }
-      if (v.native_vlan &&
-          std::find(v.trunk_vlans.begin(), v.trunk_vlans.end(), *v.native_vlan) !=
-              v.trunk_vlans.end())
+      if (v.native_vlan && std::find(v.trunk_vlans.begin(), v.trunk_vlans.end(), *v.native_vlan) !=
+                               v.trunk_vlans.end())
         throw Error(Status::kInvalidParameter,
                     "VLAN " + std::to_string(*v.native_vlan) + " is port " + port +
                         "'s native (untagged) VLAN and cannot also be in TrunkedVLANList; "
@@ -376,8 +440,7 @@ void SwitchState::add_vlans(const std::vector<VlanConfig>& vlans) {
       if (c.vlan(v.id))
         throw Error(Status::kAlreadyExists, "VLAN " + std::to_string(v.id) + " already exists");
       if (!seen.insert(v.id).second)
-        throw Error(Status::kInvalidParameter,
-                    "VLAN " + std::to_string(v.id) + " is listed twice");
+        throw Error(Status::kInvalidParameter, "VLAN " + std::to_string(v.id) + " is listed twice");
       if (v.name.size() > kMaxVlanNameLength)
         throw Error(Status::kInvalidParameter,
                     "VLAN name is longer than " + std::to_string(kMaxVlanNameLength) + " bytes");
@@ -404,9 +467,9 @@ void SwitchState::remove_vlans(const std::vector<VlanId>& ids) {
                      (v.native_vlan == id || std::find(v.trunk_vlans.begin(), v.trunk_vlans.end(),
                                                        id) != v.trunk_vlans.end()));
         if (used)
-          throw Error(Status::kInvalidParameter,
-                      "VLAN " + std::to_string(id) + " is still used by port " + p.name +
-                          "; move the port to another VLAN first");
+          throw Error(Status::kInvalidParameter, "VLAN " + std::to_string(id) +
+                                                     " is still used by port " + p.name +
+                                                     "; move the port to another VLAN first");
       }
       tx.remove(yang_path::vlan(id));
     }

@@ -32,6 +32,7 @@ struct Extent {
   std::string text() const;
 };
 
+// Every syntax node knows where it was written (for error positions).
 struct Node {
   Extent extent;
   virtual ~Node() = default;
@@ -42,10 +43,25 @@ struct ScriptBlockAst;
 using StatementPtr = std::unique_ptr<Statement>;
 using StatementList = std::vector<StatementPtr>;
 
+// Expressions; `kind` says which subclass a node is.
 struct Expr : Node {
   enum class Kind {
-    Constant, ExpandableString, Variable, ArrayLiteral, ArraySubexpr, Subexpr, Paren,
-    HashLiteral, ScriptBlock, Unary, Binary, Member, MethodCall, Index, Cast, PostIncrement,
+    Constant,
+    ExpandableString,
+    Variable,
+    ArrayLiteral,
+    ArraySubexpr,
+    Subexpr,
+    Paren,
+    HashLiteral,
+    ScriptBlock,
+    Unary,
+    Binary,
+    Member,
+    MethodCall,
+    Index,
+    Cast,
+    PostIncrement,
     PreIncrement
   };
   explicit Expr(Kind k) : kind(k) {}
@@ -70,9 +86,9 @@ struct ExpandableStringExpr : Expr {
 
 struct VariableExpr : Expr {
   VariableExpr() : Expr(Kind::Variable) {}
-  std::string name;   // without $ and without scope prefix
-  std::string scope;  // "", "global", "script", "local", "env", "private"
-  bool splat = false; // @name in a command argument
+  std::string name;    // without $ and without scope prefix
+  std::string scope;   // "", "global", "script", "local", "env", "private"
+  bool splat = false;  // @name in a command argument
 };
 
 struct ArrayLiteralExpr : Expr {
@@ -143,6 +159,7 @@ struct IncrementExpr : Expr {
 
 // --- statements ---
 
+// One command-line element: -Name, -Name:value or a plain argument.
 struct CommandArgument {
   std::string parameter;  // set for -Name or -Name:value
   ExprPtr value;          // the argument, or the value after the colon
@@ -150,10 +167,11 @@ struct CommandArgument {
   Extent extent;
 };
 
+// One element of a pipeline: an expression (first element only) or a command call.
 struct CommandElement {
-  ExprPtr expression;               // set when this element is an expression
-  ExprPtr name;                     // command name (a constant bareword or any expression)
-  std::string invocation;           // "", "&" or "."
+  ExprPtr expression;      // set when this element is an expression
+  ExprPtr name;            // command name (a constant bareword or any expression)
+  std::string invocation;  // "", "&" or "."
   std::vector<CommandArgument> args;
   Extent extent;
   // Redirections: "1"/"2"/"*" -> target (a path, or "$null"), append flag; "2>&1" merge.
@@ -166,10 +184,25 @@ struct CommandElement {
   std::vector<Redirection> redirections;
 };
 
+// Statements; `kind` says which subclass a node is.
 struct Statement : Node {
   enum class Kind {
-    Pipeline, Assignment, If, While, DoWhile, For, Foreach, Function, Try, Throw, Return,
-    Break, Continue, Exit, Block
+    Pipeline,
+    Assignment,
+    If,
+    While,
+    DoWhile,
+    For,
+    Foreach,
+    Function,
+    Try,
+    Throw,
+    Return,
+    Break,
+    Continue,
+    Exit,
+    Block,
+    Switch
   };
   explicit Statement(Kind k) : kind(k) {}
   Kind kind;
@@ -204,6 +237,7 @@ struct LoopStatement : Statement {
   StatementPtr collection;
 };
 
+// A declared parameter of a function or script block (param() with its attributes).
 struct ParameterAst {
   std::string name;
   std::string type;  // "" for untyped
@@ -218,6 +252,7 @@ struct ParameterAst {
   Extent extent;
 };
 
+// The body of a script, function or { } block.
 struct ScriptBlockAst : Node {
   std::vector<ParameterAst> params;
   bool has_param_block = false;
@@ -255,6 +290,21 @@ struct FlowStatement : Statement {
   std::string label;
 };
 
+// switch [-Regex|-Wildcard|-Exact] [-CaseSensitive] (value) { condition { body } ... default { body
+// } }
+struct SwitchStatement : Statement {
+  SwitchStatement() : Statement(Kind::Switch) {}
+  std::string mode;  // "", "regex", "wildcard", "exact"
+  bool case_sensitive = false;
+  std::string label;
+  StatementPtr value;
+  struct Clause {
+    ExprPtr condition;  // null for default
+    StatementList body;
+  };
+  std::vector<Clause> clauses;
+};
+
 struct BlockStatement : Statement {
   BlockStatement() : Statement(Kind::Block) {}
   StatementList body;
@@ -268,8 +318,8 @@ struct ParsedScript {
 
 // A script block value: a block plus the parse tree that owns it.
 struct ScriptBlock {
-  std::shared_ptr<const ParsedScript> owner;      // keeps `ast` alive
-  std::shared_ptr<const ScriptBlockAst> shared;   // or this, for function bodies
+  std::shared_ptr<const ParsedScript> owner;     // keeps `ast` alive
+  std::shared_ptr<const ScriptBlockAst> shared;  // or this, for function bodies
   const ScriptBlockAst* ast = nullptr;
   std::string text() const { return ast ? ast->text : ""; }
 };
@@ -279,7 +329,9 @@ struct ScriptBlock {
 class ParseError : public std::runtime_error {
  public:
   ParseError(std::string message, std::string error_id, Extent at, bool incomplete)
-      : std::runtime_error(message), error_id(std::move(error_id)), extent(std::move(at)),
+      : std::runtime_error(message),
+        error_id(std::move(error_id)),
+        extent(std::move(at)),
         incomplete(incomplete) {}
   std::string error_id;
   Extent extent;

@@ -32,7 +32,18 @@ class Interpreter;
 class CommandRuntime;
 
 // The type a parameter converts its argument to.
-enum class ParamType { Any, String, Int, Double, Bool, Switch, ScriptBlock, Hashtable, DateTime, Object };
+enum class ParamType {
+  Any,
+  String,
+  Int,
+  Double,
+  Bool,
+  Switch,
+  ScriptBlock,
+  Hashtable,
+  DateTime,
+  Object
+};
 
 // How a parameter takes part in one parameter set.
 struct SetMembership {
@@ -50,16 +61,17 @@ inline constexpr const char* kAllSets = "__AllParameterSets";
 // set() they apply to every set.
 struct Param {
   Param(std::string name, ParamType type = ParamType::Any);
-  Param& array();                                   // takes several values (String[] etc.)
+  // Fluent setters; each returns *this.
+  Param& array();  // takes several values (String[] etc.)
   Param& alias(std::string a);
-  Param& set(std::string set_name);                 // joins a parameter set
+  Param& set(std::string set_name);  // joins a parameter set
   Param& position(int p);
   Param& mandatory(bool m = true);
-  Param& pipeline();                                // ByValue
-  Param& pipeline_by_name();                        // ByPropertyName
-  Param& remaining();                               // ValueFromRemainingArguments
+  Param& pipeline();          // ByValue
+  Param& pipeline_by_name();  // ByPropertyName
+  Param& remaining();         // ValueFromRemainingArguments
   Param& validate_set(std::vector<std::string> values);
-  Param& object_type(std::string type_name);        // ParamType::Object must be this type
+  Param& object_type(std::string type_name);  // ParamType::Object must be this type
   Param& help(std::string text);
 
   std::string name;
@@ -94,6 +106,8 @@ class Cmdlet {
 // Everything the shell knows about a command: metadata, help and how to make an instance.
 struct CommandDef {
   explicit CommandDef(std::string name);
+  // Fluent setters for the metadata that binding, Get-Help and Get-Command use;
+  // should_process() adds -WhatIf/-Confirm; make<T>() says which Cmdlet class runs it.
   CommandDef& alias(std::string a);
   CommandDef& synopsis(std::string s);
   CommandDef& description(std::string d);

@@ -11,12 +11,38 @@ namespace cimnet::shell {
 
 // The ErrorCategory values PowerShell uses (a subset; names print as in PowerShell).
 enum class ErrorCategory {
-  NotSpecified, OpenError, CloseError, DeviceError, DeadlockDetected, InvalidArgument,
-  InvalidData, InvalidOperation, InvalidResult, InvalidType, MetadataError, NotImplemented,
-  NotInstalled, ObjectNotFound, OperationStopped, OperationTimeout, SyntaxError, ParserError,
-  PermissionDenied, ResourceBusy, ResourceExists, ResourceUnavailable, ReadError, WriteError,
-  FromStdErr, SecurityError, ProtocolError, ConnectionError, AuthenticationError,
-  LimitsExceeded, QuotaExceeded, NotEnabled
+  NotSpecified,
+  OpenError,
+  CloseError,
+  DeviceError,
+  DeadlockDetected,
+  InvalidArgument,
+  InvalidData,
+  InvalidOperation,
+  InvalidResult,
+  InvalidType,
+  MetadataError,
+  NotImplemented,
+  NotInstalled,
+  ObjectNotFound,
+  OperationStopped,
+  OperationTimeout,
+  SyntaxError,
+  ParserError,
+  PermissionDenied,
+  ResourceBusy,
+  ResourceExists,
+  ResourceUnavailable,
+  ReadError,
+  WriteError,
+  FromStdErr,
+  SecurityError,
+  ProtocolError,
+  ConnectionError,
+  AuthenticationError,
+  LimitsExceeded,
+  QuotaExceeded,
+  NotEnabled
 };
 const char* category_name(ErrorCategory c);
 
@@ -41,7 +67,9 @@ struct ErrorRecord {
 class RuntimeError : public std::runtime_error {
  public:
   RuntimeError(ErrorRecord rec, bool script_terminating)
-      : std::runtime_error(rec.message), record(std::move(rec)), script_terminating(script_terminating) {}
+      : std::runtime_error(rec.message),
+        record(std::move(rec)),
+        script_terminating(script_terminating) {}
   ErrorRecord record;
   bool script_terminating;
 };

@@ -19,10 +19,10 @@ struct TableLayout;
 // One column of a table or one line of a list: a label and how to get the value.
 struct Column {
   std::string label;
-  std::string property;                         // used when `compute` is empty
-  std::function<Value(const Value&)> compute;   // calculated column
-  int width = 0;                                // 0 = automatic
-  int align = 0;                                // 0 auto, -1 left, 1 right
+  std::string property;                        // used when `compute` is empty
+  std::function<Value(const Value&)> compute;  // calculated column
+  int width = 0;                               // 0 = automatic
+  int align = 0;                               // 0 auto, -1 left, 1 right
   Value value_of(const Value& v) const;
 };
 
@@ -48,9 +48,11 @@ class Formatter {
   void flush(int width, const std::function<void(const std::string&)>& emit);
 
   // Whole-collection renderers.
-  std::string render_table(const std::vector<Value>& items, std::vector<Column> columns, bool autosize,
-                           int width, bool hide_headers = false, const std::string& group_by = "") const;
-  std::string render_list(const std::vector<Value>& items, const std::vector<Column>& columns) const;
+  std::string render_table(const std::vector<Value>& items, std::vector<Column> columns,
+                           bool autosize, int width, bool hide_headers = false,
+                           const std::string& group_by = "") const;
+  std::string render_list(const std::vector<Value>& items,
+                          const std::vector<Column>& columns) const;
   // Everything Out-String would produce for `items`.
   std::string render_default(const std::vector<Value>& items, int width);
   // The columns Format-Table/Out-Default would use for `v`.

@@ -27,6 +27,9 @@ class Host {
   virtual std::optional<std::string> read_line(const std::string& prompt) = 0;
   // Columns available for tables.
   virtual int width() const = 0;
+  // Shows (or with empty text, clears) the one-line progress display; hosts that are not
+  // terminals ignore it, as PowerShell does when output is redirected.
+  virtual void progress(const std::string& /*line*/) {}
 };
 
 // Host on the process's stdin/stdout/stderr; width from the terminal, else $COLUMNS, else 120.
@@ -36,6 +39,7 @@ class ConsoleHost : public Host {
   void err(const std::string& text) override;
   std::optional<std::string> read_line(const std::string& prompt) override;
   int width() const override;
+  void progress(const std::string& line) override;
 };
 
 // Host that records everything (tests, Out-String).
@@ -45,7 +49,9 @@ class StringHost : public Host {
   void err(const std::string& text) override { errors += text; }
   std::optional<std::string> read_line(const std::string&) override;
   int width() const override { return columns; }
+  void progress(const std::string& line) override { progress_lines.push_back(line); }
   std::string output, errors;
+  std::vector<std::string> progress_lines;
   std::vector<std::string> answers;
   int columns = 120;
 };
@@ -80,8 +86,8 @@ class Interpreter {
   std::vector<Value> evaluate(const std::string& text);
   // Runs a script block with $_ = `dollar_underscore` (when not null) and `args` as $args,
   // in a new scope unless `same_scope`. Output goes to `sink`.
-  void invoke(const ScriptBlock& block, const Value* dollar_underscore, const std::vector<Value>& args,
-              const OutputSink& sink, bool same_scope = false);
+  void invoke(const ScriptBlock& block, const Value* dollar_underscore,
+              const std::vector<Value>& args, const OutputSink& sink, bool same_scope = false);
   // Same, collecting the output.
   std::vector<Value> invoke_collect(const ScriptBlock& block, const Value* dollar_underscore,
                                     const std::vector<Value>& args = {}, bool same_scope = false);
@@ -113,7 +119,8 @@ class Interpreter {
   Scope& current_scope() { return *scope_; }
   int try_depth() const { return try_depth_; }
   void set_last_status(bool ok) { last_status_ = ok; }
-  Value call_method(const Value& target, const std::string& name, const std::vector<Value>& args, const Extent& at);
+  Value call_method(const Value& target, const std::string& name, const std::vector<Value>& args,
+                    const Extent& at);
   // The cmdlet whose code is running ($PSCmdlet in advanced functions).
   CommandRuntime* current_cmdlet() const { return current_cmdlet_; }
   void set_current_cmdlet(CommandRuntime* rt) { current_cmdlet_ = rt; }
@@ -165,6 +172,7 @@ class Interpreter {
   void execute_assignment(const AssignmentStatement& st, const OutputSink& sink);
   void execute_try(const TryStatement& st, const OutputSink& sink);
   void execute_loop(const LoopStatement& st, const OutputSink& sink);
+  void execute_switch(const SwitchStatement& st, const OutputSink& sink);
   Value eval(const Expr& e);
   std::vector<Value> eval_statement_collect(const Statement& st);
   Value eval_statement_value(const Statement& st);
@@ -175,7 +183,8 @@ class Interpreter {
   Value eval_index(const IndexExpr& ix);
   Value eval_cast(const CastExpr& c);
   Value eval_string(const ExpandableStringExpr& s);
-  Value eval_static(const std::string& type, const std::string& name, const std::vector<Value>* args, const Extent& at);
+  Value eval_static(const std::string& type, const std::string& name,
+                    const std::vector<Value>* args, const Extent& at);
   Value eval_variable(const VariableExpr& v);
   void define_function(const FunctionStatement& f);
   [[noreturn]] void fail(const std::string& message, const std::string& id, ErrorCategory cat,
@@ -195,6 +204,7 @@ class Interpreter {
   CommandRuntime* current_cmdlet_ = nullptr;
   int call_depth_ = 0;
   int silenced_errors_ = 0;  // > 0 inside a pipeline redirected with 2>$null
+  int merged_errors_ = 0;    // > 0 inside a pipeline redirected with 2>&1
   std::vector<std::string> function_stack_;
   volatile std::sig_atomic_t stop_requested_ = 0;
 };

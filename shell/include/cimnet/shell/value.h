@@ -131,8 +131,8 @@ struct Object {
 };
 
 // Makes a PSCustomObject (or an object of `type`) from name/value pairs.
-std::shared_ptr<Object> make_object(std::vector<Property> props,
-                                    std::string type = "System.Management.Automation.PSCustomObject");
+std::shared_ptr<Object> make_object(
+    std::vector<Property> props, std::string type = "System.Management.Automation.PSCustomObject");
 
 // Case-insensitive ASCII comparison helpers used throughout the shell.
 bool iequals(std::string_view a, std::string_view b);

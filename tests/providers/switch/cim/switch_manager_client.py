@@ -189,31 +189,19 @@ def invoke(epr, method, params=''):
     return out, int(out.findtext('{*}ReturnValue'))
 
 
-def associated(source, assoc_cls, source_role, result_role, ns):
-    """The instances associated with `source` through `assoc_cls`.
-
-    First the way Get-CimAssociatedInstance asks (Enumerate with the
-    associationFilter dialect); when the agent refuses that dialect, by
-    enumerating the association class and following its references.
-    """
+def associated(source, result_cls):
+    """Get-CimAssociatedInstance -InputObject source -ResultClassName result_cls:
+    Enumerate (objects and EPRs) with the DSP0227 association filter, in the
+    source's namespace, on the all-classes resource URI."""
     body = ('<n:Enumerate><w:OptimizeEnumeration/><w:MaxElements>50</w:MaxElements>'
-            '<w:Filter Dialect="%s"><b:AssociatedInstances>%s'
-            '<b:AssociationClassName>%s</b:AssociationClassName></b:AssociatedInstances></w:Filter>'
-            '</n:Enumerate>' % (ASSOC, source.xml('b:Object'), assoc_cls))
-    try:
-        r = send(envelope(E + 'Enumerate', 'http://schemas.dmtf.org/wbem/wscim/1/*', body,
-                          {'__cimnamespace': source.ns() or ns}))
-        found = [Obj(e) for e in r.iterfind('.//wsman:Items/*', NS)]
-        check(found, 'associationFilter returned nothing for ' + assoc_cls)
-        return found, 'associationFilter'
-    except WinRMError as e:
-        check('FilterDialectRequestedUnavailable' in str(e), 'association filter: ' + str(e))
-    out = []
-    for a in enumerate_(assoc_cls, ns):
-        if a.ref(source_role).same(source):
-            target = a.ref(result_role)
-            out.append(get(target))
-    return out, 'association class walk'
+            '<w:EnumerationMode>EnumerateObjectAndEPR</w:EnumerationMode><w:Filter Dialect="%s">'
+            '<b:AssociatedInstances>%s<b:ResultClassName>%s</b:ResultClassName>'
+            '</b:AssociatedInstances></w:Filter></n:Enumerate>' % (ASSOC, source.xml('b:Object'), result_cls))
+    r = send(envelope(E + 'Enumerate', 'http://schemas.dmtf.org/wbem/wscim/1/*', body,
+                      {'__cimnamespace': source.ns()}))
+    check(r.find('.//wsman:EndOfSequence', NS) is not None, 'associators in one response')
+    return [Obj(list(i)[0], Epr.parse(list(i)[1]))
+            for i in r.iterfind('.//wsman:Items/wsman:Item', NS)]
 
 
 # ------------------------------------------------------------ kernel checks
@@ -263,10 +251,7 @@ def discover():
     check(len(esp) == 1, 'one Ethernet Switch Profile: %r' % [p.get('RegisteredName') for p in profiles])
     check(esp[0].get('OtherRegisteredOrganization') == 'Microsoft', 'OtherRegisteredOrganization')
     step('association profile -> CIM_ComputerSystem')
-    systems, how = associated(esp[0].epr, 'CIM_ElementConformsToProfile', 'ConformantStandard',
-                              'ManagedElement', 'root/interop')
-    print('  (association traversal by %s)' % how)
-    systems = [s for s in systems if s.cls == 'CIM_ComputerSystem']
+    systems = associated(esp[0].epr, 'CIM_ComputerSystem')
     check(len(systems) == 1, 'one switch conforms to the profile')
     cs = systems[0]
     ns = cs.epr.ns() if cs.epr else None
@@ -276,11 +261,11 @@ def discover():
 
 
 def port_chain(port, ns):
-    lans, _ = associated(port.epr, 'CIM_DeviceSAPImplementation', 'Antecedent', 'Dependent', ns)
+    lans = associated(port.epr, 'CIM_LANEndpoint')
     check(len(lans) == 1 and lans[0].cls == 'CIM_LANEndpoint', 'port -> one CIM_LANEndpoint')
-    veps, _ = associated(lans[0].epr, 'CIM_BindsToLANEndpoint', 'Antecedent', 'Dependent', ns)
+    veps = associated(lans[0].epr, 'CIM_VLANEndpoint')
     check(len(veps) == 1 and veps[0].cls == 'CIM_VLANEndpoint', 'LANEndpoint -> one CIM_VLANEndpoint')
-    sds, _ = associated(veps[0].epr, 'CIM_ElementSettingData', 'ManagedElement', 'SettingData', ns)
+    sds = associated(veps[0].epr, 'CIM_VLANEndpointSettingData')
     check(len(sds) == 1 and sds[0].cls == 'CIM_VLANEndpointSettingData',
           'VLANEndpoint -> one CIM_VLANEndpointSettingData')
     return lans[0], veps[0], sds[0]
@@ -413,8 +398,13 @@ def configure():
     step('DisableVLAN / EnableVLAN 20')
     _, rv = invoke(ss, 'DisableVLAN', vlan_refs([vlans(ns)[20]]))
     check(rv == 0 and vlans(ns)[20].get('IsEnabled') == 'false', 'DisableVLAN')
+    check(vlans(ns)[20].get('ConnectivityStatus') == '3', 'disabled VLAN is down')
+    v = kernel(d2 + ' VLANs', lambda: kernel_vlans(d2))
+    check(v is None or v == '1:PU 10:', 'kernel: disabled VLAN 20 still on %s: %r' % (d2, v))
     _, rv = invoke(ss, 'EnableVLAN', vlan_refs([vlans(ns)[20]]))
     check(rv == 0 and vlans(ns)[20].get('IsEnabled') == 'true', 'EnableVLAN')
+    v = kernel(d2 + ' VLANs', lambda: kernel_vlans(d2))
+    check(v is None or v == '1:PU 10: 20:', 'kernel: %s VLANs %r' % (d2, v))
 
     step('AddProtocolEndpoint is refused with a clear error')
     text = fault_text(invoke_xml(ss, 'AddProtocolEndpoint'))

@@ -23,8 +23,9 @@ using namespace std::chrono_literals;
 class SwitchManager : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("switchcim-it-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("switchcim-it-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     ::chmod(dir_.c_str(), 0755);
@@ -54,10 +55,10 @@ class SwitchManager : public ::testing::Test {
       ASSERT_EQ(admin.status, 0) << admin.output;
     }
     ++starts_;
-    pid_ = tp::spawn(in_ns({bin_, "--state-dir", state, "--http", "127.0.0.1:0", "--port-file",
-                            (dir_ / "ports").string(), "--switch", switch_spec, "--log-level",
-                            "info"}),
-                     dir_ / ("log" + std::to_string(starts_)));
+    pid_ = tp::spawn(
+        in_ns({bin_, "--state-dir", state, "--http", "127.0.0.1:0", "--port-file",
+               (dir_ / "ports").string(), "--switch", switch_spec, "--log-level", "info"}),
+        dir_ / ("log" + std::to_string(starts_)));
     ASSERT_TRUE(tp::wait_for_file(dir_ / "ports", 60s))
         << tp::read_file(dir_ / ("log" + std::to_string(starts_)));
     std::string text = tp::read_file(dir_ / "ports");
@@ -106,6 +107,16 @@ TEST_F(SwitchManager, SimulatedSwitch) {
   EXPECT_NE(exported.output.find("\"Ethernet8\""), std::string::npos) << exported.output;
 }
 
+TEST_F(SwitchManager, BadSwitchIsRefusedAtStart) {
+  std::string state = (dir_ / "state").string();
+  auto missing = tp::run(
+      {bin_, "--state-dir", state, "--http", "127.0.0.1:0", "--switch", "linux-bridge:nosuchbr0"});
+  EXPECT_EQ(missing.status, 1) << missing.output;
+  EXPECT_NE(missing.output.find("nosuchbr0"), std::string::npos) << missing.output;
+  auto bad = tp::run({bin_, "--state-dir", state, "--http", "127.0.0.1:0", "--switch", "sim:0"});
+  EXPECT_EQ(bad.status, 2) << bad.output;
+}
+
 TEST_F(SwitchManager, LinuxBridgeInANamespace) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to create a network namespace";
   std::string ns = "cimsw" + std::to_string(::getpid());
@@ -121,8 +132,8 @@ TEST_F(SwitchManager, LinuxBridgeInANamespace) {
     EXPECT_EQ(r.status, 0) << args << ": " << r.output;
     return r.status == 0;
   };
-  auto br = tp::run({"/usr/sbin/ip", "-n", ns, "link", "add", "br0", "type", "bridge",
-                     "vlan_filtering", "1"});
+  auto br = tp::run(
+      {"/usr/sbin/ip", "-n", ns, "link", "add", "br0", "type", "bridge", "vlan_filtering", "1"});
   if (br.status != 0)
     GTEST_SKIP() << "this kernel cannot make a VLAN-filtering bridge: " << br.output;
   ASSERT_TRUE(ip("link set lo up"));

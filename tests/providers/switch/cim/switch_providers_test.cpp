@@ -17,10 +17,10 @@ namespace cimnet::switching {
 namespace {
 
 namespace fs = std::filesystem;
-using ::testing::HasSubstr;
 using cim::Instance;
 using cim::ObjectPath;
 using cim::Value;
+using ::testing::HasSubstr;
 
 class Providers : public ::testing::Test {
  protected:
@@ -129,11 +129,10 @@ TEST_F(Providers, EthernetSwitchProfileLeadsToTheSwitchAcrossNamespaces) {
 }
 
 TEST_F(Providers, AssociationReferencesResolve) {
-  for (const char* assoc : {"CIM_SystemDevice", "CIM_HostedAccessPoint",
-                            "CIM_DeviceSAPImplementation", "CIM_BindsToLANEndpoint",
-                            "CIM_ElementSettingData", "CIM_HostedCollection",
-                            "CIM_MemberOfCollection", "CIM_HostedService",
-                            "CIM_ElementCapabilities"}) {
+  for (const char* assoc :
+       {"CIM_SystemDevice", "CIM_HostedAccessPoint", "CIM_DeviceSAPImplementation",
+        "CIM_BindsToLANEndpoint", "CIM_ElementSettingData", "CIM_HostedCollection",
+        "CIM_MemberOfCollection", "CIM_HostedService", "CIM_ElementCapabilities"}) {
     auto items = all(assoc);
     EXPECT_FALSE(items.empty()) << assoc;
     for (const auto& a : items)
@@ -164,6 +163,8 @@ TEST_F(Providers, PortStateThroughRequestStateChange) {
   EXPECT_EQ(rsc(2), 0u);
   EXPECT_TRUE(sim_->port("Ethernet2").admin_up);
   EXPECT_EQ(rsc(11), 4097u);  // Reset: Invalid State Transition
+  EXPECT_EQ(rsc(99), 5u);     // DMTF Reserved: Invalid Parameter
+  EXPECT_TRUE(sim_->port("Ethernet2").admin_up);
   EXPECT_EQ(provider_->invoke(ctx(), c, m, port, {}).return_value.as_uint(), 5u);
   EXPECT_EQ(status_of([&] {
               provider_->invoke(ctx(), c, m, provider_->port_path("Ethernet99"),
@@ -178,18 +179,18 @@ TEST_F(Providers, AccessAndTrunkThroughPut) {
   vlan.set("ElementName", Value::string("blue"));
   Instance vlan20("CIM_NetworkVLAN");
   vlan20.set("VLANId", Value::uint16(20));
-  auto r = call("AddVLAN", {{"TargetedSwitch", Value::reference(provider_->system_path())},
-                            {"NetworkVLAN", Value::array(cim::Type::kInstance,
-                                                         {Value::instance(vlan),
-                                                          Value::instance(vlan20)})}});
+  auto r = call("AddVLAN",
+                {{"TargetedSwitch", Value::reference(provider_->system_path())},
+                 {"NetworkVLAN", Value::array(cim::Type::kInstance,
+                                              {Value::instance(vlan), Value::instance(vlan20)})}});
   EXPECT_EQ(r.return_value.as_uint(), 0u);
   ASSERT_EQ(r.out.size(), 1u);
   EXPECT_EQ(r.out[0].value.at(0).as_reference(), provider_->vlan_path(10));
 
   Instance access("CIM_VLANEndpointSettingData");
   access.set("AccessVLAN", Value::uint16(10));
-  Instance after = modify("CIM_VLANEndpointSettingData", provider_->vlan_setting_path("Ethernet1"),
-                          access);
+  Instance after =
+      modify("CIM_VLANEndpointSettingData", provider_->vlan_setting_path("Ethernet1"), access);
   EXPECT_EQ(after.get("AccessVLAN")->as_uint(), 10u);
   EXPECT_EQ(sim_->port("Ethernet1").vlans, PortVlans::access(10));
 
@@ -204,6 +205,17 @@ TEST_F(Providers, AccessAndTrunkThroughPut) {
   modify("CIM_VLANEndpointSettingData", provider_->vlan_setting_path("Ethernet2"), list);
   EXPECT_EQ(sim_->port("Ethernet2").vlans, PortVlans::trunk({10, 20}, 1));
 
+  // The Windows flow with a stale body: setting data read while Ethernet4 was
+  // in access mode, mode switched to trunk, then the old body put back with
+  // TrunkedVLANList changed (its AccessVLAN 1 is stale and ignored).
+  Instance stale = provider_->get(ctx(), cls("CIM_VLANEndpointSettingData"),
+                                  provider_->vlan_setting_path("Ethernet4"));
+  stale.remove("InstanceID");
+  modify("CIM_VLANEndpoint", provider_->vlan_endpoint_path("Ethernet4"), trunk_mode);
+  stale.set("TrunkedVLANList", Value::array(cim::Type::kUint16, {Value::uint16(20)}));
+  modify("CIM_VLANEndpointSettingData", provider_->vlan_setting_path("Ethernet4"), stale);
+  EXPECT_EQ(sim_->port("Ethernet4").vlans.trunk_vlans, std::vector<VlanId>{20});
+
   // Members of VLAN 10: Ethernet1 (access) and Ethernet2 (trunk).
   int members = 0;
   for (const auto& a : all("CIM_MemberOfCollection"))
@@ -214,9 +226,12 @@ TEST_F(Providers, AccessAndTrunkThroughPut) {
   std::string msg;
   Instance bad("CIM_VLANEndpointSettingData");
   bad.set("AccessVLAN", Value::uint16(4095));
-  EXPECT_EQ(status_of([&] {
-              modify("CIM_VLANEndpointSettingData", provider_->vlan_setting_path("Ethernet3"), bad);
-            }, &msg),
+  EXPECT_EQ(status_of(
+                [&] {
+                  modify("CIM_VLANEndpointSettingData", provider_->vlan_setting_path("Ethernet3"),
+                         bad);
+                },
+                &msg),
             cim::Status::kInvalidParameter);
   EXPECT_THAT(msg, HasSubstr("1..4094"));
   Instance speed("CIM_EthernetPort");
@@ -225,13 +240,32 @@ TEST_F(Providers, AccessAndTrunkThroughPut) {
                       &msg),
             cim::Status::kNotSupported);
   EXPECT_THAT(msg, HasSubstr("Description"));
+  // A whole instance sent back as read (Set-CimInstance) changes only what differs.
+  Instance whole =
+      provider_->get(ctx(), cls("CIM_VLANEndpoint"), provider_->vlan_endpoint_path("Ethernet3"));
+  whole.set("DesiredEndpointMode", Value::uint16(5));
+  for (const char* key : {"SystemCreationClassName", "SystemName", "CreationClassName", "Name"})
+    whole.remove(key);
+  after = modify("CIM_VLANEndpoint", provider_->vlan_endpoint_path("Ethernet3"), whole);
+  EXPECT_EQ(after.get("DesiredEndpointMode")->as_uint(), 5u);
+  EXPECT_EQ(sim_->port("Ethernet3").vlans, PortVlans::trunk({10, 20}, 1));
+  whole.set("DesiredEndpointMode", Value::uint16(2));
+  whole.set("ProtocolIFType", Value::uint16(1));
+  EXPECT_EQ(
+      status_of(
+          [&] { modify("CIM_VLANEndpoint", provider_->vlan_endpoint_path("Ethernet3"), whole); },
+          &msg),
+      cim::Status::kNotSupported);
+  EXPECT_THAT(msg, HasSubstr("ProtocolIFType"));
+  EXPECT_EQ(sim_->port("Ethernet3").vlans, PortVlans::trunk({10, 20}, 1));
   Instance mode("CIM_VLANEndpoint");
   mode.set("DesiredEndpointMode", Value::uint16(3));
-  EXPECT_EQ(status_of([&] {
-              modify("CIM_VLANEndpoint", provider_->vlan_endpoint_path("Ethernet3"), mode);
-            }, &msg),
-            cim::Status::kInvalidParameter);
-  EXPECT_EQ(sim_->port("Ethernet3").vlans, PortVlans::access(1));
+  EXPECT_EQ(
+      status_of(
+          [&] { modify("CIM_VLANEndpoint", provider_->vlan_endpoint_path("Ethernet3"), mode); },
+          &msg),
+      cim::Status::kInvalidParameter);
+  EXPECT_EQ(sim_->port("Ethernet3").vlans, PortVlans::trunk({10, 20}, 1));
 }
 
 TEST_F(Providers, VlanMethodsAndProperties) {
@@ -257,10 +291,12 @@ TEST_F(Providers, VlanMethodsAndProperties) {
   std::string msg;
   Instance dup("CIM_NetworkVLAN");
   dup.set("VLANId", Value::uint16(30));
-  EXPECT_EQ(status_of([&] {
-              call("AddVLAN",
-                   {{"NetworkVLAN", Value::array(cim::Type::kInstance, {Value::instance(dup)})}});
-            }, &msg),
+  EXPECT_EQ(status_of(
+                [&] {
+                  call("AddVLAN", {{"NetworkVLAN",
+                                    Value::array(cim::Type::kInstance, {Value::instance(dup)})}});
+                },
+                &msg),
             cim::Status::kAlreadyExists);
   EXPECT_EQ(status_of([&] { call("AddProtocolEndpoint", {}); }, &msg), cim::Status::kNotSupported);
   EXPECT_THAT(msg, HasSubstr("not supported"));

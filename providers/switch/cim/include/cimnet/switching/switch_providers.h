@@ -43,6 +43,10 @@ class SwitchProvider : public provider::Provider {
                                                       const cim::Class& cls) override;
   cim::Instance get(const provider::CallContext& ctx, const cim::Class& cls,
                     const cim::ObjectPath& path) override;
+  // Put: properties whose value equals the current one are not changes (a
+  // client may send the whole instance back); the rest must be writable for
+  // the class (else kNotSupported naming them) and valid, and go to the
+  // switch in one store transaction.
   cim::Instance modify(const provider::CallContext& ctx, const cim::Class& cls,
                        const cim::ObjectPath& path, const cim::Instance& changes,
                        const std::vector<std::string>& properties) override;

@@ -67,7 +67,8 @@ SwitchConfig read_switch_config(const config::ConfigView& view);
 
 // What the driver must look like for `config`: every configured VLAN, and
 // every configured port the driver has (a port that left the switch is
-// skipped; ports without VLAN settings keep their live VLANs).
+// skipped; ports without VLAN settings keep their live VLANs). Disabled VLANs
+// stay defined but are taken out of every port's membership.
 SwitchSettings desired_settings(const SwitchConfig& config, SwitchDriver& driver);
 
 // The store backend of the switch: prepares every switch change on the
