@@ -77,8 +77,8 @@ struct Agent {
       std::string log = (work / "cimnetd.log").string();
       std::freopen(log.c_str(), "a", stderr);
       std::freopen(log.c_str(), "a", stdout);
-      ::execl(CIMNET_CIMNETD, CIMNET_CIMNETD, "--state-dir", state.c_str(), "--http",
-              "127.0.0.1:0", "--port-file", (work / "ports").c_str(), "--log-level", "warn",
+      ::execl(CIMNET_CIMNETD, CIMNET_CIMNETD, "--state-dir", state.c_str(), "--http", "127.0.0.1:0",
+              "--port-file", (work / "ports").c_str(), "--log-level", "warn",
               static_cast<char*>(nullptr));
       ::_exit(127);
     }
@@ -185,9 +185,10 @@ std::string envelope(const std::string& action, const std::string& cls, const st
          body + "</s:Body></s:Envelope>";
 }
 
-std::string create_body(const std::string& cls, const std::vector<std::pair<std::string, std::string>>& props) {
-  std::string b = "<x:" + cls + " xmlns:x=\"http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/" +
-                  cls + "\">";
+std::string create_body(const std::string& cls,
+                        const std::vector<std::pair<std::string, std::string>>& props) {
+  std::string b =
+      "<x:" + cls + " xmlns:x=\"http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/" + cls + "\">";
   for (auto& [k, v] : props) b += "<x:" + k + ">" + v + "</x:" + k + ">";
   return b + "</x:" + cls + ">";
 }
@@ -201,7 +202,9 @@ std::string mac_of(uint32_t i) {
   std::snprintf(m, sizeof m, "02%010x", i);
   return m;
 }
-std::string pa_of(uint32_t i) { return "192.168." + std::to_string(i % 200) + ".1"; }
+std::string pa_of(uint32_t i) {
+  return "192.168." + std::to_string(i % 200) + ".1";
+}
 
 config::LookupRecord record_of(uint32_t vsid, uint32_t i) {
   config::LookupRecord r;
@@ -225,7 +228,8 @@ void add_user(const fs::path& state) {
 
 void add_subnet(config::Store& store, uint32_t vsid) {
   auto tx = store.begin();
-  std::string p = "/cimnet:network-virtualization/virtual-subnet[vsid='" + std::to_string(vsid) + "']";
+  std::string p =
+      "/cimnet:network-virtualization/virtual-subnet[vsid='" + std::to_string(vsid) + "']";
   tx.create(p);
   tx.set(p + "/routing-domain", kRd);
   tx.commit();
@@ -281,15 +285,14 @@ int main() {
       Connection conn(agent.port);
       std::string reply;
       for (uint32_t i = uint32_t(c); i < uint32_t(kCreates); i += kConnections) {
-        std::string body = envelope(
-            "http://schemas.xmlsoap.org/ws/2004/09/transfer/Create",
-            "MSFT_NetVirtualizationLookupRecordSettingData",
-            create_body("MSFT_NetVirtualizationLookupRecordSettingData",
-                        {{"CustomerAddress", ca_of(i)},
-                         {"MACAddress", mac_of(i)},
-                         {"ProviderAddress", pa_of(i)},
-                         {"Rule", "1"},
-                         {"VirtualSubnetID", "5000"}}));
+        std::string body = envelope("http://schemas.xmlsoap.org/ws/2004/09/transfer/Create",
+                                    "MSFT_NetVirtualizationLookupRecordSettingData",
+                                    create_body("MSFT_NetVirtualizationLookupRecordSettingData",
+                                                {{"CustomerAddress", ca_of(i)},
+                                                 {"MACAddress", mac_of(i)},
+                                                 {"ProviderAddress", pa_of(i)},
+                                                 {"Rule", "1"},
+                                                 {"VirtualSubnetID", "5000"}}));
         if (conn.post(body, reply) != 200 && failures++ < 3)
           std::fprintf(stderr, "Create failed: %s\n", reply.substr(0, 600).c_str());
       }

@@ -53,8 +53,8 @@ std::unique_ptr<NetvirtAgent> NetvirtAgent::start(config::Store& store, const Op
       std::snprintf(name, sizeof name, "cimnet-host");
     host.system_name = name;
   }
-  agent->provider_ = std::make_shared<NetvirtProvider>(store, *agent->datapath_,
-                                                       *agent->backend_, std::move(host));
+  agent->provider_ = std::make_shared<NetvirtProvider>(store, *agent->datapath_, *agent->backend_,
+                                                       std::move(host));
   return agent;
 }
 
@@ -70,6 +70,8 @@ void NetvirtAgent::register_providers(provider::ProviderRegistry& registry) {
   register_netvirt_providers(registry, provider_);
 }
 
-std::string NetvirtAgent::io_problem() const { return linux_ ? linux_->problem : std::string(); }
+std::string NetvirtAgent::io_problem() const {
+  return linux_ ? linux_->problem : std::string();
+}
 
 }  // namespace cimnet::netvirt

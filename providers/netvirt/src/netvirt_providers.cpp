@@ -48,7 +48,9 @@ constexpr size_t kPageSize = 256;
 // CIMNET_*Statistics drop reasons.
 constexpr uint16_t kDropOther = 1;
 
-bool is(const cim::Class& cls, const char* name) { return cim::iequals(cls.name(), name); }
+bool is(const cim::Class& cls, const char* name) {
+  return cim::iequals(cls.name(), name);
+}
 
 Error invalid(const std::string& property, const std::string& why) {
   return Error(Status::kInvalidParameter, property + ": " + why);
@@ -56,11 +58,16 @@ Error invalid(const std::string& property, const std::string& why) {
 
 Error to_cim(const ConfigError& e) {
   switch (e.kind()) {
-    case config::ErrorKind::kInvalid: return Error(Status::kInvalidParameter, e.what());
-    case config::ErrorKind::kNotFound: return Error(Status::kNotFound, e.what());
-    case config::ErrorKind::kAlreadyExists: return Error(Status::kAlreadyExists, e.what());
-    case config::ErrorKind::kUnsupported: return Error(Status::kNotSupported, e.what());
-    default: return Error(Status::kFailed, e.what());
+    case config::ErrorKind::kInvalid:
+      return Error(Status::kInvalidParameter, e.what());
+    case config::ErrorKind::kNotFound:
+      return Error(Status::kNotFound, e.what());
+    case config::ErrorKind::kAlreadyExists:
+      return Error(Status::kAlreadyExists, e.what());
+    case config::ErrorKind::kUnsupported:
+      return Error(Status::kNotSupported, e.what());
+    default:
+      return Error(Status::kFailed, e.what());
   }
 }
 
@@ -99,7 +106,8 @@ std::optional<uint64_t> opt_uint(const Instance& i, const char* name) {
   const Value* v = present(i, name);
   if (!v) return std::nullopt;
   if (v->is_array() || !cim::is_integer_type(v->type())) throw invalid(name, "must be an integer");
-  if (cim::is_signed_type(v->type()) && v->as_int() < 0) throw invalid(name, "must not be negative");
+  if (cim::is_signed_type(v->type()) && v->as_int() < 0)
+    throw invalid(name, "must not be negative");
   return v->as_uint();
 }
 
@@ -159,8 +167,8 @@ dp::IpPrefix check_prefix(const std::string& text, const char* property) {
 
 std::string canonical_guid(const std::string& text, const char* property) {
   if (!is_guid(text))
-    throw invalid(property, "'" + text +
-                                "' is not a GUID string {xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}");
+    throw invalid(property,
+                  "'" + text + "' is not a GUID string {xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx}");
   std::string out = text;
   for (char& c : out) c = char(std::toupper(static_cast<unsigned char>(c)));
   return out;
@@ -188,9 +196,8 @@ void only_writable(const cim::Class& cls, const std::vector<std::string>& proper
     if (!ok) {
       std::string list;
       for (const char* w : writable) list += (list.empty() ? "" : ", ") + std::string(w);
-      throw Error(Status::kNotSupported, cls.name() + "." + p +
-                                             " cannot be changed; the writable properties are " +
-                                             list);
+      throw Error(Status::kNotSupported,
+                  cls.name() + "." + p + " cannot be changed; the writable properties are " + list);
     }
   }
 }
@@ -252,15 +259,17 @@ std::optional<config::LookupKey> record_key_of(const std::string& id) {
 
 // ---- YANG paths ----
 
-std::string q(const std::string& v) { return "'" + v + "'"; }
+std::string q(const std::string& v) {
+  return "'" + v + "'";
+}
 const std::string kRoot = kPolicyRoot;
 
 std::string subnet_path(uint32_t vsid) {
   return kRoot + "/virtual-subnet[vsid=" + q(std::to_string(vsid)) + "]";
 }
 std::string route_path(const std::string& rd, uint32_t vsid, const std::string& prefix) {
-  return kRoot + "/customer-route[routing-domain=" + q(rd) + "][vsid=" +
-         q(std::to_string(vsid)) + "][destination-prefix=" + q(prefix) + "]";
+  return kRoot + "/customer-route[routing-domain=" + q(rd) + "][vsid=" + q(std::to_string(vsid)) +
+         "][destination-prefix=" + q(prefix) + "]";
 }
 std::string pa_path(uint32_t ifindex, const std::string& address) {
   return kRoot + "/provider-address[interface-index=" + q(std::to_string(ifindex)) +
@@ -279,8 +288,7 @@ std::string leaf(const ConfigView& v, const std::string& path, const char* name)
   return v.get(path + "/" + name).value_or(std::string());
 }
 
-std::vector<std::string> leaf_list(const ConfigView& v, const std::string& path,
-                                   const char* name) {
+std::vector<std::string> leaf_list(const ConfigView& v, const std::string& path, const char* name) {
   std::vector<std::string> out;
   for (const auto& p : v.select(path + "/" + name))
     if (auto value = v.get(p)) out.push_back(*value);
@@ -372,9 +380,9 @@ struct NetvirtProvider::Impl {
   Instance record_instance(const config::LookupRecord& r, bool with_unusable = true) const {
     Instance i(kLookupClass);
     i.set("InstanceID", Value::string(record_id(r.key)));
-    i.set("ElementName", Value::string("VSID " + std::to_string(r.key.vsid) + " " +
-                                       r.key.customer_address.to_string() + " " +
-                                       r.key.mac.to_string()));
+    i.set("ElementName",
+          Value::string("VSID " + std::to_string(r.key.vsid) + " " +
+                        r.key.customer_address.to_string() + " " + r.key.mac.to_string()));
     i.set("CustomerAddress", Value::string(r.key.customer_address.to_string()));
     i.set("ProviderAddress", Value::string(r.provider_address.to_string()));
     i.set("MACAddress", Value::string(r.key.mac.to_string()));
@@ -412,8 +420,8 @@ struct NetvirtProvider::Impl {
       throw invalid("UseVmMACAddress", "true is only valid with Rule TranslationMethodNat");
     if (r.rule == config::TranslationRule::kNat) {
       if (wildcard)
-        throw invalid("Rule", "TranslationMethodNat needs a customer address, not " +
-                                  ca.to_string());
+        throw invalid("Rule",
+                      "TranslationMethodNat needs a customer address, not " + ca.to_string());
       if (pa.family != ca.family)
         throw invalid("ProviderAddress",
                       "TranslationMethodNat rewrites addresses, so the provider address must be "
@@ -423,11 +431,11 @@ struct NetvirtProvider::Impl {
     if ((r.type == config::LookupRecordType::kL2Only ||
          r.type == config::LookupRecordType::kGatewayWildcard) &&
         !wildcard)
-      throw invalid("CustomerAddress", std::string("Type ") +
-                                           (r.type == config::LookupRecordType::kL2Only
-                                                ? "L2Only"
-                                                : "GatewayWildcard") +
-                                           " records use CustomerAddress 0.0.0.0 or ::");
+      throw invalid(
+          "CustomerAddress",
+          std::string("Type ") +
+              (r.type == config::LookupRecordType::kL2Only ? "L2Only" : "GatewayWildcard") +
+              " records use CustomerAddress 0.0.0.0 or ::");
     if (!r.customer_id.empty() && !is_guid(r.customer_id))
       throw invalid("CustomerID", "'" + r.customer_id +
                                       "' is not a GUID string {xxxxxxxx-xxxx-xxxx-xxxx-"
@@ -446,10 +454,10 @@ struct NetvirtProvider::Impl {
         if (!page.empty()) other = page.front();
       }
       if (other && other->key.vsid == r.key.vsid && other->key.customer_address == ca)
-        throw Error(Status::kAlreadyExists,
-                    "CustomerAddress " + ca.to_string() + " already has a lookup record in VSID " +
-                        std::to_string(r.key.vsid) + " (MACAddress " + other->key.mac.to_string() +
-                        ")");
+        throw Error(Status::kAlreadyExists, "CustomerAddress " + ca.to_string() +
+                                                " already has a lookup record in VSID " +
+                                                std::to_string(r.key.vsid) + " (MACAddress " +
+                                                other->key.mac.to_string() + ")");
     }
   }
 
@@ -464,7 +472,8 @@ struct NetvirtProvider::Impl {
     }
     if (wanted("Context")) r.context = opt_string(i, "Context").value_or("");
     if (wanted("VMName")) r.vm_name = opt_string(i, "VMName").value_or("");
-    if (wanted("UseVmMACAddress")) r.use_vm_mac_address = opt_bool(i, "UseVmMACAddress").value_or(false);
+    if (wanted("UseVmMACAddress"))
+      r.use_vm_mac_address = opt_bool(i, "UseVmMACAddress").value_or(false);
     if (wanted("Rule")) {
       auto rule = opt_uint(i, "Rule");
       if (!rule) throw invalid("Rule", "is required");
@@ -504,8 +513,9 @@ struct NetvirtProvider::Impl {
 
   Instance modify_record(const cim::Class& cls, const ObjectPath& path, const Instance& changes_,
                          const std::vector<std::string>& props) {
-    only_writable(cls, props,
-                  {"ProviderAddress", "CustomerID", "Context", "Rule", "VMName", "UseVmMACAddress"});
+    only_writable(
+        cls, props,
+        {"ProviderAddress", "CustomerID", "Context", "Rule", "VMName", "UseVmMACAddress"});
     config::LookupRecord r = find_record(path);
     apply_record_settings(r, changes_, &props);
     validate_record(r, false);
@@ -627,9 +637,8 @@ struct NetvirtProvider::Impl {
     std::string rd = canonical_guid(need_string(i, "RoutingDomainID"), "RoutingDomainID");
     check_prefixes(i);
     if (subnet(vsid))
-      throw Error(Status::kAlreadyExists,
-                  "VirtualSubnetID: a virtual subnet with VSID " + std::to_string(vsid) +
-                      " exists");
+      throw Error(Status::kAlreadyExists, "VirtualSubnetID: a virtual subnet with VSID " +
+                                              std::to_string(vsid) + " exists");
     std::string p = subnet_path(vsid);
     commit(store, [&](config::Transaction& tx) {
       tx.create(p);
@@ -730,7 +739,8 @@ struct NetvirtProvider::Impl {
       for (const auto& p : v.select(kRoot + "/provider-address"))
         out.push_back({parse_u32(leaf(v, p, "interface-index")), leaf(v, p, "address"),
                        leaf(v, p, "mac-address"), parse_u32(leaf(v, p, "prefix-length")),
-                       parse_u32(leaf(v, p, "vlan-id")), leaf(v, p, "managed-by-cluster") == "true"});
+                       parse_u32(leaf(v, p, "vlan-id")),
+                       leaf(v, p, "managed-by-cluster") == "true"});
     });
     return out;
   }
@@ -760,8 +770,8 @@ struct NetvirtProvider::Impl {
       auto len = opt_uint(i, "PrefixLength");
       if (!len) throw invalid("PrefixLength", "is required");
       if (*len > bits)
-        throw invalid("PrefixLength", std::to_string(*len) + " is longer than " +
-                                          std::to_string(bits) + " bits");
+        throw invalid("PrefixLength",
+                      std::to_string(*len) + " is longer than " + std::to_string(bits) + " bits");
       r.prefix_length = uint32_t(*len);
     }
     if (wanted("VlanID")) {
@@ -795,9 +805,9 @@ struct NetvirtProvider::Impl {
     pa_settings(r, i, nullptr);
     for (auto& o : pas())
       if (o.address == r.address)
-        throw Error(Status::kAlreadyExists,
-                    "ProviderAddress " + r.address + " is already configured (InterfaceIndex " +
-                        std::to_string(o.ifindex) + ")");
+        throw Error(Status::kAlreadyExists, "ProviderAddress " + r.address +
+                                                " is already configured (InterfaceIndex " +
+                                                std::to_string(o.ifindex) + ")");
     commit(store, [&](config::Transaction& tx) { write_pa(tx, r, true); });
     return id_path(kProviderAddressClass, pa_id(r));
   }
@@ -987,7 +997,8 @@ struct NetvirtProvider::Impl {
     if (!sub)
       throw invalid("SourceVirtualSubnetID",
                     "no virtual subnet (CIMNET_VirtualSubnet) has VSID " + std::to_string(vsid));
-    auto record_in = [&](uint32_t v, const config::IpAddress& ca) -> std::optional<config::LookupRecord> {
+    auto record_in = [&](uint32_t v,
+                         const config::IpAddress& ca) -> std::optional<config::LookupRecord> {
       config::LookupKey first{v, ca, {}};
       if (auto r = store.find_lookup(first)) return r;
       auto page = store.lookup_page(&first, 1);
@@ -1025,17 +1036,17 @@ struct NetvirtProvider::Impl {
         }
       }
       if (!best)
-        throw Error(Status::kNotFound, "DestinationCustomerAddress: no lookup record or customer "
-                                       "route of routing domain " +
-                                           sub->rd + " reaches " + dst.to_string());
+        throw Error(Status::kNotFound,
+                    "DestinationCustomerAddress: no lookup record or customer "
+                    "route of routing domain " +
+                        sub->rd + " reaches " + dst.to_string());
       config::IpAddress nh = check_ip(best->next_hop, "NextHop");
       hop = record_in(best->vsid, nh.is_unspecified() ? dst : nh);
       if (!hop)
-        throw Error(Status::kNotFound, "DestinationCustomerAddress: the customer route " +
-                                           best->prefix + " leads to " +
-                                           (nh.is_unspecified() ? dst : nh).to_string() +
-                                           ", which has no lookup record in VSID " +
-                                           std::to_string(best->vsid));
+        throw Error(Status::kNotFound,
+                    "DestinationCustomerAddress: the customer route " + best->prefix +
+                        " leads to " + (nh.is_unspecified() ? dst : nh).to_string() +
+                        ", which has no lookup record in VSID " + std::to_string(best->vsid));
     }
     out.set("NextHopAddress", Value::string(hop->key.customer_address.to_string()));
     out.set("NextHopMACAddress", Value::string(hop->key.mac.to_string()));
@@ -1059,8 +1070,8 @@ NetvirtProvider::NetvirtProvider(config::Store& store, dp::Datapath& datapath,
                                  DatapathBackend& backend, HostIdentity host)
     : impl_(std::make_shared<Impl>(Impl{store, datapath, backend, std::move(host)})) {}
 
-std::unique_ptr<provider::InstanceStream> NetvirtProvider::enumerate(
-    const provider::CallContext&, const cim::Class& cls) {
+std::unique_ptr<provider::InstanceStream> NetvirtProvider::enumerate(const provider::CallContext&,
+                                                                     const cim::Class& cls) {
   Impl& m = *impl_;
   std::vector<Instance> out;
   if (is(cls, kLookupClass)) {
@@ -1074,8 +1085,8 @@ std::unique_ptr<provider::InstanceStream> NetvirtProvider::enumerate(
         impl_, [](const config::LookupRecord& r) -> std::optional<Instance> {
           Instance a(kSubnetRecordAssoc);
           a.set("ManagedElement",
-                Value::reference(id_path(kSubnetClass,
-                                         "cimnet:VirtualSubnet;" + std::to_string(r.key.vsid))));
+                Value::reference(
+                    id_path(kSubnetClass, "cimnet:VirtualSubnet;" + std::to_string(r.key.vsid))));
           a.set("SettingData", Value::reference(id_path(kLookupClass, record_id(r.key))));
           return a;
         });
@@ -1241,12 +1252,14 @@ Instance NetvirtProvider::modify(const provider::CallContext&, const cim::Class&
     if (instance_id(path) != kGlobalId) throw not_found(path);
     if (changes(props, "RoutingRule") && opt_uint(changes_, "RoutingRule").value_or(0) != 0)
       throw invalid("RoutingRule", "only 0 (EncapsulationTypeGre) is defined");
-    if (changes(props, "UseExternalRouter") && opt_bool(changes_, "UseExternalRouter").value_or(false))
+    if (changes(props, "UseExternalRouter") &&
+        opt_bool(changes_, "UseExternalRouter").value_or(false))
       throw Error(Status::kNotSupported,
                   "UseExternalRouter: the cimnet datapath routes between the virtual subnets of a "
                   "routing domain on the host; sending that traffic to external routers is not "
                   "supported");
-    commit(m.store, [&](config::Transaction& tx) { tx.set(kRoot + "/use-external-router", "false"); });
+    commit(m.store,
+           [&](config::Transaction& tx) { tx.set(kRoot + "/use-external-router", "false"); });
     return m.global();
   }
   if (is(cls, kSubnetClass)) {

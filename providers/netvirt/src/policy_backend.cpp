@@ -73,13 +73,17 @@ dp::LookupRecord datapath_record(const config::LookupRecord& record) {
   } else {
     r.customer = to_dataplane(record.key.customer_address);
     switch (record.type) {
-      case config::LookupRecordType::kDynamic: r.type = dp::RecordType::Dynamic; break;
+      case config::LookupRecordType::kDynamic:
+        r.type = dp::RecordType::Dynamic;
+        break;
       case config::LookupRecordType::kGatewayWildcard:
         r.type = dp::RecordType::GatewayWildcard;
         break;
       // An L2Only record with a real customer address is refused by the
       // provider; the datapath sees it as the static mapping it describes.
-      default: r.type = dp::RecordType::Static; break;
+      default:
+        r.type = dp::RecordType::Static;
+        break;
     }
   }
   return r;
@@ -131,8 +135,7 @@ dp::IpPrefix leaf_prefix(const ConfigView& v, const std::string& path, const cha
   return p ? *p : dp::IpPrefix{};
 }
 
-std::vector<std::string> leaf_list(const ConfigView& v, const std::string& path,
-                                   const char* name) {
+std::vector<std::string> leaf_list(const ConfigView& v, const std::string& path, const char* name) {
   std::vector<std::string> out;
   for (const auto& p : v.select(path + "/" + name))
     if (auto value = v.get(p)) out.push_back(*value);
@@ -203,9 +206,9 @@ SmallPolicy DatapathBackend::read_small(const ConfigView& v) const {
   for (auto& a : fresh) {
     while (used.count(next)) ++next;
     if (next >= dp::kMaxPorts)
-      throw ConfigError(ErrorKind::kRejected,
-                        "the datapath has no free VM port for adapter " + a.name + " (limit " +
-                            std::to_string(dp::kMaxPorts) + ")");
+      throw ConfigError(ErrorKind::kRejected, "the datapath has no free VM port for adapter " +
+                                                  a.name + " (limit " +
+                                                  std::to_string(dp::kMaxPorts) + ")");
     a.port = next;
     used.insert(next);
     out.adapters[a.name] = a;
@@ -428,8 +431,7 @@ std::vector<AdapterPort> DatapathBackend::adapters() const {
   return adapters_locked();
 }
 
-void DatapathBackend::on_adapters_changed(
-    std::function<void(const std::vector<AdapterPort>&)> fn) {
+void DatapathBackend::on_adapters_changed(std::function<void(const std::vector<AdapterPort>&)> fn) {
   std::lock_guard lock(mutex_);
   adapters_changed_ = std::move(fn);
 }

@@ -11,11 +11,11 @@
 namespace cimnet::netvirt::testing {
 namespace {
 
-using ::testing::HasSubstr;
 using cim::Instance;
 using cim::ObjectPath;
 using cim::Status;
 using cim::Value;
+using ::testing::HasSubstr;
 
 constexpr const char* kRecord = "MSFT_NetVirtualizationLookupRecordSettingData";
 
@@ -259,10 +259,9 @@ TEST_F(Providers, SubnetsAdaptersAssociationsAndStatistics) {
   ASSERT_EQ(subnets.size(), 3u);
   for (auto& s : subnets) valid(s);
   expect_error([&] { create(subnet(5030, kBlueRd)); }, Status::kAlreadyExists, "VirtualSubnetID");
-  expect_error([&] { create(subnet(5040, "blue")); }, Status::kInvalidParameter,
-               "RoutingDomainID");
-  expect_error([&] { create(subnet(5040, kBlueRd, {"10.0.0.1/8"})); },
-               Status::kInvalidParameter, "AddressPrefixes");
+  expect_error([&] { create(subnet(5040, "blue")); }, Status::kInvalidParameter, "RoutingDomainID");
+  expect_error([&] { create(subnet(5040, kBlueRd, {"10.0.0.1/8"})); }, Status::kInvalidParameter,
+               "AddressPrefixes");
 
   Instance a("CIMNET_VMNetworkAdapter");
   a.set("InterfaceName", Value::string("vb1"));

@@ -131,8 +131,8 @@ TEST_F(Backend, GatewayWildcardsDifferingByMacCoexist) {
                  config::LookupRecordType::kGatewayWildcard);
   auto gw2 = rec(5030, "0.0.0.0", "00155d0030a2", "192.168.1.22",
                  config::LookupRecordType::kGatewayWildcard);
-  auto l2a = rec(5030, "0.0.0.0", "00155d0030b1", "192.168.1.23",
-                 config::LookupRecordType::kL2Only);
+  auto l2a =
+      rec(5030, "0.0.0.0", "00155d0030b1", "192.168.1.23", config::LookupRecordType::kL2Only);
   auto l2b = rec(5030, "::", "00155d0030b2", "192.168.1.23", config::LookupRecordType::kL2Only);
   auto tx = store_->begin();
   for (auto& r : {gw2, gw1, l2a, l2b}) tx.create_lookup(r);
