@@ -37,7 +37,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr int kConnections = 4;
+constexpr int kConnections = 8;
 constexpr int kCreates = 8000;
 constexpr uint32_t kRssRecords = 1000000;
 constexpr const char* kRd = "{11111111-2222-3333-4444-000000000001}";
