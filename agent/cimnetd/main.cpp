@@ -26,6 +26,7 @@
 #include "agent/wsman/dispatcher.h"
 #include "agent/wsman/service.h"
 #include "cimnet/config/command.h"
+#include "cimnet/netvirt/netvirt_agent.h"
 #include "cimnet/switching/switch_agent.h"
 #include "cimnet/cim/mof.h"
 #include "cimnet/cim/repository.h"
@@ -171,8 +172,13 @@ int run_daemon(const wsman::DaemonOptions& options) {
   switch_agent->register_providers(providers);
   log::info("switch " + switch_agent->driver().spec() + " with " +
             std::to_string(switch_agent->driver().ports().size()) + " ports");
-  if (options.datapath != "memory")
-    log::warn("--datapath is accepted but this build has no datapath providers yet");
+  // Network virtualization: the --datapath datapath, programmed from the
+  // policy in the same store, and its root/StandardCimv2 providers.
+  auto netvirt_agent = netvirt::NetvirtAgent::start(switch_agent->store(), {options.datapath, {}});
+  if (auto problem = netvirt_agent->replay_problem(); !problem.empty())
+    log::warn("the stored network-virtualization policy could not be replayed fully: " + problem);
+  if (auto problem = netvirt_agent->io_problem(); !problem.empty()) log::warn(problem);
+  netvirt_agent->register_providers(providers);
 
   wsman::Dispatcher::Config dispatch_config;
   dispatch_config.enumeration_limits.total = options.max_enumerations;
@@ -225,7 +231,8 @@ int run_daemon(const wsman::DaemonOptions& options) {
   }
   log::info("stopping: finishing requests in progress");
   server.stop();
-  switch_agent.reset();  // every commit is already durable; this closes the store
+  netvirt_agent.reset();  // before the store it is registered with
+  switch_agent.reset();   // every commit is already durable; this closes the store
   log::info("stopped");
   return 0;
 }

@@ -442,7 +442,11 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
 
 }  // namespace
 
-void Datapath::apply(const PolicyChange& change) {
+void Datapath::apply(const PolicyChange& change) { update(change, false); }
+
+void Datapath::check(const PolicyChange& change) { update(change, true); }
+
+void Datapath::update(const PolicyChange& change, bool check_only) {
   State& s = *state_;
   std::lock_guard lock(s.write_mutex);
 
@@ -531,6 +535,17 @@ void Datapath::apply(const PolicyChange& change) {
     return true;
   };
 
+  auto rollback = [&] {
+    for (auto it = undo.rbegin(); it != undo.rend(); ++it) (*it)();
+    s.settings = saved_settings;
+    s.subnets = std::move(saved_subnets);
+    s.customer_routes = std::move(saved_routes);
+    s.local_pas = std::move(saved_local);
+    s.provider_routes = std::move(saved_proutes);
+    s.neighbors = std::move(saved_neighbors);
+    s.ports = std::move(saved_ports);
+    s.vsid_counter = std::move(saved_counters);
+  };
   try {
     // ---- settings and small tables ----
     if (change.settings) {
@@ -755,16 +770,12 @@ void Datapath::apply(const PolicyChange& change) {
       }
     }
   } catch (...) {
-    for (auto it = undo.rbegin(); it != undo.rend(); ++it) (*it)();
-    s.settings = saved_settings;
-    s.subnets = std::move(saved_subnets);
-    s.customer_routes = std::move(saved_routes);
-    s.local_pas = std::move(saved_local);
-    s.provider_routes = std::move(saved_proutes);
-    s.neighbors = std::move(saved_neighbors);
-    s.ports = std::move(saved_ports);
-    s.vsid_counter = std::move(saved_counters);
+    rollback();
     throw;
+  }
+  if (check_only) {
+    rollback();
+    return;
   }
 
   // Ports only change MAC-table entries (local delivery is decided there).

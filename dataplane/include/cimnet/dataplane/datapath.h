@@ -47,6 +47,9 @@ class Datapath {
   // nothing) if the result would be invalid. When it returns, every packet batch processed from
   // then on uses the new version and no batch still uses an older one.
   void apply(const PolicyChange& change);
+  // Validates `change` exactly as apply() would and throws the same PolicyError, but never
+  // changes the policy: when it returns, apply(change) on the same policy cannot fail.
+  void check(const PolicyChange& change);
 
   // The current policy, as configured (for providers and tests).
   std::vector<LookupRecord> records() const;
@@ -69,6 +72,7 @@ class Datapath {
 
  private:
   friend class Worker;
+  void update(const PolicyChange& change, bool check_only);
   std::unique_ptr<State> state_;
 };
 

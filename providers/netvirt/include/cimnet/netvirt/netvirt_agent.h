@@ -1,0 +1,54 @@
+#pragma once
+
+// What cimnetd needs for network virtualization, in one place: the datapath
+// (in memory, or on Linux interfaces), the store backend that programs it
+// from the committed policy, and the root/StandardCimv2 providers.
+
+#include <memory>
+#include <string>
+
+#include "agent/provider/provider.h"
+#include "cimnet/config/store.h"
+#include "cimnet/dataplane/datapath.h"
+#include "cimnet/netvirt/netvirt_providers.h"
+#include "cimnet/netvirt/policy_backend.h"
+
+namespace cimnet::netvirt {
+
+class LinuxPorts;
+
+// Owns the datapath, its backend (registered with the store) and the
+// providers. Destroy it before the store.
+class NetvirtAgent {
+ public:
+  struct Options {
+    std::string datapath = "memory";  // --datapath memory | linux
+    std::string system_name;          // empty: the host name
+  };
+
+  // Builds the datapath, registers the backend with `store` (which replays the
+  // stored policy onto it). Throws cim::Error: kInvalidParameter for an
+  // unknown datapath kind, kNotSupported for "linux" (not implemented yet).
+  static std::unique_ptr<NetvirtAgent> start(config::Store& store, const Options& options);
+  ~NetvirtAgent();
+
+  // Registers the network-virtualization classes in root/StandardCimv2.
+  void register_providers(provider::ProviderRegistry& registry);
+
+  dataplane::Datapath& datapath() { return *datapath_; }
+  DatapathBackend& backend() { return *backend_; }
+  // Non-empty when the stored policy could not be replayed onto the datapath.
+  std::string replay_problem() const { return backend_->load_problem(); }
+  // Non-empty when the Linux datapath could not open an interface (last attempt).
+  std::string io_problem() const;
+
+ private:
+  NetvirtAgent() = default;
+  config::Store* store_ = nullptr;
+  std::unique_ptr<dataplane::Datapath> datapath_;
+  std::unique_ptr<DatapathBackend> backend_;
+  std::unique_ptr<LinuxPorts> linux_;
+  std::shared_ptr<NetvirtProvider> provider_;
+};
+
+}  // namespace cimnet::netvirt

@@ -1,0 +1,77 @@
+#include "cimnet/netvirt/netvirt_agent.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "cimnet/cim/error.h"
+
+namespace cimnet::netvirt {
+
+namespace dp = cimnet::dataplane;
+
+// The Linux packet I/O of the datapath (AF_PACKET on the provider interface
+// and the VM adapters' interfaces). Not built yet: start() refuses "linux".
+class LinuxPorts {
+ public:
+  std::string problem;
+};
+
+namespace {
+
+dp::DatapathSettings default_settings() {
+  dp::DatapathSettings s;
+  // Locally administered unicast addresses for the distributed router and the
+  // provider side when no interface supplies one.
+  s.router_mac.bytes = {0x02, 0x00, 0x5e, 0x00, 0x00, 0x01};
+  s.provider_mac.bytes = {0x02, 0x00, 0x5e, 0x00, 0x00, 0x02};
+  s.provider_mtu = 1500;
+  return s;
+}
+
+}  // namespace
+
+std::unique_ptr<NetvirtAgent> NetvirtAgent::start(config::Store& store, const Options& options) {
+  if (options.datapath != "memory" && options.datapath != "linux")
+    throw cim::Error(cim::Status::kInvalidParameter,
+                     "--datapath must be memory or linux, not " + options.datapath);
+  std::unique_ptr<NetvirtAgent> agent(new NetvirtAgent());
+  agent->store_ = &store;
+  agent->datapath_ = std::make_unique<dp::Datapath>();
+  agent->backend_ = std::make_unique<DatapathBackend>(*agent->datapath_, default_settings());
+  if (options.datapath == "linux")
+    throw cim::Error(cim::Status::kNotSupported,
+                     "--datapath linux is not implemented in cimnetd yet: the policy can only be "
+                     "applied to the in-memory datapath (--datapath memory); run the stand-alone "
+                     "cimnet-dataplane for packets on Linux interfaces");
+  store.register_backend(*agent->backend_);
+  HostIdentity host;
+  host.system_name = options.system_name;
+  if (host.system_name.empty()) {
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0')
+      std::snprintf(name, sizeof name, "cimnet-host");
+    host.system_name = name;
+  }
+  agent->provider_ = std::make_shared<NetvirtProvider>(store, *agent->datapath_, *agent->backend_,
+                                                       std::move(host));
+  return agent;
+}
+
+NetvirtAgent::~NetvirtAgent() {
+  provider_.reset();
+  if (store_ && backend_) store_->unregister_backend(*backend_);
+  linux_.reset();
+  backend_.reset();
+  datapath_.reset();
+}
+
+void NetvirtAgent::register_providers(provider::ProviderRegistry& registry) {
+  register_netvirt_providers(registry, provider_);
+}
+
+std::string NetvirtAgent::io_problem() const {
+  return linux_ ? linux_->problem : std::string();
+}
+
+}  // namespace cimnet::netvirt
