@@ -1159,6 +1159,7 @@ std::shared_ptr<CimContext> register_cim_cmdlets(Interpreter& in) {
     in.formatter().add_view(kCimSessionType, s);
   }
   register_switch_cmdlets(in, ctx);
+  register_netwnv_cmdlets(in, ctx);
   return ctx;
 }
 

@@ -134,6 +134,8 @@ Value invoke_method(CommandRuntime& rt, const std::shared_ptr<CimSession>& sessi
 
 // Registers the NetworkSwitchManager cmdlets (switch_cmdlets.cpp).
 void register_switch_cmdlets(Interpreter& in, const std::shared_ptr<CimContext>& ctx);
+// Registers the NetWNV cmdlets and the virtual subnet / VM adapter ones (netwnv_cmdlets.cpp).
+void register_netwnv_cmdlets(Interpreter& in, const std::shared_ptr<CimContext>& ctx);
 
 // Makes a CommandDef factory that passes the context to the cmdlet's constructor.
 template <class T>
