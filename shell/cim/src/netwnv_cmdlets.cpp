@@ -7,6 +7,7 @@
 // agent validates everything.
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "context.h"
 #include "cimnet/shell/interpreter.h"
@@ -89,6 +90,7 @@ int64_t enum_value(CommandRuntime& rt, const Field& f, const Value& v) {
                                       "and try again: " + list + "\"",
                                   "CannotConvertArgumentNoMessage," + rt.command().name,
                                   ErrorCategory::InvalidArgument, v));
+  std::abort();  // not reached: gcc does not see [[noreturn]] through the virtual call
 }
 
 // The shell value sent for a parameter's argument (enum names become their numbers).
