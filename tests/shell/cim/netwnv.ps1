@@ -36,6 +36,9 @@ Get-NetVirtualizationVMNetworkAdapter | Measure-Object | Select-Object -ExpandPr
 # Set: by name and through the pipeline
 Set-NetVirtualizationLookupRecord -CustomerAddress 10.0.0.6 -ProviderAddress 192.168.1.103 -Context 'moved'
 Get-NetVirtualizationLookupRecord -VirtualSubnetID 5001 -CustomerAddress 10.0.0.* | Set-NetVirtualizationLookupRecord -CustomerID '{00000000-0000-0000-0000-000000001234}' -PassThru | Select-Object CustomerAddress, ProviderAddress, Context, CustomerID
+Set-NetVirtualizationLookupRecord -CustomerAddress 10.0.0.5 -VirtualSubnetID 5001 -Rule TranslationMethodNat -UseVmMACAddress $true
+Get-NetVirtualizationLookupRecord -CustomerAddress 10.0.0.5 | Format-List CustomerAddress, Rule, UseVmMACAddress
+Get-NetVirtualizationLookupRecord -CustomerAddress 10.0.0.6 | Set-NetVirtualizationLookupRecord -Rule TranslationMethodNat -UseVmMACAddress $true -PassThru
 Get-NetVirtualizationCustomerRoute -NextHop 10.0.0.6 | Set-NetVirtualizationCustomerRoute -Metric 3
 Get-NetVirtualizationCustomerRoute -DestinationPrefix 0.0.0.0/0 | Select-Object DestinationPrefix, Metric
 Set-NetVirtualizationProviderRoute -InterfaceIndex 1 -Metric 7 -WhatIf
