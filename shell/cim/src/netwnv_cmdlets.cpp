@@ -120,10 +120,18 @@ bool matches(CommandRuntime& rt, const Field& f, const Value& have, const Value&
   return wildcard_match(w, h);
 }
 
+// -AsJob: cimsh has no background jobs, so it says so instead of running in the foreground.
+void refuse_job(CommandRuntime& rt) {
+  if (rt.get_switch("AsJob"))
+    rt.throw_terminating(wnv_error(rt, "cimsh does not run background jobs; run the command without -AsJob.",
+                                   "AsJobNotSupported", ErrorCategory::NotImplemented));
+}
+
 // Shared by every NetWNV cmdlet: sessions, enumeration and the CIM operations.
 class WnvCmdlet : public Cmdlet {
  public:
   WnvCmdlet(std::shared_ptr<CimContext> ctx, std::shared_ptr<const Noun> noun) : ctx_(std::move(ctx)), noun_(std::move(noun)) {}
+  void begin(CommandRuntime& rt) override { refuse_job(rt); }
 
  protected:
   std::vector<Value> all(CommandRuntime& rt, const std::shared_ptr<CimSession>& s) {
@@ -303,6 +311,7 @@ class RemoveWnv : public WnvCmdlet {
 class SelectNextHop : public Cmdlet {
  public:
   explicit SelectNextHop(std::shared_ptr<CimContext> ctx) : ctx_(std::move(ctx)) {}
+  void begin(CommandRuntime& rt) override { refuse_job(rt); }
   void process(CommandRuntime& rt) override {
     constexpr const char* cls = "MSFT_NetVirtualizationNextHopLookup";
     auto args = std::make_shared<Hashtable>();
@@ -549,6 +558,14 @@ Param session_param() {
       .help("The CIM sessions to use (default: the local agent, or the session the input came from).");
 }
 
+// The parameters every CDXML cmdlet has besides -CimSession.
+void cdxml_params(CommandDef& d) {
+  d.param(session_param());
+  d.param(Param("ThrottleLimit", ParamType::Int)
+              .help("Most sessions contacted at once; cimsh contacts them one after another, which keeps any limit."));
+  d.param(Param("AsJob", ParamType::Switch).help("Not supported: cimsh has no background jobs (an error says so)."));
+}
+
 Param instances(const std::string& what) {
   return Param("InputObject", ParamType::Object)
       .object_type(kCimInstanceType)
@@ -580,7 +597,7 @@ void register_noun(CommandRegistry& r, const std::shared_ptr<CimContext>& ctx, c
                      "wildcards.")
         .example(n->example_get, "");
     for (const auto& f : n->filters) d.param(to_param(f, true));
-    d.param(session_param());
+    cdxml_params(d);
     d.output_type(out_type);
     bind<GetWnv>(d, ctx, n);
     r.add(std::move(d));
@@ -596,7 +613,7 @@ void register_noun(CommandRegistry& r, const std::shared_ptr<CimContext>& ctx, c
       if (f.mandatory) p.mandatory();
       d.param(std::move(p));
     }
-    d.param(session_param());
+    cdxml_params(d);
     d.should_process(ConfirmImpact::Medium);
     d.output_type(out_type);
     bind<NewWnv>(d, ctx, n);
@@ -620,7 +637,7 @@ void register_noun(CommandRegistry& r, const std::shared_ptr<CimContext>& ctx, c
     }
     for (const auto& f : n->settable) d.param(to_param(f, false));
     d.param(Param("PassThru", ParamType::Switch).help("Writes the changed instances."));
-    d.param(session_param());
+    cdxml_params(d);
     d.should_process(ConfirmImpact::Medium);
     bind<SetWnv>(d, ctx, n);
     r.add(std::move(d));
@@ -634,7 +651,7 @@ void register_noun(CommandRegistry& r, const std::shared_ptr<CimContext>& ctx, c
     for (const auto& f : n->filters) d.param(to_param(f, true).set(kByName));
     d.param(instances(n->what).set(kByInput).mandatory().pipeline());
     d.param(Param("PassThru", ParamType::Switch).help("Writes the removed instances."));
-    d.param(session_param());
+    cdxml_params(d);
     d.default_set(kByName);
     d.should_process(ConfirmImpact::Medium);
     bind<RemoveWnv>(d, ctx, n);
@@ -658,7 +675,7 @@ void register_netwnv_cmdlets(Interpreter& in, const std::shared_ptr<CimContext>&
     d.param(Param("SourceCustomerAddress", ParamType::String).position(0).help("Source customer address (optional)."));
     d.param(Param("DestinationCustomerAddress", ParamType::String).position(1).mandatory().help("Destination customer address."));
     d.param(Param("SourceVirtualSubnetID", ParamType::Int).position(2).mandatory().help("VSID of the source."));
-    d.param(session_param());
+    cdxml_params(d);
     d.should_process(ConfirmImpact::Low);
     d.output_type(std::string(kCimInstanceType) + "#MSFT_NetVirtualizationNextHopLookup");
     d.factory = [ctx] { return std::make_unique<SelectNextHop>(ctx); };

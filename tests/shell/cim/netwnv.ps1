@@ -24,7 +24,8 @@ Get-NetVirtualizationProviderAddress
 Get-NetVirtualizationProviderAddress -ProviderAddress 2001:db8:11::6 | Set-NetVirtualizationProviderAddress -PrefixLength 48 -PassThru | Select-Object ProviderAddress, PrefixLength
 New-NetVirtualizationProviderRoute -InterfaceIndex 1 -DestinationPrefix 0.0.0.0/0 -NextHop 192.168.1.1 -Metric 5 | Out-Null
 Get-NetVirtualizationProviderRoute
-Get-NetVirtualizationGlobal | Select-Object UseExternalRouter
+Get-NetVirtualizationGlobal -ThrottleLimit 4 | Select-Object UseExternalRouter
+Get-NetVirtualizationGlobal -AsJob
 Set-NetVirtualizationGlobal -UseExternalRouter $true
 Get-NetVirtualizationGlobal | Set-NetVirtualizationGlobal -UseExternalRouter $false -PassThru | Select-Object UseExternalRouter
 
