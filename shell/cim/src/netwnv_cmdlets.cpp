@@ -20,9 +20,19 @@ constexpr const char* kNamespace = "root/StandardCimv2";
 constexpr const char* kByName = "ByName";
 constexpr const char* kByInput = "InputObject (cdxml)";
 
-const std::vector<std::string> kRuleNames = {"TranslationMethodNat", "TranslationMethodEncap", "TranslationMethodNone"};
-const std::vector<std::string> kTypeNames = {"Static", "Dynamic", "GatewayWildcard", "L2Only"};
-const std::vector<std::string> kStateNames = {"Invalid", "Tentative", "Duplicate", "Deprecated", "Preferred"};
+// Enum names by value (the ValueMap order of netvirt.mof).
+const std::vector<std::string>& rule_names() {
+  static const std::vector<std::string> names{"TranslationMethodNat", "TranslationMethodEncap", "TranslationMethodNone"};
+  return names;
+}
+const std::vector<std::string>& type_names() {
+  static const std::vector<std::string> names{"Static", "Dynamic", "GatewayWildcard", "L2Only"};
+  return names;
+}
+const std::vector<std::string>& state_names() {
+  static const std::vector<std::string> names{"Invalid", "Tentative", "Duplicate", "Deprecated", "Preferred"};
+  return names;
+}
 
 // One cmdlet parameter that stands for one CIM property.
 struct Field {
@@ -391,11 +401,11 @@ std::vector<std::shared_ptr<const Noun>> nouns() {
     Field pa = str("ProviderAddress", "Provider address (PA) that reaches the customer address.", true);
     Field cust = str("CustomerID", "GUID naming the customer that owns the record.");
     Field context = str("Context", "Free-text note.");
-    Field rule = enumeration("Rule", kRuleNames, "RuleType",
+    Field rule = enumeration("Rule", rule_names(), "RuleType",
                              "TranslationMethodEncap (NVGRE), TranslationMethodNat or TranslationMethodNone.", true);
     Field vm = str("VMName", "Name of the VM.");
     Field usemac = boolean("UseVmMACAddress", "Put the VM's MAC on the wire (only with TranslationMethodNat).");
-    Field type = enumeration("Type", kTypeNames, "Type", "Static, Dynamic, GatewayWildcard or L2Only.");
+    Field type = enumeration("Type", type_names(), "Type", "Static, Dynamic, GatewayWildcard or L2Only.");
     n->filters = {ca, mac, vsid, pa, cust, context, rule, vm, usemac, type,
                   boolean("Unusable", "Records that cannot forward traffic."),
                   boolean("Unsynchronized", "Records not in step with the policy controller.")};
@@ -441,7 +451,7 @@ std::vector<std::shared_ptr<const Noun>> nouns() {
     Field vlan = num("VlanID", "VLAN of the provider address (0 for none).");
     Field mac = str("MACAddress", "MAC address of the interface.");
     n->filters = {pa, ifindex, len, vlan,
-                  enumeration("AddressState", kStateNames, "AddressState",
+                  enumeration("AddressState", state_names(), "AddressState",
                               "Invalid, Tentative, Duplicate, Deprecated or Preferred."),
                   mac, boolean("ManagedByCluster", "Addresses managed by a cluster.")};
     n->set_filters = {"ProviderAddress", "InterfaceIndex", "AddressState"};
@@ -688,7 +698,7 @@ void register_netwnv_cmdlets(Interpreter& in, const std::shared_ptr<CimContext>&
   View record;
   record.columns = {col("CustomerAddress", "CustomerAddress", -1), col("VirtualSubnetID", "VirtualSubnetID", 1),
                     col("MACAddress", "MACAddress", -1), col("ProviderAddress", "ProviderAddress", -1),
-                    enum_col("Rule", "Rule", kRuleNames), enum_col("Type", "Type", kTypeNames),
+                    enum_col("Rule", "Rule", rule_names()), enum_col("Type", "Type", type_names()),
                     col("VMName", "VMName", -1)};
   f.add_view(ci + "MSFT_NetVirtualizationLookupRecordSettingData", record);
   View route;
@@ -699,7 +709,7 @@ void register_netwnv_cmdlets(Interpreter& in, const std::shared_ptr<CimContext>&
   View pa;
   pa.columns = {col("ProviderAddress", "ProviderAddress", -1), col("InterfaceIndex", "InterfaceIndex", 1),
                 col("PrefixLength", "PrefixLength", 1), col("VlanID", "VlanID", 1),
-                enum_col("AddressState", "AddressState", kStateNames)};
+                enum_col("AddressState", "AddressState", state_names())};
   f.add_view(ci + "MSFT_NetVirtualizationProviderAddressSettingData", pa);
   View pr;
   pr.columns = {col("InterfaceIndex", "InterfaceIndex", 1), col("DestinationPrefix", "DestinationPrefix", -1),
