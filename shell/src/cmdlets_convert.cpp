@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cimnet/shell/interpreter.h"
+#include "internal.h"
 
 namespace cimnet::shell {
 
@@ -49,14 +50,8 @@ Json to_json(const Value& v, int depth, int max_depth, bool& truncated) {
   return o;
 }
 
-class ConvertToJson : public Cmdlet {
+class ConvertToJson : public internal::CollectingCmdlet {
  public:
-  void process(CommandRuntime& rt) override {
-    if (rt.expecting_input())
-      items_.push_back(rt.input());
-    else if (rt.has("InputObject"))
-      items_.push_back(rt.get("InputObject"));
-  }
   void end(CommandRuntime& rt) override {
     if (items_.empty()) return;
     int depth = static_cast<int>(rt.get_int("Depth", 2));
@@ -80,7 +75,6 @@ class ConvertToJson : public Cmdlet {
   }
 
  private:
-  std::vector<Value> items_;
 };
 
 Value from_json(const Json& j, bool as_hashtable) {
@@ -391,14 +385,8 @@ class TestPath : public Cmdlet {
   }
 };
 
-class OutFile : public Cmdlet {
+class OutFile : public internal::CollectingCmdlet {
  public:
-  void process(CommandRuntime& rt) override {
-    if (rt.expecting_input())
-      items_.push_back(rt.input());
-    else if (rt.has("InputObject"))
-      items_.push_back(rt.get("InputObject"));
-  }
   void end(CommandRuntime& rt) override {
     std::string path = rt.get_string("FilePath");
     if (!rt.should_process(path, "Output to File")) return;
@@ -412,7 +400,6 @@ class OutFile : public Cmdlet {
   }
 
  private:
-  std::vector<Value> items_;
 };
 
 }  // namespace

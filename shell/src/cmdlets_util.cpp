@@ -514,14 +514,8 @@ CommandDef select_object() {
 
 // ---------------- Sort-Object ----------------
 
-class SortObject : public Cmdlet {
+class SortObject : public internal::CollectingCmdlet {
  public:
-  void process(CommandRuntime& rt) override {
-    if (rt.expecting_input())
-      items_.push_back(rt.input());
-    else if (rt.has("InputObject"))
-      items_.push_back(rt.get("InputObject"));
-  }
   void end(CommandRuntime& rt) override {
     auto sels = parse_selectors(rt, rt.get_array("Property"), true);
     bool desc = rt.get_switch("Descending");
@@ -563,7 +557,6 @@ class SortObject : public Cmdlet {
   }
 
  private:
-  std::vector<Value> items_;
 };
 
 CommandDef sort_object() {
@@ -588,14 +581,8 @@ CommandDef sort_object() {
 
 // ---------------- Group-Object ----------------
 
-class GroupObject : public Cmdlet {
+class GroupObject : public internal::CollectingCmdlet {
  public:
-  void process(CommandRuntime& rt) override {
-    if (rt.expecting_input())
-      items_.push_back(rt.input());
-    else if (rt.has("InputObject"))
-      items_.push_back(rt.get("InputObject"));
-  }
   void end(CommandRuntime& rt) override {
     auto sels = parse_selectors(rt, rt.get_array("Property"));
     bool cs = rt.get_switch("CaseSensitive");
@@ -639,7 +626,6 @@ class GroupObject : public Cmdlet {
   }
 
  private:
-  std::vector<Value> items_;
 };
 
 CommandDef group_object() {
@@ -665,14 +651,8 @@ CommandDef group_object() {
 
 // ---------------- Measure-Object ----------------
 
-class MeasureObject : public Cmdlet {
+class MeasureObject : public internal::CollectingCmdlet {
  public:
-  void process(CommandRuntime& rt) override {
-    if (rt.expecting_input())
-      items_.push_back(rt.input());
-    else if (rt.has("InputObject"))
-      items_.push_back(rt.get("InputObject"));
-  }
   void end(CommandRuntime& rt) override {
     std::vector<std::string> props;
     for (auto& p : rt.get_array("Property")) props.push_back(to_string(p));
@@ -739,7 +719,6 @@ class MeasureObject : public Cmdlet {
   }
 
  private:
-  std::vector<Value> items_;
 };
 
 CommandDef measure_object() {
@@ -762,15 +741,9 @@ CommandDef measure_object() {
 
 // ---------------- Format-Table / Format-List / Out-* ----------------
 
-class FormatTable : public Cmdlet {
+class FormatTable : public internal::CollectingCmdlet {
  public:
   explicit FormatTable(bool list) : list_(list) {}
-  void process(CommandRuntime& rt) override {
-    if (rt.expecting_input())
-      items_.push_back(rt.input());
-    else if (rt.has("InputObject"))
-      items_.push_back(rt.get("InputObject"));
-  }
   void end(CommandRuntime& rt) override {
     if (items_.empty()) return;
     Formatter& f = rt.interpreter().formatter();
@@ -813,7 +786,6 @@ class FormatTable : public Cmdlet {
 
  private:
   bool list_;
-  std::vector<Value> items_;
 };
 
 struct FormatTableCmdlet : FormatTable {
@@ -861,14 +833,8 @@ CommandDef format_list() {
   return d;
 }
 
-class OutString : public Cmdlet {
+class OutString : public internal::CollectingCmdlet {
  public:
-  void process(CommandRuntime& rt) override {
-    if (rt.expecting_input())
-      items_.push_back(rt.input());
-    else if (rt.has("InputObject"))
-      items_.push_back(rt.get("InputObject"));
-  }
   void end(CommandRuntime& rt) override {
     int width =
         rt.has("Width") ? static_cast<int>(rt.get_int("Width")) : rt.interpreter().host().width();
@@ -893,7 +859,6 @@ class OutString : public Cmdlet {
   }
 
  private:
-  std::vector<Value> items_;
 };
 
 CommandDef out_string() {

@@ -41,4 +41,20 @@ class CurrentCmdlet {
   CommandRuntime* saved_;
 };
 
+// A cmdlet that needs all of its input before it can answer (Sort-Object,
+// Group-Object, Format-Table, ConvertTo-Json ...): process() gathers each
+// pipeline object, or -InputObject when nothing is piped, into items_.
+class CollectingCmdlet : public Cmdlet {
+ public:
+  void process(CommandRuntime& rt) override {
+    if (rt.expecting_input())
+      items_.push_back(rt.input());
+    else if (rt.has("InputObject"))
+      items_.push_back(rt.get("InputObject"));
+  }
+
+ protected:
+  std::vector<Value> items_;
+};
+
 }  // namespace cimnet::shell::internal
