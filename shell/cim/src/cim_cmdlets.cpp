@@ -495,32 +495,40 @@ void put_changes(CommandRuntime& rt, CimContext& ctx, Value& obj, const Value& p
   if (pass_thru) rt.write_object(obj);
 }
 
+// The -Query parameter set of Set- and Remove-CimInstance: runs the query on
+// every target session and calls `act` on each instance found, after that
+// session's enumeration has ended so acting cannot disturb it.
+void for_each_query_result(CommandRuntime& rt, CimContext& ctx, const char* cmdlet,
+                           const std::function<void(Value&)>& act) {
+  std::string ns = namespace_param(rt);
+  for (const auto& session : ctx.targets(rt)) {
+    client::EnumerateRequest req;
+    req.ns = ns;
+    req.wql = rt.get_string("Query");
+    std::vector<Value> found;
+    try {
+      enumerate_each(
+          rt, session, req,
+          [&](const client::Instance& i) {
+            found.push_back(to_shell(i, session, ns));
+            return true;
+          },
+          cmdlet);
+    } catch (const std::exception& e) {
+      report(rt, e, rt.get("Query"));
+      continue;
+    }
+    for (auto& v : found) act(v);
+  }
+}
+
 class SetCimInstance : public Cmdlet {
  public:
   explicit SetCimInstance(std::shared_ptr<CimContext> ctx) : ctx_(std::move(ctx)) {}
   void process(CommandRuntime& rt) override {
     Value props = rt.get("Property");
     if (rt.parameter_set().rfind("Query", 0) == 0) {
-      std::string ns = namespace_param(rt);
-      for (const auto& session : ctx_->targets(rt)) {
-        client::EnumerateRequest req;
-        req.ns = ns;
-        req.wql = rt.get_string("Query");
-        std::vector<Value> found;
-        try {
-          enumerate_each(
-              rt, session, req,
-              [&](const client::Instance& i) {
-                found.push_back(to_shell(i, session, ns));
-                return true;
-              },
-              "Set-CimInstance");
-        } catch (const std::exception& e) {
-          report(rt, e, rt.get("Query"));
-          continue;
-        }
-        for (auto& v : found) apply(rt, v, props);
-      }
+      for_each_query_result(rt, *ctx_, "Set-CimInstance", [&](Value& v) { apply(rt, v, props); });
       return;
     }
     std::vector<Value> items = rt.expecting_input() && !rt.has("InputObject") ? std::vector<Value>{rt.input()}
@@ -607,26 +615,7 @@ class RemoveCimInstance : public Cmdlet {
   explicit RemoveCimInstance(std::shared_ptr<CimContext> ctx) : ctx_(std::move(ctx)) {}
   void process(CommandRuntime& rt) override {
     if (rt.parameter_set().rfind("Query", 0) == 0) {
-      std::string ns = namespace_param(rt);
-      for (const auto& session : ctx_->targets(rt)) {
-        client::EnumerateRequest req;
-        req.ns = ns;
-        req.wql = rt.get_string("Query");
-        std::vector<Value> found;
-        try {
-          enumerate_each(
-              rt, session, req,
-              [&](const client::Instance& i) {
-                found.push_back(to_shell(i, session, ns));
-                return true;
-              },
-              "Remove-CimInstance");
-        } catch (const std::exception& e) {
-          report(rt, e, rt.get("Query"));
-          continue;
-        }
-        for (auto& v : found) remove(rt, v);
-      }
+      for_each_query_result(rt, *ctx_, "Remove-CimInstance", [&](Value& v) { remove(rt, v); });
       return;
     }
     std::vector<Value> items = rt.expecting_input() && !rt.has("InputObject") ? std::vector<Value>{rt.input()}
