@@ -101,6 +101,9 @@ uint32_t Datapath::State::intern_pa(const IpAddress& a) {
     return it->second;
   }
   uint32_t i;
+  if (pa_free.empty() && pa_address.size() > kMaxPaIndex)
+    throw PolicyError("too many distinct provider addresses (limit " +
+                      std::to_string(kMaxPaIndex + 1) + ")");
   if (!pa_free.empty()) {
     i = pa_free.back();
     pa_free.pop_back();
@@ -157,6 +160,33 @@ Datapath::Datapath(Limits limits) : state_(std::make_unique<State>(limits)) {
 Datapath::~Datapath() = default;
 
 namespace {
+
+inline uint64_t slot_hash(const Ca4Slot& s) { return hash_ca4(s.vsid(), s.ca); }
+inline uint64_t slot_hash(const Ca6Slot& s) { return hash_ca6(s.vsid(), s.ca); }
+inline uint64_t slot_hash(const MacSlot& s) { return hash_mac(s.vsid(), mac48(s.mac)); }
+
+// Places `slots` (distinct keys) into a fresh shard sized for them.
+template <class Slot>
+std::shared_ptr<const Shard<Slot>> make_shard(const std::vector<Slot>& slots) {
+  auto shard = std::make_shared<Shard<Slot>>();
+  shard->nbuckets = buckets_for<Slot>(slots.size());
+  shard->count = uint32_t(slots.size());
+  shard->buckets = std::make_unique<Bucket<Slot>[]>(shard->nbuckets);
+  for (const Slot& slot : slots) {
+    uint32_t b = slot_of(slot_hash(slot), shard->nbuckets);
+    for (;;) {
+      Bucket<Slot>& bk = shard->buckets[b];
+      size_t j = 0;
+      while (j < Bucket<Slot>::kSlots && bk.slot[j].vsid() != 0) ++j;
+      if (j < Bucket<Slot>::kSlots) {
+        bk.slot[j] = slot;
+        break;
+      }
+      if (++b == shard->nbuckets) b = 0;
+    }
+  }
+  return shard;
+}
 
 // Compiles the current configuration into a new snapshot, rebuilding only dirty shards.
 std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
@@ -251,6 +281,15 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
     }
     snap->local4[snap->local4_count++] = load32(addr.bytes.data());
   }
+  snap->local6_all = true;
+  for (auto& [addr, lp] : s.local_pas) {
+    if (!addr.is_v6()) continue;
+    if (snap->local6_count == snap->local6.size()) {
+      snap->local6_all = false;
+      break;
+    }
+    snap->local6[snap->local6_count++] = addr.bytes;
+  }
   auto is_local_pa = [&](uint32_t pa) { return pa != kNoPa && (*providers)[pa].local; };
 
   // Subnets, ports, routes.
@@ -305,124 +344,88 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
     }
   }
 
-  auto capacity_for = [](size_t n) { return uint32_t(n + n / 3 + 1); };  // load <= 0.75
   auto record_port = [&](const LookupRecord& r, uint32_t pa) -> uint16_t {
     if (!is_local_pa(pa)) return kNoPort;
     auto it = port_by_mac.find(MacKey{r.vsid, mac48(r.mac.bytes.data())});
     return it == port_by_mac.end() ? kNoPort : it->second;
   };
-  auto kind_of = [](const LookupRecord& r) -> uint32_t {
-    return r.type == RecordType::GatewayWildcard ? kWildcard : kRecord;
+  auto flags_of = [](const LookupRecord& r) -> uint32_t {
+    return (r.rule == Rule::Nat ? kFlagNat : 0) | (r.type == RecordType::Dynamic ? kFlagDynamic : 0);
   };
 
   for (size_t sh = 0; sh < kShards; ++sh) {
     if (rebuild_all || s.dirty4[sh] || !prev) {
-      auto shard = std::make_shared<Shard<Ca4Slot>>();
-      size_t n = s.records4[sh].size() + gw4[sh].size();
-      shard->capacity = capacity_for(n);
-      shard->count = uint32_t(n);
-      shard->slots = std::make_unique<Ca4Slot[]>(shard->capacity);
-      auto place = [&](const Ca4Slot& slot) {
-        uint64_t h = hash_ca4(slot.vsid(), slot.ca);
-        uint32_t i = slot_of(h, shard->capacity);
-        while (shard->slots[i].tag != 0) i = (i + 1 == shard->capacity) ? 0 : i + 1;
-        shard->slots[i] = slot;
-      };
+      std::vector<Ca4Slot> slots;
+      slots.reserve(s.records4[sh].size() + gw4[sh].size());
       for (auto& [k, r] : s.records4[sh]) {
-        Ca4Slot slot{};
-        slot.tag = r.vsid | kind_of(r) << 24;
+        Ca4Slot slot;
+        slot.tag = r.vsid | flags_of(r);
         slot.ca = load32(r.customer.bytes.data());
-        slot.pa_index = s.pa_index.at(r.provider);
+        slot.set_pa(s.pa_index.at(r.provider));
         std::memcpy(slot.mac, r.mac.bytes.data(), 6);
-        slot.rule = uint8_t(r.rule);
-        place(slot);
+        slots.push_back(slot);
       }
       for (auto& [vsid, g] : gw4[sh]) {
-        Ca4Slot slot{};
-        slot.tag = vsid | uint32_t(kGatewayAddress) << 24;
+        Ca4Slot slot;
+        slot.tag = vsid;
         slot.ca = load32(g.bytes.data());
-        slot.pa_index = kNoPa;
+        slot.set_pa(kNoPa);
         std::memcpy(slot.mac, s.settings.router_mac.bytes.data(), 6);
-        place(slot);
+        slots.push_back(slot);
       }
-      snap->ca4.set(sh, std::move(shard));
+      snap->ca4.set(sh, make_shard(slots));
     } else {
       snap->ca4.set(sh, prev->ca4.owners[sh]);
     }
     if (rebuild_all || s.dirty6[sh] || !prev) {
-      auto shard = std::make_shared<Shard<Ca6Slot>>();
-      size_t n = s.records6[sh].size() + gw6[sh].size();
-      shard->capacity = capacity_for(n);
-      shard->count = uint32_t(n);
-      shard->slots = std::make_unique<Ca6Slot[]>(shard->capacity);
-      auto place = [&](const Ca6Slot& slot) {
-        uint64_t h = hash_ca6(slot.vsid(), slot.ca);
-        uint32_t i = slot_of(h, shard->capacity);
-        while (shard->slots[i].tag != 0) i = (i + 1 == shard->capacity) ? 0 : i + 1;
-        shard->slots[i] = slot;
-      };
+      std::vector<Ca6Slot> slots;
+      slots.reserve(s.records6[sh].size() + gw6[sh].size());
       for (auto& [k, r] : s.records6[sh]) {
-        Ca6Slot slot{};
-        slot.tag = r.vsid | kind_of(r) << 24;
+        Ca6Slot slot;
+        slot.tag = r.vsid | flags_of(r);
         std::memcpy(slot.ca, r.customer.bytes.data(), 16);
-        slot.pa_index = s.pa_index.at(r.provider);
+        slot.set_pa(s.pa_index.at(r.provider));
         std::memcpy(slot.mac, r.mac.bytes.data(), 6);
-        slot.rule = uint8_t(r.rule);
-        place(slot);
+        slots.push_back(slot);
       }
       for (auto& [vsid, g] : gw6[sh]) {
-        Ca6Slot slot{};
-        slot.tag = vsid | uint32_t(kGatewayAddress) << 24;
+        Ca6Slot slot;
+        slot.tag = vsid;
         std::memcpy(slot.ca, g.bytes.data(), 16);
-        slot.pa_index = kNoPa;
+        slot.set_pa(kNoPa);
         std::memcpy(slot.mac, s.settings.router_mac.bytes.data(), 6);
-        place(slot);
+        slots.push_back(slot);
       }
-      snap->ca6.set(sh, std::move(shard));
+      snap->ca6.set(sh, make_shard(slots));
     } else {
       snap->ca6.set(sh, prev->ca6.owners[sh]);
     }
     if (rebuild_all || s.dirty_mac[sh] || !prev) {
-      // Record MACs plus the MACs of local ports (a port needs no record to be reachable by MAC).
-      std::vector<MacSlot> entries;
-      entries.reserve(s.macs[sh].size());
-      std::unordered_map<MacKey, size_t, MacKeyHash> seen;
+      std::vector<MacSlot> slots;
+      slots.reserve(s.macs[sh].size());
       for (auto& [k, use] : s.macs[sh]) {
-        MacSlot slot{};
+        MacSlot slot;
         slot.tag = k.vsid;
         mac_bytes(k.mac, slot.mac);
-        slot.pa_index = use.pa_index;
-        slot.port = kNoPort;
-        if (is_local_pa(use.pa_index)) {
-          auto it = port_by_mac.find(k);
-          if (it != port_by_mac.end()) slot.port = it->second;
-        }
-        seen[k] = entries.size();
-        entries.push_back(slot);
+        slot.pa = use.pa_index;
+        slot.set_refs(use.refs);
+        slots.push_back(slot);
       }
-      for (auto& [k, id] : port_by_mac) {
-        if (shard_of(hash_mac(k.vsid, k.mac)) != sh || seen.count(k)) continue;
-        MacSlot slot{};
-        slot.tag = k.vsid;
-        mac_bytes(k.mac, slot.mac);
-        slot.pa_index = kNoPa;
-        slot.port = id;
-        entries.push_back(slot);
-      }
-      auto shard = std::make_shared<Shard<MacSlot>>();
-      shard->capacity = capacity_for(entries.size());
-      shard->count = uint32_t(entries.size());
-      shard->slots = std::make_unique<MacSlot[]>(shard->capacity);
-      for (auto& slot : entries) {
-        uint64_t h = hash_mac(slot.vsid(), mac48(slot.mac));
-        uint32_t i = slot_of(h, shard->capacity);
-        while (shard->slots[i].tag != 0) i = (i + 1 == shard->capacity) ? 0 : i + 1;
-        shard->slots[i] = slot;
-      }
-      snap->mac.set(sh, std::move(shard));
+      snap->mac.set(sh, make_shard(slots));
     } else {
       snap->mac.set(sh, prev->mac.owners[sh]);
     }
+  }
+
+  // Local ports, unless a record places their MAC at a remote provider address.
+  {
+    std::vector<std::pair<std::pair<uint32_t, uint64_t>, uint16_t>> items;
+    for (auto& [k, id] : port_by_mac) {
+      const MacSlot* m = find_mac(snap->mac, hash_mac(k.vsid, k.mac), k.vsid, k.mac);
+      if (m && !is_local_pa(m->pa)) continue;
+      items.push_back({{k.vsid, k.mac}, id});
+    }
+    snap->local_ports = std::make_shared<LocalPortTable>(items);
   }
 
   // Nat records by provider address.
@@ -462,7 +465,6 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
   std::vector<std::function<void()>> undo;
   bool structural = false;  // ports, local PAs or router MAC changed: rebuild everything
   std::vector<MacKey> mac_conflicts;
-  std::vector<MacKey> port_macs;  // (VSID, MAC) of ports added, changed or removed
 
   auto mac_ref = [&](uint32_t vsid, const MacAddress& mac, uint32_t pa) {
     MacKey k{vsid, mac48(mac.bytes.data())};
@@ -474,6 +476,8 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
     // Several records (IPv4, IPv6) share a MAC; they must agree on the provider address once
     // the whole change is applied (checked below), so a VM can move in one change.
     if (existed && before.pa_index != pa) mac_conflicts.push_back(k);
+    if (existed && before.refs >= kMaxMacRefs)
+      throw PolicyError("MAC " + mac.to_string() + " is used by too many records");
     auto& use = m[k];
     use.pa_index = pa;
     ++use.refs;
@@ -640,7 +644,6 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
     for (uint16_t id : change.remove_ports) {
       auto it = s.ports.find(id);
       if (it == s.ports.end()) throw PolicyError("no VM port " + std::to_string(id));
-      port_macs.push_back(MacKey{it->second.vsid, mac48(it->second.mac.bytes.data())});
       s.ports.erase(it);
     }
     for (const VmPort& p : change.upsert_ports) {
@@ -649,9 +652,6 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
                           std::to_string(kMaxPorts));
       if (p.mac.is_multicast() || p.mac.is_zero())
         throw PolicyError("VM port " + std::to_string(p.id) + " needs a unicast MAC");
-      if (auto old = s.ports.find(p.id); old != s.ports.end())
-        port_macs.push_back(MacKey{old->second.vsid, mac48(old->second.mac.bytes.data())});
-      port_macs.push_back(MacKey{p.vsid, mac48(p.mac.bytes.data())});
       s.ports[p.id] = p;
     }
 
@@ -778,8 +778,7 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
     return;
   }
 
-  // Ports only change MAC-table entries (local delivery is decided there).
-  for (const MacKey& k : port_macs) s.dirty_mac[shard_of(hash_mac(k.vsid, k.mac))] = true;
+  // Ports only change the small local-port table, which every version rebuilds.
   s.publish(build_snapshot(s, structural));
 }
 

@@ -14,6 +14,8 @@ inline constexpr uint16_t kEthVlan = 0x8100;
 inline constexpr uint16_t kEthQinQ = 0x88A8;
 inline constexpr uint16_t kEthTransparentBridging = 0x6558;
 inline constexpr uint16_t kGreFlagsKey = 0x2000;  // K bit only, version 0
+// The first four GRE bytes of NVGRE (20 00 65 58) as a little-endian 32-bit load sees them.
+inline constexpr uint32_t kGreWord = 0x58650020;
 inline constexpr uint8_t kIpProtoIcmp = 1;
 inline constexpr uint8_t kIpProtoTcp = 6;
 inline constexpr uint8_t kIpProtoUdp = 17;

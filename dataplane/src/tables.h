@@ -4,6 +4,7 @@
 
 #include <array>
 #include <atomic>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -16,6 +17,9 @@
 #include "cimnet/dataplane/policy.h"
 
 namespace cimnet::dataplane::detail {
+
+// Keys are compared as little-endian machine words (Ca4Slot::key, kGreWord).
+static_assert(std::endian::native == std::endian::little);
 
 inline uint64_t mix64(uint64_t x) {
   x ^= x >> 33;
@@ -62,49 +66,98 @@ inline uint64_t hash_mac(uint32_t vsid, uint64_t mac) {
 
 inline constexpr uint32_t kNoPa = 0xFFFFFFFF;
 inline constexpr uint16_t kNoPort = 0xFFFF;
+// Provider-address indexes are 22 bits wide inside an IPv4 slot; the all-ones value means none.
+inline constexpr uint32_t kPaBits = 22;
+inline constexpr uint32_t kPaField = (1u << kPaBits) - 1;
+inline constexpr uint32_t kMaxPaIndex = kPaField - 1;
+// A VSID no policy can use (RFC 7637 reserves 0xFFFFFF): marks erased slots in a table that the
+// writer is still editing (never present in a published table).
+inline constexpr uint32_t kErasedVsid = 0xFFFFFF;
 
-// Slot kinds, kept in the top byte of `tag` (the low 24 bits are the VSID; 0 = empty slot).
+// What a slot of the customer-address tables holds. Derived from the slot: a wildcard has the
+// unspecified customer address, a subnet gateway address has no provider address.
 enum SlotKind : uint8_t { kRecord = 1, kGatewayAddress = 2, kWildcard = 3 };
 
-// (VSID, IPv4 CA) -> record, 24 bytes.
+// Flag bits of a customer-address slot (top byte of `tag`).
+inline constexpr uint32_t kFlagNat = 1u << 24;      // Rule::Nat
+inline constexpr uint32_t kFlagDynamic = 1u << 25;  // RecordType::Dynamic
+
+// (VSID, IPv4 CA) -> record in 16 bytes, four to a cache line: the customer address and tag form
+// one 64-bit key word (VSID in the low 24 bits of the tag; 0 = empty slot); the provider-address
+// index is split between pa_lo and the top six bits of the tag.
 struct Ca4Slot {
-  uint32_t tag;
-  uint32_t ca;        // network byte order
-  uint32_t pa_index;  // index into the provider-address table
-  uint8_t mac[6];
-  uint8_t rule;
-  uint8_t pad0;
-  uint16_t pad1;  // (local delivery is decided by the MAC table, so ports can change
-  uint16_t pad2;  //  without touching these shards)
-  uint32_t vsid() const { return tag & 0xFFFFFF; }
-  uint8_t kind() const { return uint8_t(tag >> 24); }
-};
-static_assert(sizeof(Ca4Slot) == 24);
+  uint32_t ca = 0;   // network byte order
+  uint32_t tag = 0;  // VSID | flags | provider index bits 16..21 << 26
+  uint16_t pa_lo = 0;
+  uint8_t mac[6]{};
 
-// (VSID, IPv6 CA) -> record, 36 bytes.
+  uint32_t vsid() const { return tag & 0xFFFFFF; }
+  uint64_t key() const { return (uint64_t(tag & 0xFFFFFF) << 32) | ca; }
+  uint32_t pa_index() const {
+    uint32_t v = uint32_t(pa_lo) | (tag >> 26) << 16;
+    return v == kPaField ? kNoPa : v;
+  }
+  void set_pa(uint32_t pa) {
+    uint32_t v = pa == kNoPa ? kPaField : pa;
+    pa_lo = uint16_t(v);
+    tag = (tag & 0x03FFFFFF) | (v >> 16) << 26;
+  }
+  uint8_t rule() const { return (tag & kFlagNat) ? uint8_t(Rule::Nat) : uint8_t(Rule::Encap); }
+  uint8_t kind() const {
+    if (ca == 0) return kWildcard;
+    return pa_index() == kNoPa ? kGatewayAddress : kRecord;
+  }
+};
+static_assert(sizeof(Ca4Slot) == 16);
+inline uint64_t ca4_key(uint32_t vsid, uint32_t ca) { return uint64_t(vsid) << 32 | ca; }
+
+// (VSID, IPv6 CA) -> record in 32 bytes, two to a cache line.
 struct Ca6Slot {
-  uint32_t tag;
-  uint8_t ca[16];
-  uint32_t pa_index;
-  uint8_t mac[6];
-  uint8_t rule;
-  uint8_t pad0;
-  uint16_t pad1;
-  uint16_t pad2;
-  uint32_t vsid() const { return tag & 0xFFFFFF; }
-  uint8_t kind() const { return uint8_t(tag >> 24); }
-};
-static_assert(sizeof(Ca6Slot) == 36);
+  uint8_t ca[16]{};
+  uint32_t tag = 0;  // VSID | flags
+  uint32_t pa = kNoPa;
+  uint8_t mac[6]{};
+  uint16_t pad = 0;
 
-// (VSID, MAC) -> provider address and local port, 16 bytes.
-struct MacSlot {
-  uint32_t tag;
-  uint8_t mac[6];
-  uint16_t port;
-  uint32_t pa_index;
   uint32_t vsid() const { return tag & 0xFFFFFF; }
+  uint32_t pa_index() const { return pa; }
+  void set_pa(uint32_t p) { pa = p; }
+  uint8_t rule() const { return (tag & kFlagNat) ? uint8_t(Rule::Nat) : uint8_t(Rule::Encap); }
+  uint8_t kind() const {
+    if ((load64(ca) | load64(ca + 8)) == 0) return kWildcard;
+    return pa == kNoPa ? kGatewayAddress : kRecord;
+  }
+};
+static_assert(sizeof(Ca6Slot) == 32);
+
+// (VSID, MAC) of the lookup records -> provider address, 16 bytes. `refs` (how many records use
+// the MAC) is only read by the writer: its low 16 bits sit in refs_lo, the high 8 in the tag.
+struct MacSlot {
+  uint32_t tag = 0;  // VSID | refs bits 16..23 << 24
+  uint8_t mac[6]{};
+  uint16_t refs_lo = 0;
+  uint32_t pa = kNoPa;
+
+  uint32_t vsid() const { return tag & 0xFFFFFF; }
+  uint32_t pa_index() const { return pa; }
+  uint32_t refs() const { return uint32_t(refs_lo) | (tag >> 24) << 16; }
+  void set_refs(uint32_t r) {
+    refs_lo = uint16_t(r);
+    tag = (tag & 0xFFFFFF) | (r >> 16) << 24;
+  }
 };
 static_assert(sizeof(MacSlot) == 16);
+inline constexpr uint32_t kMaxMacRefs = 0xFFFFFF;
+
+// A cache line of slots: a probe reads one line. Slots fill from the front, so an empty slot
+// ends the search.
+template <class Slot>
+struct alignas(64) Bucket {
+  static constexpr size_t kSlots = 64 / sizeof(Slot);
+  Slot slot[kSlots];
+};
+static_assert(sizeof(Bucket<Ca4Slot>) == 64 && sizeof(Bucket<Ca6Slot>) == 64 &&
+              sizeof(Bucket<MacSlot>) == 64);
 
 inline constexpr size_t kShardBits = 8;
 inline constexpr size_t kShards = size_t(1) << kShardBits;
@@ -113,26 +166,33 @@ inline uint32_t slot_of(uint64_t h, uint32_t capacity) {
   return uint32_t((uint64_t(uint32_t(h)) * capacity) >> 32);
 }
 
-// One immutable open-addressing (linear probing) shard; at least one slot stays empty.
+// One immutable shard: linear probing over buckets, load <= 0.8.
 template <class Slot>
 struct Shard {
-  std::unique_ptr<Slot[]> slots;
-  uint32_t capacity = 0;
+  std::unique_ptr<Bucket<Slot>[]> buckets;
+  uint32_t nbuckets = 0;
   uint32_t count = 0;
 };
+
+// Buckets for `n` slots at load <= 0.8 (at least one slot always stays empty).
+template <class Slot>
+inline uint32_t buckets_for(size_t n) {
+  size_t per = Bucket<Slot>::kSlots;
+  return uint32_t((n * 5 / 4 + per) / per);
+}
 
 // 256 shards; a policy version shares unchanged shards with the previous one.
 template <class Slot>
 struct ShardedTable {
   struct Ref {
-    const Slot* slots = nullptr;
-    uint32_t capacity = 0;
+    const Bucket<Slot>* buckets = nullptr;
+    uint32_t nbuckets = 0;
   };
   std::array<Ref, kShards> refs{};
   std::array<std::shared_ptr<const Shard<Slot>>, kShards> owners{};
 
   void set(size_t i, std::shared_ptr<const Shard<Slot>> s) {
-    refs[i] = Ref{s->slots.get(), s->capacity};
+    refs[i] = Ref{s->buckets.get(), s->nbuckets};
     owners[i] = std::move(s);
   }
   size_t count() const {
@@ -142,52 +202,96 @@ struct ShardedTable {
   }
   size_t bytes() const {
     size_t n = 0;
-    for (auto& o : owners) n += size_t(o->capacity) * sizeof(Slot);
+    for (auto& o : owners) n += size_t(o->nbuckets) * sizeof(Bucket<Slot>);
     return n;
   }
 };
 
+// Probes from the home bucket of `h` until `match` accepts a slot (returned) or an empty slot is
+// seen (nullptr).
+template <class Slot, class Match>
+inline const Slot* probe(const ShardedTable<Slot>& t, uint64_t h, Match&& match) {
+  const auto& r = t.refs[shard_of(h)];
+  uint32_t b = slot_of(h, r.nbuckets);
+  for (;;) {
+    const Bucket<Slot>& bk = r.buckets[b];
+    for (size_t j = 0; j < Bucket<Slot>::kSlots; ++j) {
+      const Slot& s = bk.slot[j];
+      if (match(s)) return &s;
+      if (s.vsid() == 0) return nullptr;
+    }
+    if (++b == r.nbuckets) b = 0;
+  }
+}
+
 inline const Ca4Slot* find_ca4(const ShardedTable<Ca4Slot>& t, uint64_t h, uint32_t vsid,
                                uint32_t ca) {
+  uint64_t key = ca4_key(vsid, ca);
   const auto& r = t.refs[shard_of(h)];
-  uint32_t i = slot_of(h, r.capacity);
+  uint32_t b = slot_of(h, r.nbuckets);
   for (;;) {
-    const Ca4Slot& s = r.slots[i];
-    if (s.tag == 0) return nullptr;
-    if (s.ca == ca && s.vsid() == vsid) return &s;
-    if (++i == r.capacity) i = 0;
+    const Ca4Slot* s = r.buckets[b].slot;
+    for (size_t j = 0; j < 4; ++j) {
+      uint64_t w = load64(reinterpret_cast<const uint8_t*>(&s[j])) & 0x00FFFFFFFFFFFFFFULL;
+      if (w == key) return &s[j];
+      if ((w >> 32) == 0) return nullptr;
+    }
+    if (++b == r.nbuckets) b = 0;
   }
 }
 
 inline const Ca6Slot* find_ca6(const ShardedTable<Ca6Slot>& t, uint64_t h, uint32_t vsid,
                                const uint8_t* ca) {
-  const auto& r = t.refs[shard_of(h)];
-  uint32_t i = slot_of(h, r.capacity);
-  for (;;) {
-    const Ca6Slot& s = r.slots[i];
-    if (s.tag == 0) return nullptr;
-    if (s.vsid() == vsid && eq16(s.ca, ca)) return &s;
-    if (++i == r.capacity) i = 0;
-  }
+  return probe(t, h, [&](const Ca6Slot& s) { return s.vsid() == vsid && eq16(s.ca, ca); });
 }
 
 inline const MacSlot* find_mac(const ShardedTable<MacSlot>& t, uint64_t h, uint32_t vsid,
                                uint64_t mac) {
-  const auto& r = t.refs[shard_of(h)];
-  uint32_t i = slot_of(h, r.capacity);
-  for (;;) {
-    const MacSlot& s = r.slots[i];
-    if (s.tag == 0) return nullptr;
-    if (s.vsid() == vsid && mac48(s.mac) == mac) return &s;
-    if (++i == r.capacity) i = 0;
-  }
+  return probe(t, h, [&](const MacSlot& s) { return s.vsid() == vsid && mac48(s.mac) == mac; });
 }
 
 template <class Slot>
 inline void prefetch_slot(const ShardedTable<Slot>& t, uint64_t h) {
   const auto& r = t.refs[shard_of(h)];
-  __builtin_prefetch(&r.slots[slot_of(h, r.capacity)]);
+  __builtin_prefetch(&r.buckets[slot_of(h, r.nbuckets)]);
 }
+
+// Local VM ports by (VSID, MAC): where frames for a local MAC are delivered. A port is left out
+// while a lookup record puts its MAC in that VSID at a remote provider address. At most kMaxPorts
+// entries, so the table stays in cache.
+class LocalPortTable {
+ public:
+  LocalPortTable() = default;
+  explicit LocalPortTable(const std::vector<std::pair<std::pair<uint32_t, uint64_t>, uint16_t>>& items) {
+    size_t cap = 16;
+    while (cap < items.size() * 2 + 1) cap *= 2;
+    entries_.assign(cap, Entry{});
+    mask_ = uint32_t(cap - 1);
+    for (auto& [k, port] : items) {
+      uint32_t i = uint32_t(hash_mac(k.first, k.second)) & mask_;
+      while (entries_[i].vsid != 0) i = (i + 1) & mask_;
+      entries_[i] = Entry{k.second, k.first, port};
+    }
+  }
+  // The port owning (vsid, mac), or kNoPort.
+  uint16_t find(uint32_t vsid, uint64_t mac) const {
+    if (entries_.empty()) return kNoPort;
+    for (uint32_t i = uint32_t(hash_mac(vsid, mac)) & mask_;; i = (i + 1) & mask_) {
+      const Entry& e = entries_[i];
+      if (e.vsid == 0) return kNoPort;
+      if (e.mac == mac && e.vsid == vsid) return e.port;
+    }
+  }
+
+ private:
+  struct Entry {
+    uint64_t mac = 0;
+    uint32_t vsid = 0;
+    uint16_t port = kNoPort;
+  };
+  std::vector<Entry> entries_;
+  uint32_t mask_ = 0;
+};
 
 inline uint64_t hash_key(uint32_t k) { return mix64(k); }
 inline bool key_equal(uint32_t a, uint32_t b) { return a == b; }
@@ -333,12 +437,16 @@ struct Snapshot {
   std::shared_ptr<const std::vector<uint32_t>> pa4;              // IPv4 PA by index (anti-spoofing)
   std::shared_ptr<const FlatMap<uint32_t, SubnetInfo>> subnets;
   std::shared_ptr<const std::vector<PortInfo>> ports;  // kMaxPorts entries
+  std::shared_ptr<const LocalPortTable> local_ports;
   std::shared_ptr<const CustomerRouteTable> routes;
   std::shared_ptr<const FlatMap<IpAddress, uint32_t>> local_pas;  // -> provider index
   // Up to four local IPv4 provider addresses (network order) for a quick check on receive.
   std::array<uint32_t, 4> local4{};
   uint8_t local4_count = 0;
   bool local4_all = false;  // local4 holds every local IPv4 provider address
+  std::array<std::array<uint8_t, 16>, 4> local6{};  // same for IPv6
+  uint8_t local6_count = 0;
+  bool local6_all = false;
   std::shared_ptr<const FlatMap<IpAddress, NatTarget>> nat;       // by provider address
   bool has_nat = false;
 };

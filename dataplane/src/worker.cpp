@@ -31,22 +31,15 @@ class ReadGuard {
 
 enum PendingKind : uint8_t { kNone, kV4, kV6, kMac };
 
-// What pass one found out about one packet.
+// What pass one found out about one packet (only the fields its kind needs are set).
 struct Pending {
-  uint8_t kind = kNone;
-  bool routed = false;
-  uint32_t vsid = 0;  // VSID the destination is looked up in
-  uint64_t hash = 0;
-  uint32_t ca4 = 0;
-  const uint8_t* ca6 = nullptr;
-  uint64_t mac = 0;
-  IpAddress next_hop;  // routed via a next hop: look that address up instead
-  // Lookup result (pass two).
-  bool found = false;
-  uint8_t r_rule = 0, r_kind = 0;
-  uint16_t r_port = kNoPort;
-  uint32_t r_pa = kNoPa;
-  const uint8_t* r_mac = nullptr;
+  uint8_t kind;
+  bool routed;
+  uint32_t vsid;  // VSID the destination is looked up in
+  uint64_t hash;
+  const uint8_t* key;  // IPv4 / IPv6 address looked up (the destination or a route's next hop)
+  uint64_t mac;        // kMac: destination MAC
+  const void* slot;    // pass two: the slot found, or nullptr
 };
 
 inline uint8_t fold8(uint64_t h) {
@@ -121,7 +114,6 @@ class Transmitter {
     uint64_t bytes = 0;
     for (size_t i = 0; i < n; ++i) {
       bytes += pkts[i].length;
-      pend[i] = Pending{};
       classify(pkts[i], pend[i]);
     }
     bump(pc.from_packets, n);
@@ -149,12 +141,14 @@ class Transmitter {
     bump(c_.port[from_].to_bytes, p.length);
   }
 
+  // Pass one: parse, pick the table and key, hash and prefetch the key's bucket.
   void classify(Packet& p, Pending& q) {
+    q.kind = kNone;
     p.port = kDropPort;
     if (p.length < kEthHeader) return drop(p, DropReason::Malformed);
     uint8_t* f = p.data();
     uint16_t type = get16(f + 12);
-    if (type == kEthVlan || type == kEthQinQ) {
+    if (type == kEthVlan || type == kEthQinQ) [[unlikely]] {
       // RFC 7637: the encapsulator strips the customer 802.1Q tag.
       if (p.length < kEthHeader + 4) return drop(p, DropReason::Malformed);
       std::memmove(f + 4, f, 12);
@@ -163,31 +157,33 @@ class Transmitter {
       f = p.data();
       type = get16(f + 12);
     }
+    if (f[0] & 1) [[unlikely]] {
+      if (type == kEthArp) return answer_arp(p);
+      if (type == kEthIpv6 && is_neighbor_solicitation(p)) return answer_ns(p);
+      return drop(p, DropReason::Broadcast);
+    }
     if (type == kEthArp) return answer_arp(p);
-    if (type == kEthIpv6 && is_neighbor_solicitation(p)) return answer_ns(p);
-    if (f[0] & 1) return drop(p, DropReason::Broadcast);
     q.routed = mac48(f) == router_mac_;
     q.vsid = port_.vsid;
     if (type == kEthIpv4) {
-      if (p.length < kEthHeader + 20 || (f[14] >> 4) != 4 || (f[14] & 0xF) < 5)
+      if (p.length < kEthHeader + 20 || f[14] < 0x45 || f[14] > 0x4F)
         return drop(p, DropReason::Malformed);
-      const uint8_t* dst = f + 30;
-      if (q.routed && !route(p, q, IpAddress::v4(get32(dst)))) return;
+      q.key = f + 30;
+      if (q.routed && !route(p, q, IpAddress::v4(get32(f + 30)))) return;
       q.kind = kV4;
-      q.ca4 = q.next_hop.is_set() ? load32(q.next_hop.bytes.data()) : load32(dst);
-      q.hash = hash_ca4(q.vsid, q.ca4);
+      q.hash = hash_ca4(q.vsid, load32(q.key));
       prefetch_slot(s_.ca4, q.hash);
     } else if (type == kEthIpv6) {
+      if (is_neighbor_solicitation(p)) return answer_ns(p);
       if (p.length < kEthHeader + 40 || (f[14] >> 4) != 6) return drop(p, DropReason::Malformed);
-      const uint8_t* dst = f + 38;
+      q.key = f + 38;
       if (q.routed) {
         uint8_t b[16];
-        std::memcpy(b, dst, 16);
+        std::memcpy(b, f + 38, 16);
         if (!route(p, q, IpAddress::v6(b))) return;
       }
       q.kind = kV6;
-      q.ca6 = q.next_hop.is_set() ? q.next_hop.bytes.data() : dst;
-      q.hash = hash_ca6(q.vsid, q.ca6);
+      q.hash = hash_ca6(q.vsid, q.key);
       prefetch_slot(s_.ca6, q.hash);
     } else {
       if (q.routed) return drop(p, DropReason::NoRoute);  // only IP is routed
@@ -206,52 +202,64 @@ class Transmitter {
       return false;
     }
     q.vsid = t->vsid;
-    if (t->next_hop.is_set()) q.next_hop = t->next_hop;
+    if (t->next_hop.is_set()) q.key = t->next_hop.bytes.data();  // lives as long as the snapshot
     return true;
   }
 
   // Pass two: the table lookup; prefetches the provider header template the packet will need.
   void lookup(Pending& q) {
-    if (q.kind == kMac) {
-      const MacSlot* m = find_mac(s_.mac, q.hash, q.vsid, q.mac);
-      if (!m) return;
-      q.found = true;
-      q.r_pa = m->pa_index, q.r_port = m->port, q.r_kind = kRecord, q.r_rule = 0;
-    } else if (q.kind == kV4) {
-      const Ca4Slot* r = find_ca4(s_.ca4, q.hash, q.vsid, q.ca4);
-      if (!r) r = find_ca4(s_.ca4, hash_ca4(q.vsid, 0), q.vsid, 0);  // gateway wildcard
+    uint32_t pa;
+    if (q.kind == kV4) {
+      const Ca4Slot* r = find_ca4(s_.ca4, q.hash, q.vsid, load32(q.key));
+      if (!r) [[unlikely]]
+        r = find_ca4(s_.ca4, hash_ca4(q.vsid, 0), q.vsid, 0);  // gateway wildcard
+      q.slot = r;
       if (!r) return;
-      q.found = true;
-      q.r_mac = r->mac, q.r_pa = r->pa_index, q.r_rule = r->rule;
-      q.r_kind = r->kind();
-    } else {
-      const Ca6Slot* r = find_ca6(s_.ca6, q.hash, q.vsid, q.ca6);
-      if (!r) {
+      pa = r->pa_index();
+    } else if (q.kind == kV6) {
+      const Ca6Slot* r = find_ca6(s_.ca6, q.hash, q.vsid, q.key);
+      if (!r) [[unlikely]] {
         static constexpr uint8_t any[16] = {};
         r = find_ca6(s_.ca6, hash_ca6(q.vsid, any), q.vsid, any);
       }
+      q.slot = r;
       if (!r) return;
-      q.found = true;
-      q.r_mac = r->mac, q.r_pa = r->pa_index, q.r_rule = r->rule;
-      q.r_kind = r->kind();
+      pa = r->pa;
+    } else {
+      const MacSlot* m = find_mac(s_.mac, q.hash, q.vsid, q.mac);
+      q.slot = m;
+      if (!m) return;
+      pa = m->pa;
     }
-    if (q.r_pa != kNoPa) __builtin_prefetch(&(*s_.encap)[q.r_pa]);
+    if (pa != kNoPa) __builtin_prefetch(&(*s_.encap)[pa]);
   }
 
   // Pass three: act on the lookup result.
   void resolve(Packet& p, Pending& q) {
-    uint8_t* f = p.data();
-    if (!q.found) return drop(p, DropReason::UnknownDestination);
     if (q.kind == kMac) {
-      if (q.r_port != kNoPort) return deliver_local(p, q.r_port);
-      return encapsulate(p, q.r_pa, q.vsid);
+      const MacSlot* m = static_cast<const MacSlot*>(q.slot);
+      if (!m || (*s_.encap)[m->pa].local) {
+        // A local MAC (or a port with no record): the port that owns it takes the frame.
+        uint16_t port = s_.local_ports->find(q.vsid, q.mac);
+        if (port == kNoPort) return drop(p, DropReason::UnknownDestination);
+        return deliver_local(p, port);
+      }
+      return encapsulate(p, m->pa, q.vsid);
     }
-    const uint8_t* mac = q.r_mac;
-    uint32_t pa = q.r_pa;
-    uint16_t port = q.r_port;
-    uint8_t rule = q.r_rule;
-    uint8_t kind = q.r_kind;
+    const uint8_t* mac;
+    uint32_t pa;
+    uint8_t rule, kind;
+    if (q.kind == kV4) {
+      const Ca4Slot* r = static_cast<const Ca4Slot*>(q.slot);
+      if (!r) return drop(p, DropReason::UnknownDestination);
+      mac = r->mac, pa = r->pa_index(), rule = r->rule(), kind = r->kind();
+    } else {
+      const Ca6Slot* r = static_cast<const Ca6Slot*>(q.slot);
+      if (!r) return drop(p, DropReason::UnknownDestination);
+      mac = r->mac, pa = r->pa, rule = r->rule(), kind = r->kind();
+    }
     if (kind == kGatewayAddress) return drop(p, DropReason::ToGateway);
+    uint8_t* f = p.data();
     if (q.routed) {
       // The virtual router forwards: decrement TTL / hop limit and rewrite both MACs.
       uint8_t* ip = f + 14;
@@ -267,13 +275,12 @@ class Transmitter {
       std::memcpy(f, mac, 6);
       std::memcpy(f + 6, s_.settings.router_mac.bytes.data(), 6);
     }
-    if (pa != kNoPa && (*s_.encap)[pa].local) {
+    if ((*s_.encap)[pa].local) {
       // The record lives on this host: the VM port owning its MAC in the VSID takes it.
-      const MacSlot* m = find_mac(s_.mac, hash_mac(q.vsid, mac48(mac)), q.vsid, mac48(mac));
-      if (!m || m->port == kNoPort) return drop(p, DropReason::UnknownDestination);
-      port = m->port;
+      uint16_t port = s_.local_ports->find(q.vsid, mac48(mac));
+      if (port == kNoPort) return drop(p, DropReason::UnknownDestination);
+      return deliver_local(p, port);
     }
-    if (port != kNoPort) return deliver_local(p, port);
     if (rule == uint8_t(Rule::Nat)) return nat_rewrite(p, q.kind == kV6, pa);
     encapsulate(p, pa, q.vsid);
   }
@@ -402,10 +409,10 @@ class Transmitter {
     if (!v6) {
       const Ca4Slot* r = find_ca4(s_.ca4, hash_ca4(port_.vsid, load32(ip + 12)), port_.vsid,
                                   load32(ip + 12));
-      if (r && r->rule == uint8_t(Rule::Nat) && r->kind() == kRecord) src_pa = r->pa_index;
+      if (r && r->rule() == uint8_t(Rule::Nat) && r->kind() == kRecord) src_pa = r->pa_index();
     } else {
       const Ca6Slot* r = find_ca6(s_.ca6, hash_ca6(port_.vsid, ip + 8), port_.vsid, ip + 8);
-      if (r && r->rule == uint8_t(Rule::Nat) && r->kind() == kRecord) src_pa = r->pa_index;
+      if (r && r->rule() == uint8_t(Rule::Nat) && r->kind() == kRecord) src_pa = r->pa_index();
     }
     if (src_pa == kNoPa) return drop(p, DropReason::Spoofed);
     const IpAddress& spa = (*s_.providers)[src_pa].address;
@@ -516,25 +523,23 @@ class Receiver {
   void run(std::span<Packet> pkts) {
     Rx rx[kBatchSize];
     size_t n = pkts.size();
-    for (size_t i = 0; i < n; ++i) {
-      rx[i] = Rx{};
-      parse(pkts[i], rx[i]);
-    }
+    for (size_t i = 0; i < n; ++i) parse(pkts[i], rx[i]);
     for (size_t i = 0; i < n; ++i)
       if (rx[i].ok) resolve(pkts[i], rx[i]);
+    flush_delivered();
   }
 
  private:
+  // What pass one found out about one packet (only `ok` is set unless it is true).
   struct Rx {
-    bool ok = false;
-    uint8_t src_kind = kNone;
-    uint32_t vsid = 0;
-    const SubnetInfo* subnet = nullptr;
-    uint32_t outer_header = 0;  // bytes before the inner frame
-    const uint8_t* outer_src = nullptr;
-    uint8_t outer_family = 0;
-    uint64_t src_hash = 0, dst_hash = 0;
-    uint64_t dst_mac = 0;
+    bool ok;
+    uint8_t src_kind;
+    uint8_t outer_family;
+    uint16_t outer_header;  // bytes before the inner frame
+    uint32_t vsid;
+    const SubnetInfo* subnet;
+    const uint8_t* outer_src;
+    uint64_t src_hash;
   };
 
   void drop(Packet& p, DropReason r, const SubnetInfo* sub = nullptr) {
@@ -544,6 +549,7 @@ class Receiver {
   }
 
   void parse(Packet& p, Rx& x) {
+    x.ok = false;
     p.port = kDropPort;
     if (p.length < kEthHeader) return drop(p, DropReason::Malformed);
     uint8_t* f = p.data();
@@ -551,8 +557,7 @@ class Receiver {
     const uint8_t* ip = f + 14;
     const uint8_t* gre;
     if (type == kEthIpv4) {
-      if (p.length < 34 || (ip[0] >> 4) != 4 || (ip[0] & 0xF) < 5)
-        return drop(p, DropReason::Malformed);
+      if (p.length < 34 || ip[0] < 0x45 || ip[0] > 0x4F) return drop(p, DropReason::Malformed);
       size_t ihl = size_t(ip[0] & 0xF) * 4;
       uint16_t total = get16(ip + 2);
       if (total < ihl || total > p.length - 14) return drop(p, DropReason::Malformed);
@@ -563,7 +568,7 @@ class Receiver {
         return drop(p, DropReason::NotNvgre);
       }
       if (get16(ip + 6) & 0x3FFF) return drop(p, DropReason::Fragment);
-      x.outer_header = uint32_t(14 + ihl + 8);
+      x.outer_header = uint16_t(14 + ihl + 8);
       x.outer_src = ip + 12;
       x.outer_family = 4;
       gre = ip + ihl;
@@ -572,10 +577,7 @@ class Receiver {
       uint32_t total = 40u + get16(ip + 4);
       if (total > p.length - 14) return drop(p, DropReason::Malformed);
       p.length = 14 + total;
-      IpAddress dst;
-      dst.family = 6;
-      std::memcpy(dst.bytes.data(), ip + 24, 16);
-      if (!s_.local_pas->find(dst)) return drop(p, DropReason::NotForUs);
+      if (!is_local6(ip + 24)) return drop(p, DropReason::NotForUs);
       if (ip[6] == 44) return drop(p, DropReason::Fragment);
       if (ip[6] != kIpProtoGre) {
         if (s_.has_nat) return nat_receive(p, true);
@@ -591,8 +593,8 @@ class Receiver {
       return drop(p, DropReason::NotNvgre);
     }
     if (p.length < x.outer_header) return drop(p, DropReason::Malformed);
-    if (get16(gre) != kGreFlagsKey || get16(gre + 2) != kEthTransparentBridging)
-      return drop(p, DropReason::BadGreHeader);
+    // GRE flags/version 0x2000 and protocol 0x6558 in one 32-bit compare.
+    if (load32(gre) != kGreWord) return drop(p, DropReason::BadGreHeader);
     x.vsid = get32(gre + 4) >> 8;
     // Frames of one batch mostly share a VSID: remember the last subnet found.
     if (x.vsid != last_vsid_) {
@@ -605,9 +607,11 @@ class Receiver {
     const uint8_t* in = f + x.outer_header;
     if (inner_len < kEthHeader) return drop(p, DropReason::Malformed, x.subnet);
     uint16_t inner_type = get16(in + 12);
-    if (inner_type == kEthVlan || inner_type == kEthQinQ)
-      return drop(p, DropReason::InnerVlan, x.subnet);
-    if (in[0] & 1) return drop(p, DropReason::Broadcast, x.subnet);
+    if (in[0] & 1) {
+      if (inner_type == kEthVlan || inner_type == kEthQinQ)
+        return drop(p, DropReason::InnerVlan, x.subnet);
+      return drop(p, DropReason::Broadcast, x.subnet);
+    }
     if (inner_type == kEthIpv4 && inner_len >= 34) {
       x.src_kind = kV4;
       x.src_hash = hash_ca4(x.vsid, load32(in + 26));
@@ -616,6 +620,8 @@ class Receiver {
       x.src_kind = kV6;
       x.src_hash = hash_ca6(x.vsid, in + 22);
       prefetch_slot(s_.ca6, x.src_hash);
+    } else if (inner_type == kEthVlan || inner_type == kEthQinQ) {
+      return drop(p, DropReason::InnerVlan, x.subnet);
     } else if (inner_type == kEthIpv4 || inner_type == kEthIpv6) {
       return drop(p, DropReason::Malformed, x.subnet);
     } else {
@@ -623,10 +629,17 @@ class Receiver {
       x.src_hash = hash_mac(x.vsid, mac48(in + 6));
       prefetch_slot(s_.mac, x.src_hash);
     }
-    x.dst_mac = mac48(in);
-    x.dst_hash = hash_mac(x.vsid, x.dst_mac);
-    prefetch_slot(s_.mac, x.dst_hash);
     x.ok = true;
+  }
+
+  bool is_local6(const uint8_t* a) const {
+    for (uint8_t i = 0; i < s_.local6_count; ++i)
+      if (eq16(s_.local6[i].data(), a)) return true;
+    if (s_.local6_all) return false;
+    IpAddress dst;
+    dst.family = 6;
+    std::memcpy(dst.bytes.data(), a, 16);
+    return s_.local_pas->find(dst) != nullptr;
   }
 
   bool is_local4(uint32_t a) const {
@@ -655,15 +668,15 @@ class Receiver {
   bool source_ok(const uint8_t* in, const Rx& x) const {
     if (x.src_kind == kMac) {
       const MacSlot* m = find_mac(s_.mac, x.src_hash, x.vsid, mac48(in + 6));
-      return m && from_pa(m->pa_index, x);
+      return m && from_pa(m->pa, x);
     }
     // Common case: the source is a record of this VSID.
     if (x.src_kind == kV4) {
       const Ca4Slot* r = find_ca4(s_.ca4, x.src_hash, x.vsid, load32(in + 26));
-      if (r && r->kind() != kGatewayAddress) return from_pa(r->pa_index, x);
+      if (r && r->kind() != kGatewayAddress) return from_pa(r->pa_index(), x);
     } else {
       const Ca6Slot* r = find_ca6(s_.ca6, x.src_hash, x.vsid, in + 22);
-      if (r && r->kind() != kGatewayAddress) return from_pa(r->pa_index, x);
+      if (r && r->kind() != kGatewayAddress) return from_pa(r->pa_index(), x);
     }
     IpAddress src;
     src.family = x.src_kind == kV4 ? 4 : 6;
@@ -671,10 +684,10 @@ class Receiver {
     auto lookup = [&](uint32_t vsid, uint64_t h, const IpAddress& a) -> uint32_t {
       if (a.family == 4) {
         const Ca4Slot* r = find_ca4(s_.ca4, h, vsid, load32(a.bytes.data()));
-        return r && r->kind() != kGatewayAddress ? r->pa_index : kNoPa;
+        return r && r->kind() != kGatewayAddress ? r->pa_index() : kNoPa;
       }
       const Ca6Slot* r = find_ca6(s_.ca6, h, vsid, a.bytes.data());
-      return r && r->kind() != kGatewayAddress ? r->pa_index : kNoPa;
+      return r && r->kind() != kGatewayAddress ? r->pa_index() : kNoPa;
     };
     auto hash_of = [](uint32_t vsid, const IpAddress& a) {
       return a.family == 4 ? hash_ca4(vsid, load32(a.bytes.data())) : hash_ca6(vsid, a.bytes.data());
@@ -693,16 +706,29 @@ class Receiver {
   void resolve(Packet& p, Rx& x) {
     const uint8_t* in = p.data() + x.outer_header;
     if (!source_ok(in, x)) return drop(p, DropReason::Spoofed, x.subnet);
-    const MacSlot* m = find_mac(s_.mac, x.dst_hash, x.vsid, x.dst_mac);
-    if (!m || m->port == kNoPort) return drop(p, DropReason::UnknownDestination, x.subnet);
+    uint16_t port = s_.local_ports->find(x.vsid, mac48(in));
+    if (port == kNoPort) return drop(p, DropReason::UnknownDestination, x.subnet);
     p.offset += x.outer_header;
     p.length -= x.outer_header;
-    p.port = m->port;
-    auto& vc = c_.vsid[x.subnet->counter];
-    bump(vc.dec_packets);
-    bump(vc.dec_bytes, p.length);
-    bump(c_.port[m->port].to_packets);
-    bump(c_.port[m->port].to_bytes, p.length);
+    p.port = port;
+    // Counters are added per run of packets to the same port and VSID.
+    if (port != acc_port_ || x.subnet->counter != acc_counter_) {
+      flush_delivered();
+      acc_port_ = port;
+      acc_counter_ = x.subnet->counter;
+    }
+    ++acc_packets_;
+    acc_bytes_ += p.length;
+  }
+
+  void flush_delivered() {
+    if (!acc_packets_) return;
+    auto& vc = c_.vsid[acc_counter_];
+    bump(vc.dec_packets, acc_packets_);
+    bump(vc.dec_bytes, acc_bytes_);
+    bump(c_.port[acc_port_].to_packets, acc_packets_);
+    bump(c_.port[acc_port_].to_bytes, acc_bytes_);
+    acc_packets_ = acc_bytes_ = 0;
   }
 
   // A Nat (IP rewrite) packet: provider addresses back to customer addresses.
@@ -772,6 +798,9 @@ class Receiver {
   WorkerCounters& c_;
   uint32_t last_vsid_ = 0;  // VSID 0 is never a subnet
   const SubnetInfo* last_subnet_ = nullptr;
+  uint16_t acc_port_ = kNoPort;  // delivered packets not yet added to the counters
+  uint32_t acc_counter_ = 0;
+  uint64_t acc_packets_ = 0, acc_bytes_ = 0;
 };
 
 }  // namespace
