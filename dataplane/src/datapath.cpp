@@ -47,6 +47,75 @@ void check_vsid(uint32_t vsid) {
                       std::to_string(kMaxVsid));
 }
 
+uint32_t record_flags(const LookupRecord& r) {
+  return (r.rule == Rule::Nat ? kFlagNat : 0) | (r.type == RecordType::Dynamic ? kFlagDynamic : 0);
+}
+
+// A record keyed by an IPv4 / IPv6 customer address as a table slot, and back.
+Ca4Slot ca4_slot(const LookupRecord& r, uint32_t pa) {
+  Ca4Slot slot;
+  slot.tag = r.vsid | record_flags(r);
+  slot.ca = load32(r.customer.bytes.data());
+  slot.set_pa(pa);
+  std::memcpy(slot.mac, r.mac.bytes.data(), 6);
+  return slot;
+}
+Ca6Slot ca6_slot(const LookupRecord& r, uint32_t pa) {
+  Ca6Slot slot;
+  slot.tag = r.vsid | record_flags(r);
+  std::memcpy(slot.ca, r.customer.bytes.data(), 16);
+  slot.set_pa(pa);
+  std::memcpy(slot.mac, r.mac.bytes.data(), 6);
+  return slot;
+}
+template <class Slot>
+LookupRecord record_of(const Slot& slot, const std::vector<IpAddress>& pa_address) {
+  LookupRecord r;
+  r.vsid = slot.vsid();
+  if constexpr (std::is_same_v<Slot, Ca4Slot>) {
+    r.customer.family = 4;
+    std::memcpy(r.customer.bytes.data(), &slot.ca, 4);
+  } else {
+    r.customer.family = 6;
+    std::memcpy(r.customer.bytes.data(), slot.ca, 16);
+  }
+  r.provider = pa_address[slot.pa_index()];
+  std::memcpy(r.mac.bytes.data(), slot.mac, 6);
+  r.rule = (slot.tag & kFlagNat) ? Rule::Nat : Rule::Encap;
+  r.type = slot.kind() == kWildcard              ? RecordType::GatewayWildcard
+           : (slot.tag & kFlagDynamic) ? RecordType::Dynamic
+                                                 : RecordType::Static;
+  return r;
+}
+// The key of a record as a probe slot.
+Ca4Slot ca4_key_slot(uint32_t vsid, const IpAddress& a) {
+  Ca4Slot k;
+  k.tag = vsid;
+  k.ca = load32(a.bytes.data());
+  return k;
+}
+Ca6Slot ca6_key_slot(uint32_t vsid, const IpAddress& a) {
+  Ca6Slot k;
+  k.tag = vsid;
+  std::memcpy(k.ca, a.bytes.data(), 16);
+  return k;
+}
+MacSlot mac_key_slot(uint32_t vsid, uint64_t mac) {
+  MacSlot k;
+  k.tag = vsid;
+  mac_bytes(mac, k.mac);
+  return k;
+}
+
+// Calls f(slot) for every record slot of a published shard.
+template <class Slot, class F>
+void for_each_published(const Shard<Slot>* shard, F&& f) {
+  if (!shard) return;
+  for (uint32_t b = 0; b < shard->nbuckets; ++b)
+    for (const Slot& slot : shard->buckets[b].slot)
+      if (slot.vsid() != 0 && !is_gateway_slot(slot)) f(slot);
+}
+
 // Builds the outer Ethernet + IP + GRE header template of one remote provider address.
 void fill_header(ProviderTarget& t, const MacAddress& src_mac) {
   uint8_t* h = t.header;
@@ -126,9 +195,48 @@ void Datapath::State::release_pa(uint32_t i) {
   }
 }
 
+void Datapath::State::unrelease_pa(uint32_t i, const IpAddress& a) {
+  if (pa_refs[i] == 0) {
+    // Undone in reverse order, so the index freed last is the one at the back.
+    if (pa_free.empty() || pa_free.back() != i)
+      throw std::logic_error("datapath: provider address undo out of order");
+    pa_free.pop_back();
+    pa_address[i] = a;
+    pa_index.emplace(a, i);
+  }
+  ++pa_refs[i];
+}
+
 uint32_t Datapath::State::domain_of(const std::string& name) {
   auto [it, added] = domain_index.emplace(name, uint32_t(domain_index.size()));
   return it->second;
+}
+
+WorkTable<Ca4Slot>& Datapath::State::open4(size_t sh) {
+  if (!work4[sh])
+    work4[sh] = std::make_unique<WorkTable<Ca4Slot>>(
+        current_owner ? current_owner->ca4.owners[sh].get() : nullptr);
+  return *work4[sh];
+}
+
+WorkTable<Ca6Slot>& Datapath::State::open6(size_t sh) {
+  if (!work6[sh])
+    work6[sh] = std::make_unique<WorkTable<Ca6Slot>>(
+        current_owner ? current_owner->ca6.owners[sh].get() : nullptr);
+  return *work6[sh];
+}
+
+WorkTable<MacSlot>& Datapath::State::open_mac(size_t sh) {
+  if (!work_mac[sh])
+    work_mac[sh] = std::make_unique<WorkTable<MacSlot>>(
+        current_owner ? current_owner->mac.owners[sh].get() : nullptr);
+  return *work_mac[sh];
+}
+
+void Datapath::State::close_work() {
+  for (auto& w : work4) w.reset();
+  for (auto& w : work6) w.reset();
+  for (auto& w : work_mac) w.reset();
 }
 
 void Datapath::State::publish(std::unique_ptr<const Snapshot> next) {
@@ -151,19 +259,12 @@ void Datapath::State::publish(std::unique_ptr<const Snapshot> next) {
 Datapath::Datapath() : Datapath(Limits{}) {}
 
 Datapath::Datapath(Limits limits) : state_(std::make_unique<State>(limits)) {
-  state_->dirty4.fill(true);
-  state_->dirty6.fill(true);
-  state_->dirty_mac.fill(true);
   apply(PolicyChange{});
 }
 
 Datapath::~Datapath() = default;
 
 namespace {
-
-inline uint64_t slot_hash(const Ca4Slot& s) { return hash_ca4(s.vsid(), s.ca); }
-inline uint64_t slot_hash(const Ca6Slot& s) { return hash_ca6(s.vsid(), s.ca); }
-inline uint64_t slot_hash(const MacSlot& s) { return hash_mac(s.vsid(), mac48(s.mac)); }
 
 // Places `slots` (distinct keys) into a fresh shard sized for them.
 template <class Slot>
@@ -349,26 +450,18 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
     auto it = port_by_mac.find(MacKey{r.vsid, mac48(r.mac.bytes.data())});
     return it == port_by_mac.end() ? kNoPort : it->second;
   };
-  auto flags_of = [](const LookupRecord& r) -> uint32_t {
-    return (r.rule == Rule::Nat ? kFlagNat : 0) | (r.type == RecordType::Dynamic ? kFlagDynamic : 0);
-  };
-
+  // Shards a change edited (or all, for a new router MAC or the first version) are rebuilt
+  // from their work copies plus the subnet gateway addresses; the others are shared.
   for (size_t sh = 0; sh < kShards; ++sh) {
-    if (rebuild_all || s.dirty4[sh] || !prev) {
-      std::vector<Ca4Slot> slots;
-      slots.reserve(s.records4[sh].size() + gw4[sh].size());
-      for (auto& [k, r] : s.records4[sh]) {
-        Ca4Slot slot;
-        slot.tag = r.vsid | flags_of(r);
-        slot.ca = load32(r.customer.bytes.data());
-        slot.set_pa(s.pa_index.at(r.provider));
-        std::memcpy(slot.mac, r.mac.bytes.data(), 6);
-        slots.push_back(slot);
-      }
+    if (rebuild_all || !prev) {
+      s.open4(sh);
+      s.open6(sh);
+    }
+    if (!prev) s.open_mac(sh);
+    if (s.work4[sh]) {
+      std::vector<Ca4Slot> slots = s.work4[sh]->live();
       for (auto& [vsid, g] : gw4[sh]) {
-        Ca4Slot slot;
-        slot.tag = vsid;
-        slot.ca = load32(g.bytes.data());
+        Ca4Slot slot = ca4_key_slot(vsid, g);
         slot.set_pa(kNoPa);
         std::memcpy(slot.mac, s.settings.router_mac.bytes.data(), 6);
         slots.push_back(slot);
@@ -377,21 +470,10 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
     } else {
       snap->ca4.set(sh, prev->ca4.owners[sh]);
     }
-    if (rebuild_all || s.dirty6[sh] || !prev) {
-      std::vector<Ca6Slot> slots;
-      slots.reserve(s.records6[sh].size() + gw6[sh].size());
-      for (auto& [k, r] : s.records6[sh]) {
-        Ca6Slot slot;
-        slot.tag = r.vsid | flags_of(r);
-        std::memcpy(slot.ca, r.customer.bytes.data(), 16);
-        slot.set_pa(s.pa_index.at(r.provider));
-        std::memcpy(slot.mac, r.mac.bytes.data(), 6);
-        slots.push_back(slot);
-      }
+    if (s.work6[sh]) {
+      std::vector<Ca6Slot> slots = s.work6[sh]->live();
       for (auto& [vsid, g] : gw6[sh]) {
-        Ca6Slot slot;
-        slot.tag = vsid;
-        std::memcpy(slot.ca, g.bytes.data(), 16);
+        Ca6Slot slot = ca6_key_slot(vsid, g);
         slot.set_pa(kNoPa);
         std::memcpy(slot.mac, s.settings.router_mac.bytes.data(), 6);
         slots.push_back(slot);
@@ -400,18 +482,8 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
     } else {
       snap->ca6.set(sh, prev->ca6.owners[sh]);
     }
-    if (rebuild_all || s.dirty_mac[sh] || !prev) {
-      std::vector<MacSlot> slots;
-      slots.reserve(s.macs[sh].size());
-      for (auto& [k, use] : s.macs[sh]) {
-        MacSlot slot;
-        slot.tag = k.vsid;
-        mac_bytes(k.mac, slot.mac);
-        slot.pa = use.pa_index;
-        slot.set_refs(use.refs);
-        slots.push_back(slot);
-      }
-      snap->mac.set(sh, make_shard(slots));
+    if (s.work_mac[sh]) {
+      snap->mac.set(sh, make_shard(s.work_mac[sh]->live()));
     } else {
       snap->mac.set(sh, prev->mac.owners[sh]);
     }
@@ -437,9 +509,7 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
   snap->has_nat = !nat.empty();
   snap->nat = std::make_shared<FlatMap<IpAddress, NatTarget>>(nat);
 
-  s.dirty4.fill(false);
-  s.dirty6.fill(false);
-  s.dirty_mac.fill(false);
+  s.close_work();
   return snap;
 }
 
@@ -462,67 +532,83 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
   auto saved_neighbors = s.neighbors;
   auto saved_ports = s.ports;
   auto saved_counters = s.vsid_counter;
+  auto saved_per_vsid = s.records_per_vsid;
+  // Record tables are edited in work copies (dropped on failure); provider-address references
+  // are undone from a compact log; the rare L2Only / Nat map edits by closures.
+  struct PaUndo {
+    bool interned;  // true: undo an intern_pa, false: undo a release_pa
+    uint32_t index;
+    IpAddress address;
+  };
+  std::vector<PaUndo> pa_undo;
   std::vector<std::function<void()>> undo;
-  bool structural = false;  // ports, local PAs or router MAC changed: rebuild everything
+  bool structural = false;  // router MAC changed: every gateway slot changes
   std::vector<MacKey> mac_conflicts;
 
   auto mac_ref = [&](uint32_t vsid, const MacAddress& mac, uint32_t pa) {
     MacKey k{vsid, mac48(mac.bytes.data())};
-    size_t sh = shard_of(hash_mac(k.vsid, k.mac));
-    auto& m = s.macs[sh];
-    auto it = m.find(k);
-    bool existed = it != m.end();
-    MacUse before = existed ? it->second : MacUse{};
-    // Several records (IPv4, IPv6) share a MAC; they must agree on the provider address once
-    // the whole change is applied (checked below), so a VM can move in one change.
-    if (existed && before.pa_index != pa) mac_conflicts.push_back(k);
-    if (existed && before.refs >= kMaxMacRefs)
-      throw PolicyError("MAC " + mac.to_string() + " is used by too many records");
-    auto& use = m[k];
-    use.pa_index = pa;
-    ++use.refs;
-    s.dirty_mac[sh] = true;
-    undo.push_back([&s, k, sh, existed, before] {
-      if (existed) s.macs[sh][k] = before;
-      else s.macs[sh].erase(k);
-    });
+    MacSlot key = mac_key_slot(k.vsid, k.mac);
+    auto& t = s.open_mac(shard_of(slot_hash(key)));
+    if (MacSlot* m = t.find(key)) {
+      // Several records (IPv4, IPv6) share a MAC; they must agree on the provider address once
+      // the whole change is applied (checked below), so a VM can move in one change.
+      if (m->pa != pa) mac_conflicts.push_back(k);
+      if (m->refs() >= kMaxMacRefs)
+        throw PolicyError("MAC " + mac.to_string() + " is used by too many records");
+      m->pa = pa;
+      m->set_refs(m->refs() + 1);
+    } else {
+      key.pa = pa;
+      key.set_refs(1);
+      t.insert(key);
+    }
   };
   auto mac_unref = [&](uint32_t vsid, const MacAddress& mac) {
-    MacKey k{vsid, mac48(mac.bytes.data())};
-    size_t sh = shard_of(hash_mac(k.vsid, k.mac));
-    auto& u = s.macs[sh].at(k);
-    MacUse before = u;
-    if (--u.refs == 0) s.macs[sh].erase(k);
-    s.dirty_mac[sh] = true;
-    undo.push_back([&s, k, sh, before] { s.macs[sh][k] = before; });
+    MacSlot key = mac_key_slot(vsid, mac48(mac.bytes.data()));
+    auto& t = s.open_mac(shard_of(slot_hash(key)));
+    MacSlot* m = t.find(key);
+    if (!m) throw std::logic_error("datapath: record MAC missing from the MAC table");
+    if (m->refs() == 1) t.erase(m);
+    else m->set_refs(m->refs() - 1);
   };
-  auto map_of = [&](const RecordKey& k, size_t& sh) -> auto* {
-    using Map = std::unordered_map<RecordKey, LookupRecord, RecordKeyHash>;
-    Map* m = nullptr;
-    if (k.customer.is_v4()) {
-      sh = shard_of(record_hash(k));
-      m = &s.records4[sh];
-      s.dirty4[sh] = true;
-    } else if (k.customer.is_v6()) {
-      sh = shard_of(record_hash(k));
-      m = &s.records6[sh];
-      s.dirty6[sh] = true;
-    }
-    return m;
+  auto intern = [&](const IpAddress& a) {
+    uint32_t i = s.intern_pa(a);
+    pa_undo.push_back({true, i, a});
+    return i;
+  };
+  auto release = [&](uint32_t i) {
+    pa_undo.push_back({false, i, s.pa_address[i]});
+    s.release_pa(i);
+  };
+  // Marks the shard of a customer address as edited (its gateway slots are rebuilt too).
+  auto touch = [&](const RecordKey& k) {
+    if (k.customer.is_v4()) s.open4(shard_of(record_hash(k)));
+    else if (k.customer.is_v6()) s.open6(shard_of(record_hash(k)));
   };
   auto remove_record = [&](const RecordKey& k) -> bool {
-    size_t sh = 0;
     LookupRecord old;
-    if (auto* m = map_of(k, sh)) {
-      auto it = m->find(k);
-      if (it == m->end()) return false;
-      old = it->second;
-      m->erase(it);
-      undo.push_back([m, old, k] { m->emplace(k, old); });
+    uint32_t pa;
+    if (k.customer.is_v4()) {
+      Ca4Slot key = ca4_key_slot(k.vsid, k.customer);
+      auto& t = s.open4(shard_of(slot_hash(key)));
+      Ca4Slot* r = t.find(key);
+      if (!r) return false;
+      old = record_of(*r, s.pa_address);
+      pa = r->pa_index();
+      t.erase(r);
+    } else if (k.customer.is_v6()) {
+      Ca6Slot key = ca6_key_slot(k.vsid, k.customer);
+      auto& t = s.open6(shard_of(slot_hash(key)));
+      Ca6Slot* r = t.find(key);
+      if (!r) return false;
+      old = record_of(*r, s.pa_address);
+      pa = r->pa;
+      t.erase(r);
     } else {
       auto it = s.records_l2.find(k);
       if (it == s.records_l2.end()) return false;
       old = it->second;
+      pa = s.pa_index.at(old.provider);
       s.records_l2.erase(it);
       undo.push_back([&s, old, k] { s.records_l2.emplace(k, old); });
     }
@@ -531,16 +617,33 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
       undo.push_back([&s, old, k] { s.nat_records.emplace(k, old); });
     }
     mac_unref(old.vsid, old.mac);
-    uint32_t pa = s.pa_index.at(old.provider);
-    s.release_pa(pa);
-    undo.push_back([&s, addr = old.provider] { s.intern_pa(addr); });
+    release(pa);
     --s.records_per_vsid[old.vsid];
-    undo.push_back([&s, v = old.vsid] { ++s.records_per_vsid[v]; });
     return true;
+  };
+  // Whether a record has the customer address of `k` (in the edited or published tables).
+  auto has_record = [&](const RecordKey& k) -> bool {
+    size_t sh = shard_of(record_hash(k));
+    if (k.customer.is_v4()) {
+      Ca4Slot key = ca4_key_slot(k.vsid, k.customer);
+      if (s.work4[sh]) return s.work4[sh]->find(key) != nullptr;
+      const Ca4Slot* r = find_ca4(s.snapshot().ca4, slot_hash(key), k.vsid, key.ca);
+      return r && !is_gateway_slot(*r);
+    }
+    Ca6Slot key = ca6_key_slot(k.vsid, k.customer);
+    if (s.work6[sh]) return s.work6[sh]->find(key) != nullptr;
+    const Ca6Slot* r = find_ca6(s.snapshot().ca6, slot_hash(key), k.vsid, key.ca);
+    return r && !is_gateway_slot(*r);
   };
 
   auto rollback = [&] {
+    s.close_work();
     for (auto it = undo.rbegin(); it != undo.rend(); ++it) (*it)();
+    for (auto it = pa_undo.rbegin(); it != pa_undo.rend(); ++it) {
+      if (it->interned) s.release_pa(it->index);
+      else s.unrelease_pa(it->index, it->address);
+    }
+    s.records_per_vsid = std::move(saved_per_vsid);
     s.settings = saved_settings;
     s.subnets = std::move(saved_subnets);
     s.customer_routes = std::move(saved_routes);
@@ -560,17 +663,13 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
         throw PolicyError("provider MAC must be a unicast address");
       if (st.provider_mtu < 576 || st.provider_mtu > 9000)
         throw PolicyError("provider MTU must be within 576..9000");
-      if (st.router_mac != s.settings.router_mac || st.provider_mac != s.settings.provider_mac)
-        structural = true;
+      if (st.router_mac != s.settings.router_mac) structural = true;
       s.settings = st;
     }
     for (uint32_t v : change.remove_subnets) {
       auto it = s.subnets.find(v);
       if (it == s.subnets.end()) throw PolicyError("no virtual subnet with " + vsid_text(v));
-      for (auto& g : it->second.gateways) {
-        size_t sh;
-        map_of(RecordKey{v, g, {}}, sh);
-      }
+      for (auto& g : it->second.gateways) touch(RecordKey{v, g, {}});
       s.subnets.erase(it);
     }
     for (const VirtualSubnet& sub : change.upsert_subnets) {
@@ -582,16 +681,9 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
           throw PolicyError(vsid_text(sub.vsid) + ": gateway " + g.to_string() +
                             " is not a unicast address");
       auto old = s.subnets.find(sub.vsid);
-      if (old != s.subnets.end()) {
-        for (auto& g : old->second.gateways) {
-          size_t sh;
-          map_of(RecordKey{sub.vsid, g, {}}, sh);
-        }
-      }
-      for (auto& g : sub.gateways) {
-        size_t sh;
-        map_of(RecordKey{sub.vsid, g, {}}, sh);
-      }
+      if (old != s.subnets.end())
+        for (auto& g : old->second.gateways) touch(RecordKey{sub.vsid, g, {}});
+      for (auto& g : sub.gateways) touch(RecordKey{sub.vsid, g, {}});
       s.subnets[sub.vsid] = sub;
       if (!s.vsid_counter.count(sub.vsid)) {
         if (s.vsid_counter.size() >= s.limits.max_subnets)
@@ -616,7 +708,6 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
     }
     for (const IpAddress& a : change.remove_provider_addresses) {
       if (!s.local_pas.erase(a)) throw PolicyError("no local provider address " + a.to_string());
-      structural = true;
     }
     for (const ProviderAddress& p : change.upsert_provider_addresses) {
       if (!p.address.is_set() || p.address.is_unspecified())
@@ -624,7 +715,6 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
       if (p.prefix_length > (p.address.is_v4() ? 32 : 128))
         throw PolicyError("provider address " + p.address.to_string() + ": bad prefix length");
       s.local_pas[p.address] = p;
-      structural = true;
     }
     for (const IpPrefix& p : change.remove_provider_routes)
       if (!s.provider_routes.erase(p)) throw PolicyError("no provider route " + p.to_string());
@@ -692,13 +782,14 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
       if (rec.type == RecordType::L2Only) rec.customer = IpAddress{};
       RecordKey k = key_of(rec);
       remove_record(k);  // replace
-      size_t sh = 0;
-      uint32_t pa = s.intern_pa(rec.provider);
-      undo.push_back([&s, pa] { s.release_pa(pa); });
+      uint32_t pa = intern(rec.provider);
       mac_ref(rec.vsid, rec.mac, pa);
-      if (auto* m = map_of(k, sh)) {
-        m->emplace(k, rec);
-        undo.push_back([m, k] { m->erase(k); });
+      if (k.customer.is_v4()) {
+        Ca4Slot slot = ca4_slot(rec, pa);
+        s.open4(shard_of(slot_hash(slot))).insert(slot);
+      } else if (k.customer.is_v6()) {
+        Ca6Slot slot = ca6_slot(rec, pa);
+        s.open6(shard_of(slot_hash(slot))).insert(slot);
       } else {
         s.records_l2.emplace(k, rec);
         undo.push_back([&s, k] { s.records_l2.erase(k); });
@@ -708,31 +799,38 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
         undo.push_back([&s, k] { s.nat_records.erase(k); });
       }
       ++s.records_per_vsid[rec.vsid];
-      undo.push_back([&s, v = rec.vsid] { --s.records_per_vsid[v]; });
     }
 
     // ---- cross-table checks on the result ----
     for (const MacKey& k : mac_conflicts) {
-      size_t sh = shard_of(hash_mac(k.vsid, k.mac));
-      auto it = s.macs[sh].find(k);
-      if (it == s.macs[sh].end()) continue;
+      MacSlot key = mac_key_slot(k.vsid, k.mac);
+      MacSlot* m = s.open_mac(shard_of(slot_hash(key))).find(key);
+      if (!m) continue;
+      // Every record with this MAC (edited shards from their work copies).
       std::set<uint32_t> pas;
       uint32_t refs = 0;
-      auto scan = [&](const auto& r) {
+      auto scan = [&](const auto& slot) {
+        if (slot.vsid() == k.vsid && mac48(slot.mac) == k.mac) {
+          pas.insert(slot.pa_index());
+          ++refs;
+        }
+      };
+      for (size_t sh = 0; sh < kShards; ++sh) {
+        if (s.work4[sh]) s.work4[sh]->for_each(scan);
+        else for_each_published(s.snapshot().ca4.owners[sh].get(), scan);
+        if (s.work6[sh]) s.work6[sh]->for_each(scan);
+        else for_each_published(s.snapshot().ca6.owners[sh].get(), scan);
+      }
+      for (auto& [rk, r] : s.records_l2) {
         if (r.vsid == k.vsid && mac48(r.mac.bytes.data()) == k.mac) {
           pas.insert(s.pa_index.at(r.provider));
           ++refs;
         }
-      };
-      for (auto& m : s.records4)
-        for (auto& [rk, r] : m) scan(r);
-      for (auto& m : s.records6)
-        for (auto& [rk, r] : m) scan(r);
-      for (auto& [rk, r] : s.records_l2) scan(r);
+      }
       if (pas.size() > 1)
         throw PolicyError("MAC " + mac_from48(k.mac).to_string() + " in " + vsid_text(k.vsid) + " belongs to records at different provider addresses");
-      it->second.pa_index = *pas.begin();
-      it->second.refs = refs;
+      m->pa = *pas.begin();
+      m->set_refs(refs);
     }
     for (auto& [vsid, n] : s.records_per_vsid)
       if (n > 0 && !s.subnets.count(vsid))
@@ -761,10 +859,7 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
     }
     for (auto& [vsid, sub] : s.subnets) {
       for (auto& g : sub.gateways) {
-        RecordKey k{vsid, g, {}};
-        size_t sh = shard_of(record_hash(k));
-        auto& m = g.is_v4() ? s.records4[sh] : s.records6[sh];
-        if (m.count(k))
+        if (has_record(RecordKey{vsid, g, {}}))
           throw PolicyError(vsid_text(vsid) + ": gateway " + g.to_string() +
                             " is also a lookup record");
       }
@@ -778,17 +873,20 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
     return;
   }
 
-  // Ports only change the small local-port table, which every version rebuilds.
+  // Ports and local provider addresses only change the small tables every version rebuilds.
   s.publish(build_snapshot(s, structural));
 }
 
 std::vector<LookupRecord> Datapath::records() const {
   std::lock_guard lock(state_->write_mutex);
   std::vector<LookupRecord> out;
-  for (auto& m : state_->records4)
-    for (auto& [k, r] : m) out.push_back(r);
-  for (auto& m : state_->records6)
-    for (auto& [k, r] : m) out.push_back(r);
+  const Snapshot& snap = state_->snapshot();
+  out.reserve(snap.ca4.count() + snap.ca6.count() + state_->records_l2.size());
+  auto add = [&](const auto& slot) { out.push_back(record_of(slot, state_->pa_address)); };
+  for (size_t sh = 0; sh < kShards; ++sh) {
+    for_each_published(snap.ca4.owners[sh].get(), add);
+    for_each_published(snap.ca6.owners[sh].get(), add);
+  }
   for (auto& [k, r] : state_->records_l2) out.push_back(r);
   return out;
 }

@@ -250,6 +250,22 @@ inline const MacSlot* find_mac(const ShardedTable<MacSlot>& t, uint64_t h, uint3
   return probe(t, h, [&](const MacSlot& s) { return s.vsid() == vsid && mac48(s.mac) == mac; });
 }
 
+// Keys and hashes of slots (writer side: building and editing tables).
+inline uint64_t slot_hash(const Ca4Slot& s) { return hash_ca4(s.vsid(), s.ca); }
+inline uint64_t slot_hash(const Ca6Slot& s) { return hash_ca6(s.vsid(), s.ca); }
+inline uint64_t slot_hash(const MacSlot& s) { return hash_mac(s.vsid(), mac48(s.mac)); }
+inline bool same_key(const Ca4Slot& a, const Ca4Slot& b) { return a.key() == b.key(); }
+inline bool same_key(const Ca6Slot& a, const Ca6Slot& b) {
+  return a.vsid() == b.vsid() && eq16(a.ca, b.ca);
+}
+inline bool same_key(const MacSlot& a, const MacSlot& b) {
+  return a.vsid() == b.vsid() && mac48(a.mac) == mac48(b.mac);
+}
+// Subnet gateway addresses live in the customer-address tables but are not records.
+inline bool is_gateway_slot(const Ca4Slot& s) { return s.pa_index() == kNoPa; }
+inline bool is_gateway_slot(const Ca6Slot& s) { return s.pa == kNoPa; }
+inline bool is_gateway_slot(const MacSlot&) { return false; }
+
 template <class Slot>
 inline void prefetch_slot(const ShardedTable<Slot>& t, uint64_t h) {
   const auto& r = t.refs[shard_of(h)];

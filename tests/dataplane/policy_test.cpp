@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <tuple>
 #include <chrono>
 #include <thread>
 
@@ -126,6 +128,128 @@ TEST(Policy, TableMemoryPerIpv4Record) {
   EXPECT_EQ(t.mac_entries, 20000u);
   double per_record = double(t.ipv4_table_bytes + t.mac_table_bytes) / 20000.0;
   EXPECT_LE(per_record, 64.0);
+}
+
+// Records keyed by a customer address are stored only in the compiled tables: records() reads
+// them back from the slots, with every field (type, rule, provider) intact.
+TEST(Policy, RecordsReadBackFromTheTablesExactly) {
+  Datapath dp;
+  PolicyChange c = two_tenant_host1();
+  c.upsert_neighbors.push_back({ip("192.168.1.21"), kHost2Mac});
+  c.upsert_records.push_back(record(30, "10.1.1.30", "192.168.1.21", mac("00:15:5d:00:30:30"),
+                                    Rule::Nat, RecordType::Dynamic));
+  c.upsert_records.push_back(record(30, "0.0.0.0", "192.168.1.12", mac("00:15:5d:00:30:99"),
+                                    Rule::Encap, RecordType::GatewayWildcard));
+  c.upsert_records.push_back(record(30, "::", "192.168.1.12", mac("00:15:5d:00:30:99"),
+                                    Rule::Encap, RecordType::GatewayWildcard));
+  c.upsert_records.push_back(record(30, "fd00:30::7", "192.168.1.12", mac("00:15:5d:00:30:07"),
+                                    Rule::Encap, RecordType::Dynamic));
+  LookupRecord l2 = record(30, "0.0.0.0", "192.168.1.12", mac("00:15:5d:00:30:0a"), Rule::Encap,
+                           RecordType::L2Only);
+  l2.customer = IpAddress{};
+  c.upsert_records.push_back(l2);
+  dp.apply(c);
+
+  auto sorted = [](std::vector<LookupRecord> v) {
+    std::sort(v.begin(), v.end(), [](const LookupRecord& a, const LookupRecord& b) {
+      return std::tie(a.vsid, a.customer, a.mac) < std::tie(b.vsid, b.customer, b.mac);
+    });
+    return v;
+  };
+  auto same = [](const std::vector<LookupRecord>& a, const std::vector<LookupRecord>& b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i)
+      if (a[i].vsid != b[i].vsid || a[i].customer != b[i].customer ||
+          a[i].provider != b[i].provider || a[i].mac != b[i].mac || a[i].rule != b[i].rule ||
+          a[i].type != b[i].type)
+        return false;
+    return true;
+  };
+  auto want = sorted(c.upsert_records);
+  EXPECT_TRUE(same(sorted(dp.records()), want));
+
+  // A change that edits several shards and then fails leaves every record as it was.
+  PolicyChange bad;
+  bad.remove_records = {RecordKey{30, ip("10.1.1.30"), {}}, RecordKey{30, ip("fd00:30::7"), {}}};
+  bad.upsert_records = {record(30, "10.1.1.31", "192.168.1.22", mac("00:15:5d:00:30:31")),
+                        record(30, "10.1.1.32", "192.168.1.12", mac("00:15:5d:00:30:30"))};
+  bad.upsert_records.push_back(record(77, "10.7.7.7", "192.168.1.12", mac("00:15:5d:00:77:01")));
+  EXPECT_THROW(dp.apply(bad), PolicyError);
+  EXPECT_THROW(dp.check(bad), PolicyError);
+  EXPECT_TRUE(same(sorted(dp.records()), want));
+  EXPECT_EQ(dp.table_stats().provider_addresses, 3u);  // .11, .12, .21: none leaked or lost
+
+  // Removal reads the record back from its slot (MAC references drop with it).
+  PolicyChange rm;
+  rm.remove_records = {RecordKey{30, ip("10.1.1.30"), {}}};
+  size_t macs = dp.table_stats().mac_entries;
+  dp.apply(rm);
+  EXPECT_EQ(dp.records().size(), want.size() - 1);
+  EXPECT_EQ(dp.table_stats().mac_entries, macs - 1);
+  EXPECT_EQ(dp.table_stats().provider_addresses, 2u);
+}
+
+// A failed change that freed a provider address and took a new one gives the old index back:
+// packets to the surviving record still leave for its own provider address.
+TEST_F(HostFixture, FailedChangeKeepsProviderAddressesOfRecords) {
+  PolicyChange c;
+  c.upsert_neighbors = {{ip("192.168.1.50"), kHost2Mac}, {ip("192.168.1.51"), kHost2Mac}};
+  c.upsert_records = {record(30, "10.1.1.50", "192.168.1.50", mac("00:15:5d:00:30:50"))};
+  dp->apply(c);
+  c = {};
+  c.remove_records = {RecordKey{30, ip("10.1.1.50"), {}}};
+  c.upsert_records = {record(30, "10.1.1.51", "192.168.1.51", mac("00:15:5d:00:30:51")),
+                      record(30, "10.1.1.52", "192.168.1.51", mac("ff:ff:ff:ff:ff:ff"))};
+  EXPECT_THROW(dp->apply(c), PolicyError);
+  Out o = tx(1, udp4_frame(kBlue2, kBlue1, "10.1.1.1", "10.1.1.50"));
+  ASSERT_EQ(o.port, kProviderPort);
+  EXPECT_EQ(rd32(o.frame, 30), 0xC0A80132u);  // 192.168.1.50
+  o = tx(1, udp4_frame(kBlue2, kBlue1, "10.1.1.1", "10.1.1.51"));
+  EXPECT_EQ(o.port, kDropPort);
+}
+
+// Many edits to the same shards in one change and across changes (work copies grow, erased
+// slots are reused and dropped when the shard is published).
+TEST(Policy, BulkEditsKeepEveryRecordFindable) {
+  Datapath dp;
+  PolicyChange c;
+  c.upsert_subnets = {{5000, "rd", {ip("10.0.0.1")}}};
+  c.upsert_provider_addresses = {{ip("172.16.0.1"), 16}};
+  c.upsert_neighbors = {{ip("172.16.0.2"), kHost2Mac}, {ip("172.16.0.3"), kHost2Mac}};
+  c.upsert_ports = {{1, kBlue1, 5000}};
+  auto rec = [](uint32_t i, const char* pa) {
+    LookupRecord r;
+    r.vsid = 5000;
+    r.customer = IpAddress::v4(0x0A000000 + 16 + i);
+    r.provider = ip(pa);
+    r.mac.bytes = {0x00, 0x15, 0x5d, uint8_t(i >> 16), uint8_t(i >> 8), uint8_t(i)};
+    return r;
+  };
+  const uint32_t n = 6000;
+  for (uint32_t i = 0; i < n; ++i) c.upsert_records.push_back(rec(i, "172.16.0.2"));
+  dp.apply(c);
+  // Remove the even records and move the odd ones, in one change.
+  c = {};
+  for (uint32_t i = 0; i < n; i += 2) c.remove_records.push_back(key_of(rec(i, "172.16.0.2")));
+  for (uint32_t i = 1; i < n; i += 2) c.upsert_records.push_back(rec(i, "172.16.0.3"));
+  dp.apply(c);
+  EXPECT_EQ(dp.records().size(), n / 2);
+  EXPECT_EQ(dp.table_stats().ipv4_records, n / 2 + 1);  // + the gateway address
+  EXPECT_EQ(dp.table_stats().mac_entries, n / 2);
+  // Every surviving record is found by a packet, at its new provider address; removed ones not.
+  Worker w(dp);
+  std::vector<uint8_t> buf(kBufferSize);
+  size_t to3 = 0, dropped = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    Bytes f = udp4_frame(kBlue2, kBlue1, "10.0.0.16", rec(i, "").customer.to_string().c_str());
+    Packet p{buf.data(), kBufferSize, kHeadroom, uint32_t(f.size()), kDropPort};
+    std::copy(f.begin(), f.end(), buf.begin() + kHeadroom);
+    w.transmit(1, std::span<Packet>(&p, 1));
+    if (p.port == kProviderPort && rd32(Bytes(p.data(), p.data() + 34), 30) == 0xAC100003u) ++to3;
+    if (p.port == kDropPort) ++dropped;
+  }
+  EXPECT_EQ(to3, n / 2);
+  EXPECT_EQ(dropped, n / 2);
 }
 
 // After apply() returns, the very next batch uses the new policy.
