@@ -284,7 +284,7 @@ class LocalPortTable {
     entries_.assign(cap, Entry{});
     mask_ = uint32_t(cap - 1);
     for (auto& [k, port] : items) {
-      uint32_t i = uint32_t(hash_mac(k.first, k.second)) & mask_;
+      uint32_t i = index(k.first, k.second);
       while (entries_[i].vsid != 0) i = (i + 1) & mask_;
       entries_[i] = Entry{k.second, k.first, port};
     }
@@ -292,7 +292,7 @@ class LocalPortTable {
   // The port owning (vsid, mac), or kNoPort.
   uint16_t find(uint32_t vsid, uint64_t mac) const {
     if (entries_.empty()) return kNoPort;
-    for (uint32_t i = uint32_t(hash_mac(vsid, mac)) & mask_;; i = (i + 1) & mask_) {
+    for (uint32_t i = index(vsid, mac);; i = (i + 1) & mask_) {
       const Entry& e = entries_[i];
       if (e.vsid == 0) return kNoPort;
       if (e.mac == mac && e.vsid == vsid) return e.port;
@@ -305,6 +305,10 @@ class LocalPortTable {
     uint32_t vsid = 0;
     uint16_t port = kNoPort;
   };
+  // A multiplicative hash is enough for at most kMaxPorts keys that policy, not packets, choose.
+  uint32_t index(uint32_t vsid, uint64_t mac) const {
+    return uint32_t(((mac ^ uint64_t(vsid) << 40) * 0x9E3779B97F4A7C15ULL) >> 40) & mask_;
+  }
   std::vector<Entry> entries_;
   uint32_t mask_ = 0;
 };

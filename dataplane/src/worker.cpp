@@ -97,7 +97,9 @@ class Transmitter {
         c_(c),
         from_(from),
         port_((*snap.ports)[from < kMaxPorts ? from : 0]),
-        router_mac_(mac48(snap.settings.router_mac.bytes.data())) {}
+        router_mac_(mac48(snap.settings.router_mac.bytes.data())),
+        encap_(snap.encap->data()),
+        local_ports_(*snap.local_ports) {}
 
   void run(std::span<Packet> pkts) {
     if (from_ >= kMaxPorts || port_.vsid == 0) {
@@ -231,16 +233,16 @@ class Transmitter {
       if (!m) return;
       pa = m->pa;
     }
-    if (pa != kNoPa) __builtin_prefetch(&(*s_.encap)[pa]);
+    if (pa != kNoPa) __builtin_prefetch(&encap_[pa]);
   }
 
   // Pass three: act on the lookup result.
   void resolve(Packet& p, Pending& q) {
     if (q.kind == kMac) {
       const MacSlot* m = static_cast<const MacSlot*>(q.slot);
-      if (!m || (*s_.encap)[m->pa].local) {
+      if (!m || encap_[m->pa].local) {
         // A local MAC (or a port with no record): the port that owns it takes the frame.
-        uint16_t port = s_.local_ports->find(q.vsid, q.mac);
+        uint16_t port = local_ports_.find(q.vsid, q.mac);
         if (port == kNoPort) return drop(p, DropReason::UnknownDestination);
         return deliver_local(p, port);
       }
@@ -252,7 +254,9 @@ class Transmitter {
     if (q.kind == kV4) {
       const Ca4Slot* r = static_cast<const Ca4Slot*>(q.slot);
       if (!r) return drop(p, DropReason::UnknownDestination);
-      mac = r->mac, pa = r->pa_index(), rule = r->rule(), kind = r->kind();
+      pa = r->pa_index();
+      mac = r->mac, rule = r->rule();
+      kind = r->ca == 0 ? kWildcard : pa == kNoPa ? kGatewayAddress : kRecord;
     } else {
       const Ca6Slot* r = static_cast<const Ca6Slot*>(q.slot);
       if (!r) return drop(p, DropReason::UnknownDestination);
@@ -275,9 +279,9 @@ class Transmitter {
       std::memcpy(f, mac, 6);
       std::memcpy(f + 6, s_.settings.router_mac.bytes.data(), 6);
     }
-    if ((*s_.encap)[pa].local) {
+    if (encap_[pa].local) {
       // The record lives on this host: the VM port owning its MAC in the VSID takes it.
-      uint16_t port = s_.local_ports->find(q.vsid, mac48(mac));
+      uint16_t port = local_ports_.find(q.vsid, mac48(mac));
       if (port == kNoPort) return drop(p, DropReason::UnknownDestination);
       return deliver_local(p, port);
     }
@@ -295,7 +299,7 @@ class Transmitter {
 
   void encapsulate(Packet& p, uint32_t pa, uint32_t vsid) {
     if (pa == kNoPa) return drop(p, DropReason::UnknownDestination);
-    const EncapTemplate& t = (*s_.encap)[pa];
+    const EncapTemplate& t = encap_[pa];
     if (!t.length)
       return drop(p, t.local ? DropReason::UnknownDestination : DropReason::NoProviderRoute);
     uint32_t outer_ip = p.length + t.length - kEthHeader;
@@ -512,13 +516,16 @@ class Transmitter {
   PortId from_;
   const PortInfo& port_;
   uint64_t router_mac_;
+  const EncapTemplate* encap_;  // by provider index
+  const LocalPortTable& local_ports_;
   WorkerCounters::Vsid* vc_ = nullptr;
   uint64_t enc_packets_ = 0, enc_bytes_ = 0;  // added to the VSID counters once per batch
 };
 
 class Receiver {
  public:
-  Receiver(const Snapshot& snap, WorkerCounters& c) : s_(snap), c_(c) {}
+  Receiver(const Snapshot& snap, WorkerCounters& c)
+      : s_(snap), c_(c), pa4_(snap.pa4->data()), local_ports_(*snap.local_ports) {}
 
   void run(std::span<Packet> pkts) {
     Rx rx[kBatchSize];
@@ -657,7 +664,7 @@ class Receiver {
     if (x.outer_family == 4) {
       // pa4 is 0 for IPv6 provider addresses; 0.0.0.0 is never a provider address.
       uint32_t a = load32(x.outer_src);
-      return a != 0 && (*s_.pa4)[pa] == a;
+      return a != 0 && pa4_[pa] == a;
     }
     const IpAddress& a = (*s_.providers)[pa].address;
     return a.family == 6 && eq16(a.bytes.data(), x.outer_src);
@@ -706,7 +713,7 @@ class Receiver {
   void resolve(Packet& p, Rx& x) {
     const uint8_t* in = p.data() + x.outer_header;
     if (!source_ok(in, x)) return drop(p, DropReason::Spoofed, x.subnet);
-    uint16_t port = s_.local_ports->find(x.vsid, mac48(in));
+    uint16_t port = local_ports_.find(x.vsid, mac48(in));
     if (port == kNoPort) return drop(p, DropReason::UnknownDestination, x.subnet);
     p.offset += x.outer_header;
     p.length -= x.outer_header;
@@ -796,6 +803,8 @@ class Receiver {
 
   const Snapshot& s_;
   WorkerCounters& c_;
+  const uint32_t* pa4_;  // IPv4 provider address by index
+  const LocalPortTable& local_ports_;
   uint32_t last_vsid_ = 0;  // VSID 0 is never a subnet
   const SubnetInfo* last_subnet_ = nullptr;
   uint16_t acc_port_ = kNoPort;  // delivered packets not yet added to the counters
