@@ -268,12 +268,12 @@ class Transmitter {
       // The virtual router forwards: decrement TTL / hop limit and rewrite both MACs.
       uint8_t* ip = f + 14;
       if (q.kind == kV4) {
-        if (ip[8] <= 1) return drop(p, DropReason::TtlExpired);
+        if (ip[8] <= 1) return time_exceeded(p, false);
         uint16_t old = get16(ip + 8);
         --ip[8];
         put16(ip + 10, checksum_update16(get16(ip + 10), old, get16(ip + 8)));
       } else {
-        if (ip[7] <= 1) return drop(p, DropReason::TtlExpired);
+        if (ip[7] <= 1) return time_exceeded(p, true);
         --ip[7];
       }
       std::memcpy(f, mac, 6);
@@ -332,73 +332,97 @@ class Transmitter {
     uint8_t* f = p.data();
     uint16_t type = get16(f + 12);
     uint32_t mtu = s_.settings.provider_mtu - overhead - kEthHeader;
+    bool sent = false;
+    if (type == kEthIpv4 && (get16(f + 20) & 0x4000)) {
+      sent = icmp4_error(p, 3, 4, mtu);  // destination unreachable, fragmentation needed
+    } else if (type == kEthIpv6) {
+      sent = icmp6_error(p, 2, 0, std::max<uint32_t>(mtu, 1280));  // packet too big
+    }
+    if (!sent) return drop(p, DropReason::TooBig);
+    bump(c_.drops[size_t(DropReason::TooBig)]);
+    reply(p);
+  }
+
+  // ICMP "time exceeded in transit" / ICMPv6 "hop limit exceeded" back to the VM when the
+  // distributed router would forward a packet whose TTL / hop limit runs out.
+  void time_exceeded(Packet& p, bool v6) {
+    bool sent = v6 ? icmp6_error(p, 3, 0, 0) : icmp4_error(p, 11, 0, 0);
+    if (!sent) return drop(p, DropReason::TtlExpired);
+    bump(c_.drops[size_t(DropReason::TtlExpired)]);
+    reply(p);
+  }
+
+  // Turns the IPv4 packet in `p` into an ICMP error (type, code, second header word) from the
+  // VM's gateway address (or the packet's destination) to its source, quoting the packet (the
+  // reply stays within 576 bytes). False when the headroom is too small.
+  bool icmp4_error(Packet& p, uint8_t icmp_type, uint8_t code, uint32_t word) {
+    if (p.offset < 28) return false;
+    uint8_t* f = p.data();
     uint8_t vm_mac[6];
     std::memcpy(vm_mac, f + 6, 6);
-    if (type == kEthIpv4 && (get16(f + 20) & 0x4000)) {
-      if (p.offset < 28) return drop(p, DropReason::TooBig);
-      uint32_t quote = std::min<uint32_t>(p.length - 14, 548);
-      uint8_t src[4];
-      std::memcpy(src, f + 30, 4);  // original destination
-      if (port_.gateway4.is_set()) std::memcpy(src, port_.gateway4.bytes.data(), 4);
-      p.offset -= 28;
-      uint8_t* h = p.data();
-      std::memcpy(h, vm_mac, 6);
-      std::memcpy(h + 6, s_.settings.router_mac.bytes.data(), 6);
-      put16(h + 12, kEthIpv4);
-      uint8_t* ip = h + 14;
-      ip[0] = 0x45;
-      ip[1] = 0xC0;
-      put16(ip + 2, uint16_t(28 + quote));
-      put32(ip + 4, 0);
-      ip[8] = 64;
-      ip[9] = kIpProtoIcmp;
-      put16(ip + 10, 0);
-      std::memcpy(ip + 12, src, 4);
-      std::memcpy(ip + 16, h + 42 + 12, 4);  // the original source
-      put16(ip + 10, checksum_fold(checksum_add(0, ip, 20)));
-      uint8_t* icmp = ip + 20;
-      icmp[0] = 3;  // destination unreachable
-      icmp[1] = 4;  // fragmentation needed and DF set
-      put16(icmp + 2, 0);
-      put16(icmp + 4, 0);
-      put16(icmp + 6, uint16_t(mtu));
-      put16(icmp + 2, checksum_fold(checksum_add(0, icmp, 8 + quote)));
-      p.length = 42 + quote;
-      bump(c_.drops[size_t(DropReason::TooBig)]);
-      return reply(p);
-    }
-    if (type == kEthIpv6) {
-      if (p.offset < 48) return drop(p, DropReason::TooBig);
-      uint32_t quote = std::min<uint32_t>(p.length - 14, 1280 - 48);
-      uint8_t src[16];
-      std::memcpy(src, f + 38, 16);
-      if (port_.gateway6.is_set()) std::memcpy(src, port_.gateway6.bytes.data(), 16);
-      p.offset -= 48;
-      uint8_t* h = p.data();
-      std::memcpy(h, vm_mac, 6);
-      std::memcpy(h + 6, s_.settings.router_mac.bytes.data(), 6);
-      put16(h + 12, kEthIpv6);
-      uint8_t* ip = h + 14;
-      put32(ip, 0x60000000);
-      put16(ip + 4, uint16_t(8 + quote));
-      ip[6] = kIpProtoIcmp6;
-      ip[7] = 255;
-      std::memcpy(ip + 8, src, 16);
-      std::memcpy(ip + 24, h + 62 + 8, 16);  // the original source
-      uint8_t* icmp = ip + 40;
-      icmp[0] = 2;  // packet too big
-      icmp[1] = 0;
-      put16(icmp + 2, 0);
-      put32(icmp + 4, std::max<uint32_t>(mtu, 1280));
-      uint32_t sum = checksum_add(0, ip + 8, 32);
-      sum += 8 + quote;
-      sum += kIpProtoIcmp6;
-      put16(icmp + 2, checksum_fold(checksum_add(sum, icmp, 8 + quote)));
-      p.length = 62 + quote;
-      bump(c_.drops[size_t(DropReason::TooBig)]);
-      return reply(p);
-    }
-    drop(p, DropReason::TooBig);
+    uint32_t quote = std::min<uint32_t>(p.length - 14, 548);
+    uint8_t src[4];
+    std::memcpy(src, f + 30, 4);  // original destination
+    if (port_.gateway4.is_set()) std::memcpy(src, port_.gateway4.bytes.data(), 4);
+    p.offset -= 28;
+    uint8_t* h = p.data();
+    std::memcpy(h, vm_mac, 6);
+    std::memcpy(h + 6, s_.settings.router_mac.bytes.data(), 6);
+    put16(h + 12, kEthIpv4);
+    uint8_t* ip = h + 14;
+    ip[0] = 0x45;
+    ip[1] = 0xC0;
+    put16(ip + 2, uint16_t(28 + quote));
+    put32(ip + 4, 0);
+    ip[8] = 64;
+    ip[9] = kIpProtoIcmp;
+    put16(ip + 10, 0);
+    std::memcpy(ip + 12, src, 4);
+    std::memcpy(ip + 16, h + 42 + 12, 4);  // the original source
+    put16(ip + 10, checksum_fold(checksum_add(0, ip, 20)));
+    uint8_t* icmp = ip + 20;
+    icmp[0] = icmp_type;
+    icmp[1] = code;
+    put16(icmp + 2, 0);
+    put32(icmp + 4, word);
+    put16(icmp + 2, checksum_fold(checksum_add(0, icmp, 8 + quote)));
+    p.length = 42 + quote;
+    return true;
+  }
+
+  // The same for IPv6 (ICMPv6, the reply stays within the 1280-byte minimum MTU).
+  bool icmp6_error(Packet& p, uint8_t icmp_type, uint8_t code, uint32_t word) {
+    if (p.offset < 48) return false;
+    uint8_t* f = p.data();
+    uint8_t vm_mac[6];
+    std::memcpy(vm_mac, f + 6, 6);
+    uint32_t quote = std::min<uint32_t>(p.length - 14, 1280 - 48);
+    uint8_t src[16];
+    std::memcpy(src, f + 38, 16);
+    if (port_.gateway6.is_set()) std::memcpy(src, port_.gateway6.bytes.data(), 16);
+    p.offset -= 48;
+    uint8_t* h = p.data();
+    std::memcpy(h, vm_mac, 6);
+    std::memcpy(h + 6, s_.settings.router_mac.bytes.data(), 6);
+    put16(h + 12, kEthIpv6);
+    uint8_t* ip = h + 14;
+    put32(ip, 0x60000000);
+    put16(ip + 4, uint16_t(8 + quote));
+    ip[6] = kIpProtoIcmp6;
+    ip[7] = 255;
+    std::memcpy(ip + 8, src, 16);
+    std::memcpy(ip + 24, h + 62 + 8, 16);  // the original source
+    uint8_t* icmp = ip + 40;
+    icmp[0] = icmp_type;
+    icmp[1] = code;
+    put16(icmp + 2, 0);
+    put32(icmp + 4, word);
+    uint32_t sum = checksum_add(0, ip + 8, 32);
+    sum += 8 + quote;
+    sum += kIpProtoIcmp6;
+    put16(icmp + 2, checksum_fold(checksum_add(sum, icmp, 8 + quote)));
+    p.length = 62 + quote;
+    return true;
   }
 
   // IP rewrite (HNV TranslationMethodNat): customer addresses become provider addresses and the

@@ -142,10 +142,59 @@ TEST_F(Tx, DistributedRoutingWithinTheRoutingDomain) {
   EXPECT_EQ(inet_checksum(inner + 14, 20), 0);
   // Blue -> Green (another routing domain) is not routed.
   EXPECT_EQ(tx(1, udp4_frame(kRouterMac, kBlue1, "10.1.1.1", "10.1.3.3")).port, kDropPort);
-  // TTL 1 cannot be routed.
-  EXPECT_EQ(tx(1, udp4_frame(kRouterMac, kBlue1, "10.1.1.1", "10.1.2.3", 1, 2, 18, 1)).port,
-            kDropPort);
+}
+
+// A routed packet whose TTL would reach 0 is answered with ICMP time exceeded from the sender's
+// gateway, quoting the packet as it arrived; it is not forwarded.
+TEST_F(Tx, RoutedPacketWithTtlOneGetsTimeExceeded) {
+  Bytes in = udp4_frame(kRouterMac, kBlue1, "10.1.1.1", "10.1.2.3", 1, 2, 18, 1);
+  Out o = tx(1, in);
+  ASSERT_EQ(o.port, 1);
+  ASSERT_EQ(o.frame.size(), 14u + 20u + 8u + (in.size() - 14));
+  EXPECT_TRUE(std::equal(kBlue1.bytes.begin(), kBlue1.bytes.end(), o.frame.begin()));
+  EXPECT_TRUE(std::equal(kRouterMac.bytes.begin(), kRouterMac.bytes.end(), o.frame.begin() + 6));
+  EXPECT_EQ(rd16(o.frame, 12), 0x0800);
+  EXPECT_EQ(o.frame[23], 1);                  // ICMP
+  EXPECT_EQ(rd32(o.frame, 26), 0x0A0101FEu);  // from Blue's gateway 10.1.1.254
+  EXPECT_EQ(rd32(o.frame, 30), 0x0A010101u);  // to 10.1.1.1
+  EXPECT_EQ(o.frame[34], 11);                 // time exceeded
+  EXPECT_EQ(o.frame[35], 0);                  // in transit
+  EXPECT_EQ(rd32(o.frame, 38), 0u);
+  EXPECT_EQ(inet_checksum(o.frame.data() + 14, 20), 0);
+  EXPECT_EQ(inet_checksum(o.frame.data() + 34, o.frame.size() - 34), 0);
+  EXPECT_TRUE(std::equal(in.begin() + 14, in.end(), o.frame.begin() + 42));  // TTL still 1
   EXPECT_EQ(dp->drops(DropReason::TtlExpired), 1u);
+  EXPECT_EQ(dp->port_counters(1).to_vm.packets, 1u);
+  EXPECT_EQ(dp->vsid_counters(31)->encapsulated.packets, 0u);
+  // TTL 2 is still forwarded (with TTL 1).
+  Out fwd = tx(1, udp4_frame(kRouterMac, kBlue1, "10.1.1.1", "10.1.2.3", 1, 2, 18, 2));
+  ASSERT_EQ(fwd.port, kProviderPort);
+  EXPECT_EQ(fwd.frame[42 + 14 + 8], 1);
+}
+
+TEST_F(Tx, RoutedIpv6PacketWithHopLimitOneGetsTimeExceeded) {
+  IpAddress a = ip("fd00:30::1"), b = ip("fd00:30::2");
+  Bytes in = ethernet(kRouterMac, kBlue1, 0x86DD, ipv6(a, b, 17, udp(a, b, 1, 2, payload(18)), 1));
+  Out o = tx(1, in);
+  ASSERT_EQ(o.port, 1);
+  ASSERT_EQ(o.frame.size(), 14u + 40u + 8u + (in.size() - 14));
+  EXPECT_EQ(o.frame[20], 58);  // ICMPv6
+  EXPECT_EQ(o.frame[21], 255);
+  EXPECT_EQ(o.frame[54], 3);   // time exceeded
+  EXPECT_EQ(o.frame[55], 0);   // hop limit exceeded in transit
+  IpAddress s = ip("fd00:30::fe");
+  EXPECT_TRUE(std::equal(s.bytes.begin(), s.bytes.end(), o.frame.begin() + 22));
+  EXPECT_TRUE(std::equal(a.bytes.begin(), a.bytes.end(), o.frame.begin() + 38));
+  EXPECT_EQ(inet_checksum(o.frame.data() + 54, o.frame.size() - 54,
+                          pseudo_sum(s, a, 58, o.frame.size() - 54)),
+            0);
+  EXPECT_TRUE(std::equal(in.begin() + 14, in.end(), o.frame.begin() + 62));
+  EXPECT_EQ(dp->drops(DropReason::TtlExpired), 1u);
+  // Hop limit 2 is forwarded with 1.
+  Bytes ok = ethernet(kRouterMac, kBlue1, 0x86DD, ipv6(a, b, 17, udp(a, b, 1, 2, payload(18)), 2));
+  Out fwd = tx(1, ok);
+  ASSERT_EQ(fwd.port, kProviderPort);
+  EXPECT_EQ(fwd.frame[42 + 14 + 7], 1);
 }
 
 TEST_F(Tx, LocalDeliveryWithoutEncapsulation) {

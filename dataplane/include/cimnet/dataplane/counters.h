@@ -27,7 +27,7 @@ enum class DropReason : uint8_t {
   UnknownVsid,        // VSID with no virtual subnet here
   InnerVlan,          // inner frame carries an 802.1Q tag (RFC 7637 forbids it)
   Spoofed,            // inner source is not a record located at the outer source provider address
-  TtlExpired,         // routed packet whose TTL / hop limit ran out
+  TtlExpired,         // routed packet whose TTL / hop limit ran out (ICMP time exceeded sent)
   Count_
 };
 inline constexpr size_t kDropReasonCount = size_t(DropReason::Count_);
