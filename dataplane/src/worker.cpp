@@ -90,6 +90,41 @@ uint8_t* l4_checksum(uint8_t* l4, uint8_t proto, size_t avail, bool v6) {
   return nullptr;
 }
 
+// Turns the neighbour solicitation in `p` (length and room for 86 bytes checked by the caller)
+// into the neighbour advertisement of `target` at `mac` (flags: R/S/O bits of the first word),
+// addressed to the soliciting node.
+void write_neighbor_advertisement(Packet& p, const uint8_t* target, const uint8_t* mac,
+                                  uint32_t flags) {
+  uint8_t* f = p.data();
+  uint8_t* ip = f + 14;
+  uint8_t* icmp = ip + 40;
+  uint8_t t[16], requester_ip[16], requester_mac[6], own[6];
+  std::memcpy(t, target, 16);
+  std::memcpy(own, mac, 6);
+  std::memcpy(requester_ip, ip + 8, 16);
+  std::memcpy(requester_mac, f + 6, 6);
+  std::memcpy(f, requester_mac, 6);
+  std::memcpy(f + 6, own, 6);
+  put16(f + 12, kEthIpv6);
+  put32(ip, 0x60000000);
+  put16(ip + 4, 32);
+  ip[6] = kIpProtoIcmp6;
+  ip[7] = 255;
+  std::memcpy(ip + 8, t, 16);
+  std::memcpy(ip + 24, requester_ip, 16);
+  icmp[0] = 136;
+  icmp[1] = 0;
+  put16(icmp + 2, 0);
+  put32(icmp + 4, flags);
+  std::memcpy(icmp + 8, t, 16);
+  icmp[24] = 2;  // target link-layer address option
+  icmp[25] = 1;
+  std::memcpy(icmp + 26, own, 6);
+  uint32_t sum = checksum_add(0, ip + 8, 32) + 32 + kIpProtoIcmp6;
+  put16(icmp + 2, checksum_fold(checksum_add(sum, icmp, 32)));
+  p.length = 86;
+}
+
 class Transmitter {
  public:
   Transmitter(const Snapshot& snap, WorkerCounters& c, PortId from)
@@ -507,31 +542,9 @@ class Transmitter {
     const uint8_t* target = icmp + 8;
     const Ca6Slot* r = find_ca6(s_.ca6, hash_ca6(port_.vsid, target), port_.vsid, target);
     if (!r || r->kind() == kWildcard) return drop(p, DropReason::UnknownArp);
-    uint8_t t[16], requester_ip[16], requester_mac[6];
-    std::memcpy(t, target, 16);
-    std::memcpy(requester_ip, ip + 8, 16);
-    std::memcpy(requester_mac, f + 6, 6);
-    std::memcpy(f, requester_mac, 6);
-    std::memcpy(f + 6, r->mac, 6);
-    put16(f + 12, kEthIpv6);
-    put32(ip, 0x60000000);
-    put16(ip + 4, 32);
-    ip[6] = kIpProtoIcmp6;
-    ip[7] = 255;
-    std::memcpy(ip + 8, t, 16);
-    std::memcpy(ip + 24, requester_ip, 16);
-    icmp[0] = 136;
-    icmp[1] = 0;
-    put16(icmp + 2, 0);
     // Router flag for the virtual router's own address; always Solicited and Override.
-    put32(icmp + 4, r->kind() == kGatewayAddress ? 0xE0000000u : 0x60000000u);
-    std::memcpy(icmp + 8, t, 16);
-    icmp[24] = 2;  // target link-layer address option
-    icmp[25] = 1;
-    std::memcpy(icmp + 26, r->mac, 6);
-    uint32_t sum = checksum_add(0, ip + 8, 32) + 32 + kIpProtoIcmp6;
-    put16(icmp + 2, checksum_fold(checksum_add(sum, icmp, 32)));
-    p.length = 86;
+    write_neighbor_advertisement(p, target, r->mac,
+                                 r->kind() == kGatewayAddress ? 0xE0000000u : 0x60000000u);
     reply(p);
   }
 
@@ -608,6 +621,8 @@ class Receiver {
       uint32_t total = 40u + get16(ip + 4);
       if (total > p.length - 14) return drop(p, DropReason::Malformed);
       p.length = 14 + total;
+      if (ip[6] == kIpProtoIcmp6 && p.length >= 14 + 40 + 24 && ip[40] == 135)
+        return answer_provider_ns(p);
       if (!is_local6(ip + 24)) return drop(p, DropReason::NotForUs);
       if (ip[6] == 44) return drop(p, DropReason::Fragment);
       if (ip[6] != kIpProtoGre) {
@@ -798,6 +813,24 @@ class Receiver {
     bump(vc.dec_bytes, p.length);
     bump(c_.port[local->port].to_packets);
     bump(c_.port[local->port].to_bytes, p.length);
+  }
+
+  // Neighbour solicitations for a local IPv6 provider address are answered with the provider MAC
+  // (Solicited and Override set); duplicate address detection probes are not answered.
+  void answer_provider_ns(Packet& p) {
+    uint8_t* ip = p.data() + 14;
+    uint8_t* icmp = ip + 40;
+    static constexpr uint8_t unspecified[16] = {};
+    if (ip[7] != 255 || icmp[1] != 0) return drop(p, DropReason::Malformed);
+    if (std::memcmp(ip + 8, unspecified, 16) == 0) return drop(p, DropReason::NotForUs);
+    if (p.buffer_size - p.offset < 86) return drop(p, DropReason::Malformed);
+    IpAddress target;
+    target.family = 6;
+    std::memcpy(target.bytes.data(), icmp + 8, 16);
+    if (!s_.local_pas->find(target)) return drop(p, DropReason::NotForUs);
+    write_neighbor_advertisement(p, target.bytes.data(), s_.settings.provider_mac.bytes.data(),
+                                 0x60000000u);
+    p.port = kProviderPort;
   }
 
   // ARP for a local provider address on the provider link is answered with the provider MAC.

@@ -174,6 +174,35 @@ TEST_F(Rx, ArpForOurProviderAddressIsAnswered) {
   EXPECT_EQ(rx(arp_request(kHost2Mac, "192.168.1.12", "192.168.1.99")).port, kDropPort);
 }
 
+// A neighbour solicitation for one of our IPv6 provider addresses is answered with the provider
+// MAC; other targets and duplicate address detection probes are not.
+TEST_F(Rx, NeighborSolicitationForOurIpv6ProviderAddressIsAnswered) {
+  PolicyChange c;
+  c.upsert_provider_addresses = {{ip("fd00:99::11"), 64}};
+  dp->apply(c);
+  Out o = rx(neighbor_solicitation(kHost2Mac, "fd00:99::12", "fd00:99::11"));
+  ASSERT_EQ(o.port, kProviderPort);
+  ASSERT_EQ(o.frame.size(), 86u);
+  EXPECT_TRUE(std::equal(kHost2Mac.bytes.begin(), kHost2Mac.bytes.end(), o.frame.begin()));
+  EXPECT_TRUE(std::equal(kProviderMac.bytes.begin(), kProviderMac.bytes.end(), o.frame.begin() + 6));
+  EXPECT_EQ(rd16(o.frame, 12), 0x86DD);
+  EXPECT_EQ(o.frame[20], 58);
+  EXPECT_EQ(o.frame[21], 255);
+  IpAddress s = ip("fd00:99::11"), d = ip("fd00:99::12");
+  EXPECT_TRUE(std::equal(s.bytes.begin(), s.bytes.end(), o.frame.begin() + 22));
+  EXPECT_TRUE(std::equal(d.bytes.begin(), d.bytes.end(), o.frame.begin() + 38));
+  EXPECT_EQ(o.frame[54], 136);   // neighbour advertisement
+  EXPECT_EQ(o.frame[58], 0x60);  // solicited + override, not a router
+  EXPECT_TRUE(std::equal(s.bytes.begin(), s.bytes.end(), o.frame.begin() + 62));
+  EXPECT_EQ(o.frame[78], 2);  // target link-layer address: the provider MAC
+  EXPECT_TRUE(std::equal(kProviderMac.bytes.begin(), kProviderMac.bytes.end(), o.frame.begin() + 80));
+  EXPECT_EQ(inet_checksum(o.frame.data() + 54, 32, pseudo_sum(s, d, 58, 32)), 0);
+
+  EXPECT_EQ(rx(neighbor_solicitation(kHost2Mac, "fd00:99::12", "fd00:99::13")).port, kDropPort);
+  EXPECT_EQ(rx(neighbor_solicitation(kHost2Mac, "::", "fd00:99::11")).port, kDropPort);
+  EXPECT_EQ(dp->drops(DropReason::NotForUs), 2u);
+}
+
 TEST_F(Rx, BroadcastInnerIsNotFlooded) {
   Bytes in = nvgre4(kProviderMac, kHost2Mac, "192.168.1.12", "192.168.1.11", 30, 0,
                     arp_request(kBlue2, "10.1.1.2", "10.1.1.1"));
