@@ -9,9 +9,12 @@
 #include <time.h>
 
 #include <algorithm>
+#include <atomic>
+#include <new>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
@@ -30,6 +33,19 @@ constexpr uint32_t kLocalVms = 64;
 constexpr uint32_t kSlot = 512;    // bench buffer: 128 headroom + frame
 
 size_t heap_in_use() { return mallinfo2().uordblks; }
+
+// Bytes held through operator new, now and at the peak (for the transient cost of apply()).
+struct HeapCounter {
+  std::atomic<size_t> now{0}, peak{0};
+  void add(void* p) {
+    size_t v = now.fetch_add(malloc_usable_size(p)) + malloc_usable_size(p);
+    size_t pk = peak.load();
+    while (v > pk && !peak.compare_exchange_weak(pk, v)) {
+    }
+  }
+  void sub(void* p) { now.fetch_sub(malloc_usable_size(p)); }
+};
+HeapCounter g_heap;
 
 IpAddress ca_of(uint32_t i, bool v6) {
   if (!v6) return IpAddress::v4(0x0A000000u + i + 16);
@@ -395,6 +411,7 @@ void run(uint32_t n, bool v6, size_t packets, int reps) {
   std::string fam = v6 ? "ipv6" : "ipv4";
   // ---- our datapath ----
   size_t heap0 = heap_in_use();
+  size_t apply_peak = 0;
   auto dp = std::make_unique<Datapath>();
   {
     PolicyChange c;
@@ -415,7 +432,12 @@ void run(uint32_t n, bool v6, size_t packets, int reps) {
       r.mac = mac_of(i);
       c.upsert_records.push_back(r);
     }
+    // Peak heap while apply() runs, beyond what was allocated before it (the change itself is
+    // already built): the transient cost of compiling a bulk change.
+    size_t before = g_heap.now.load();
+    g_heap.peak.store(before);
     dp->apply(c);
+    apply_peak = g_heap.peak.load() - before;
   }
   size_t heap1 = heap_in_use();
   TableStats ts = dp->table_stats();
@@ -450,6 +472,8 @@ void run(uint32_t n, bool v6, size_t packets, int reps) {
   // Whole policy including the control plane's own copy of every record.
   report("dataplane.policy_bytes_per_record." + fam + "." + sz, double(heap1 - heap0) / n, ref_b,
          "B/record");
+  std::printf("BENCH dataplane.apply_peak_heap_bytes_per_record.%s.%s %.1f B/record\n",
+              fam.c_str(), sz.c_str(), double(apply_peak) / n);
 
   // Control-plane latency of one change while the table is this big.
   {
@@ -541,7 +565,33 @@ uint32_t parse_size(const std::string& s) {
   return uint32_t(std::stoul(num)) * mult;
 }
 
+void* counted(void* p) {
+  if (!p) throw std::bad_alloc();
+  g_heap.add(p);
+  return p;
+}
+void uncount(void* p) {
+  if (p) g_heap.sub(p);
+  std::free(p);
+}
+
 }  // namespace
+
+void* operator new(size_t n) { return counted(std::malloc(n ? n : 1)); }
+void* operator new[](size_t n) { return counted(std::malloc(n ? n : 1)); }
+void* operator new(size_t n, std::align_val_t a) {
+  size_t al = size_t(a);
+  return counted(std::aligned_alloc(al, (n + al - 1) / al * al));
+}
+void* operator new[](size_t n, std::align_val_t a) { return operator new(n, a); }
+void operator delete(void* p) noexcept { uncount(p); }
+void operator delete[](void* p) noexcept { uncount(p); }
+void operator delete(void* p, size_t) noexcept { uncount(p); }
+void operator delete[](void* p, size_t) noexcept { uncount(p); }
+void operator delete(void* p, std::align_val_t) noexcept { uncount(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { uncount(p); }
+void operator delete(void* p, size_t, std::align_val_t) noexcept { uncount(p); }
+void operator delete[](void* p, size_t, std::align_val_t) noexcept { uncount(p); }
 
 int main(int argc, char** argv) {
   std::vector<uint32_t> sizes = {1000, 100000, 1000000, 4000000};

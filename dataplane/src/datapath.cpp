@@ -460,6 +460,7 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
     if (!prev) s.open_mac(sh);
     if (s.work4[sh]) {
       std::vector<Ca4Slot> slots = s.work4[sh]->live();
+      s.work4[sh].reset();  // one shard's copy at a time, not the whole table
       for (auto& [vsid, g] : gw4[sh]) {
         Ca4Slot slot = ca4_key_slot(vsid, g);
         slot.set_pa(kNoPa);
@@ -472,6 +473,7 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
     }
     if (s.work6[sh]) {
       std::vector<Ca6Slot> slots = s.work6[sh]->live();
+      s.work6[sh].reset();
       for (auto& [vsid, g] : gw6[sh]) {
         Ca6Slot slot = ca6_key_slot(vsid, g);
         slot.set_pa(kNoPa);
@@ -483,7 +485,9 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
       snap->ca6.set(sh, prev->ca6.owners[sh]);
     }
     if (s.work_mac[sh]) {
-      snap->mac.set(sh, make_shard(s.work_mac[sh]->live()));
+      std::vector<MacSlot> slots = s.work_mac[sh]->live();
+      s.work_mac[sh].reset();
+      snap->mac.set(sh, make_shard(slots));
     } else {
       snap->mac.set(sh, prev->mac.owners[sh]);
     }
@@ -535,12 +539,10 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
   auto saved_per_vsid = s.records_per_vsid;
   // Record tables are edited in work copies (dropped on failure); provider-address references
   // are undone from a compact log; the rare L2Only / Nat map edits by closures.
-  struct PaUndo {
-    bool interned;  // true: undo an intern_pa, false: undo a release_pa
-    uint32_t index;
-    IpAddress address;
-  };
-  std::vector<PaUndo> pa_undo;
+  // Provider-address reference log: index << 1 | released (8 bytes a record in a bulk load);
+  // the address of an index whose last reference was released is kept beside it.
+  std::vector<uint64_t> pa_undo;
+  std::vector<IpAddress> pa_freed;
   std::vector<std::function<void()>> undo;
   bool structural = false;  // router MAC changed: every gateway slot changes
   std::vector<MacKey> mac_conflicts;
@@ -573,11 +575,12 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
   };
   auto intern = [&](const IpAddress& a) {
     uint32_t i = s.intern_pa(a);
-    pa_undo.push_back({true, i, a});
+    pa_undo.push_back(uint64_t(i) << 1);
     return i;
   };
   auto release = [&](uint32_t i) {
-    pa_undo.push_back({false, i, s.pa_address[i]});
+    if (s.pa_refs[i] == 1) pa_freed.push_back(s.pa_address[i]);
+    pa_undo.push_back(uint64_t(i) << 1 | 1);
     s.release_pa(i);
   };
   // Marks the shard of a customer address as edited (its gateway slots are rebuilt too).
@@ -640,8 +643,15 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
     s.close_work();
     for (auto it = undo.rbegin(); it != undo.rend(); ++it) (*it)();
     for (auto it = pa_undo.rbegin(); it != pa_undo.rend(); ++it) {
-      if (it->interned) s.release_pa(it->index);
-      else s.unrelease_pa(it->index, it->address);
+      uint32_t i = uint32_t(*it >> 1);
+      if (!(*it & 1)) {
+        s.release_pa(i);
+      } else if (s.pa_refs[i] == 0) {
+        s.unrelease_pa(i, pa_freed.back());
+        pa_freed.pop_back();
+      } else {
+        ++s.pa_refs[i];
+      }
     }
     s.records_per_vsid = std::move(saved_per_vsid);
     s.settings = saved_settings;
@@ -751,6 +761,21 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
         throw PolicyError("no lookup record for " +
                           (k.customer.is_set() ? k.customer.to_string() : k.mac.to_string()) +
                           " in " + vsid_text(k.vsid));
+    if (change.upsert_records.size() >= 4096) {
+      // A bulk change: size the work copies once instead of growing them step by step.
+      std::vector<uint32_t> n4(kShards), n6(kShards), nmac(kShards);
+      for (const LookupRecord& r : change.upsert_records) {
+        ++nmac[shard_of(hash_mac(r.vsid, mac48(r.mac.bytes.data())))];
+        if (r.type == RecordType::L2Only) continue;
+        if (r.customer.is_v4()) ++n4[shard_of(record_hash(key_of(r)))];
+        else if (r.customer.is_v6()) ++n6[shard_of(record_hash(key_of(r)))];
+      }
+      for (size_t sh = 0; sh < kShards; ++sh) {
+        if (n4[sh]) s.open4(sh).reserve(n4[sh]);
+        if (n6[sh]) s.open6(sh).reserve(n6[sh]);
+        if (nmac[sh]) s.open_mac(sh).reserve(nmac[sh]);
+      }
+    }
     for (const LookupRecord& r : change.upsert_records) {
       std::string what = "record " + r.customer.to_string() + " in " + vsid_text(r.vsid);
       check_vsid(r.vsid);

@@ -56,6 +56,13 @@ class WorkTable {
     }
     place(v);
   }
+  // Makes room for `extra` more inserts without growing step by step.
+  void reserve(size_t extra) {
+    if ((used_ + extra) * 5 <= size_t(nbuckets_) * Bucket<Slot>::kSlots * 4) return;
+    std::vector<Slot> all = live();
+    reset(buckets_for<Slot>((all.size() + extra) * 5 / 4 + 4));
+    for (const Slot& slot : all) place(slot);
+  }
   // Removes a slot found by find().
   void erase(Slot* slot) {
     slot->tag = (slot->tag & 0xFF000000u) | kErasedVsid;
