@@ -357,6 +357,7 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
   snap->providers = providers;
   auto encap = std::make_shared<std::vector<EncapTemplate>>(providers->size());
   auto pa4 = std::make_shared<std::vector<uint32_t>>(providers->size());
+  auto pa6 = std::make_shared<std::vector<std::array<uint8_t, 16>>>(providers->size());
   for (size_t i = 0; i < providers->size(); ++i) {
     const ProviderTarget& t = (*providers)[i];
     EncapTemplate& e = (*encap)[i];
@@ -368,10 +369,13 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
       while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
       put16(e.header + 24, uint16_t(sum));
       (*pa4)[i] = load32(t.address.bytes.data());
+    } else if (t.family == 6) {
+      (*pa6)[i] = t.address.bytes;
     }
   }
   snap->encap = encap;
   snap->pa4 = pa4;
+  snap->pa6 = pa6;
   snap->local_pas = std::make_shared<FlatMap<IpAddress, uint32_t>>(local_list);
   snap->local4_all = true;
   for (auto& [addr, lp] : s.local_pas) {

@@ -153,7 +153,6 @@ struct Datapath::State {
   std::map<uint32_t, uint32_t> vsid_counter;         // VSID -> counter index (never reused)
   std::map<std::string, uint32_t> domain_index;      // routing domain -> index (never reused)
 
-
   // ---- published version ----
   std::atomic<const detail::Snapshot*> current{nullptr};
   std::unique_ptr<const detail::Snapshot> current_owner;

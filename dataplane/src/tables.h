@@ -455,6 +455,7 @@ struct Snapshot {
   std::shared_ptr<const std::vector<ProviderTarget>> providers;  // cold details, by PA index
   std::shared_ptr<const std::vector<EncapTemplate>> encap;       // by PA index
   std::shared_ptr<const std::vector<uint32_t>> pa4;              // IPv4 PA by index (anti-spoofing)
+  std::shared_ptr<const std::vector<std::array<uint8_t, 16>>> pa6;  // IPv6 PA by index (:: if IPv4)
   std::shared_ptr<const FlatMap<uint32_t, SubnetInfo>> subnets;
   std::shared_ptr<const std::vector<PortInfo>> ports;  // kMaxPorts entries
   std::shared_ptr<const LocalPortTable> local_ports;

@@ -562,7 +562,11 @@ class Transmitter {
 class Receiver {
  public:
   Receiver(const Snapshot& snap, WorkerCounters& c)
-      : s_(snap), c_(c), pa4_(snap.pa4->data()), local_ports_(*snap.local_ports) {}
+      : s_(snap),
+        c_(c),
+        pa4_(snap.pa4->data()),
+        pa6_(snap.pa6->data()),
+        local_ports_(*snap.local_ports) {}
 
   void run(std::span<Packet> pkts) {
     Rx rx[kBatchSize];
@@ -705,8 +709,9 @@ class Receiver {
       uint32_t a = load32(x.outer_src);
       return a != 0 && pa4_[pa] == a;
     }
-    const IpAddress& a = (*s_.providers)[pa].address;
-    return a.family == 6 && eq16(a.bytes.data(), x.outer_src);
+    // pa6 is :: for IPv4 provider addresses; :: is never a provider address.
+    const uint8_t* a = pa6_[pa].data();
+    return (load64(x.outer_src) | load64(x.outer_src + 8)) != 0 && eq16(a, x.outer_src);
   }
 
   // Anti-spoofing: the inner source must be a record (or the gateway wildcard) located at the
@@ -861,6 +866,7 @@ class Receiver {
   const Snapshot& s_;
   WorkerCounters& c_;
   const uint32_t* pa4_;  // IPv4 provider address by index
+  const std::array<uint8_t, 16>* pa6_;  // IPv6 provider address by index
   const LocalPortTable& local_ports_;
   uint32_t last_vsid_ = 0;  // VSID 0 is never a subnet
   const SubnetInfo* last_subnet_ = nullptr;

@@ -74,6 +74,18 @@ TEST_F(Rx, GoldenIpv6OverIpv6FrameDecapsulatesBack) {
   w.receive(std::span<Packet>(&p, 1));
   EXPECT_EQ(p.port, kDropPort);
   EXPECT_EQ(host2.drops(DropReason::Spoofed), 1u);
+  // An outer source of :: matches no provider address, not even where an IPv4 one sits: move the
+  // sender's records to an IPv4 provider address and send from ::.
+  PolicyChange v4;
+  v4.upsert_records = {record(30, "fd00:30::1", "192.168.1.12", kBlue1),
+                       record(30, "10.1.1.1", "192.168.1.12", kBlue1)};
+  host2.apply(v4);
+  std::copy(enc.begin(), enc.end(), buf.begin() + kHeadroom);
+  p = Packet{buf.data(), kBufferSize, kHeadroom, uint32_t(enc.size()), kDropPort};
+  std::fill(p.data() + 14 + 8, p.data() + 14 + 24, uint8_t(0));
+  w.receive(std::span<Packet>(&p, 1));
+  EXPECT_EQ(p.port, kDropPort);
+  EXPECT_EQ(host2.drops(DropReason::Spoofed), 2u);
 }
 
 TEST_F(Rx, BadGreHeadersAreDropped) {
