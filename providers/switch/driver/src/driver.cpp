@@ -490,7 +490,6 @@ void SwitchDriver::validate(const SwitchSettings& current, Prepared& edits) {
     }
     it->second = settings;
   }
-  check_addresses(target, edits.ports_);
   // Every VLAN a changed port uses exists; no port uses a VLAN being removed.
   for (const auto& [name, settings] : edits.ports_) {
     for (VlanId v : vlans_used(settings.vlans)) {
@@ -530,6 +529,9 @@ void SwitchDriver::validate(const SwitchSettings& current, Prepared& edits) {
     bool same = b != before_ports.end() && *b->second == it->second;
     it = same ? edits.ports_.erase(it) : std::next(it);
   }
+  // Against the whole switch, for the ports that change (so a message names
+  // the port being changed first).
+  check_addresses(target, edits.ports_);
   check_supported(current, edits.vlans_, edits.ports_);
 }
 
