@@ -580,6 +580,19 @@ Instance SwitchProvider::modify(const provider::CallContext& ctx, const cim::Cla
     bool same = wanted && (now ? *now == *wanted : wanted->is_null());
     if (!same) properties.push_back(name);
   }
+  // A routed port refuses VLAN settings even when they equal the waiting
+  // ones: Set-NetworkSwitchPortMode -AccessMode on it must not look done.
+  auto names_any = [&](std::initializer_list<const char*> names) {
+    return std::any_of(requested.begin(), requested.end(), [&](const std::string& r) {
+      return std::any_of(names.begin(), names.end(), [&](const char* n) { return cim::iequals(r, n); });
+    });
+  };
+  if (is("CIM_VLANEndpoint") && names_any({"DesiredEndpointMode"}))
+    state_.require_switched(key_string(path, "Name").substr(std::string(kVlanEpPrefix).size()),
+                            "VLAN mode");
+  if (is("CIM_VLANEndpointSettingData") && names_any({"AccessVLAN", "NativeVLAN", "TrunkedVLANList"}))
+    state_.require_switched(
+        key_string(path, "InstanceID").substr(std::string(kSettingPrefix).size()), "VLANs");
   if (properties.empty()) return current;
   if (is("CIM_EthernetPort")) {
     only_writable(cls.name(), properties, {"Description"});
@@ -853,7 +866,12 @@ PortAddress requested_address(const Instance& e, const std::string& where) {
                   where + "IPv6Address " + *v6 + " needs a PrefixLength (e.g. 64)");
     length = static_cast<unsigned>(std::min<uint64_t>(*prefix, 255));
   }
-  PortAddress a = make_port_address(v4 ? *v4 : *v6, length);
+  PortAddress a;
+  try {
+    a = make_port_address(v4 ? *v4 : *v6, length);
+  } catch (const Error& e) {
+    throw Error(e.status(), where + e.what());
+  }
   if (v6 && a.family != IpFamily::kIPv6)
     throw Error(Status::kInvalidParameter,
                 where + "IPv6Address '" + *v6 + "' is not an IPv6 address");

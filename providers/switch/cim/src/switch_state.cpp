@@ -374,6 +374,11 @@ void SwitchState::edit(
   }
 }
 
+void SwitchState::require_switched(const std::string& port, const std::string& what) const {
+  SwitchConfig c = config();
+  if (const PortConfig* p = c.port(port)) check_switched(*p, what);
+}
+
 void SwitchState::set_port_enabled(const std::string& port, bool enabled) {
   edit([&](config::Transaction& tx, const SwitchConfig& c) {
     need_port(tx, c, driver_, port);

@@ -413,6 +413,12 @@ TEST_F(RoutedPorts, AddProtocolEndpointMakesARoutedPort) {
   refused([&] { modify("CIM_VLANEndpointSettingData", provider_->vlan_setting_path("Ethernet4"),
                        access); },
           cim::Status::kInvalidParameter, "is a routed port (IP address 10.4.0.1/24)");
+  // Even a mode it already has waiting: Set-NetworkSwitchPortMode -AccessMode
+  // on a routed port must not look done.
+  Instance same_mode("CIM_VLANEndpoint");
+  same_mode.set("DesiredEndpointMode", Value::uint16(2));
+  refused([&] { modify("CIM_VLANEndpoint", provider_->vlan_endpoint_path("Ethernet4"), same_mode); },
+          cim::Status::kInvalidParameter, "before setting its VLAN mode");
 
   // RemoveProtocolEndpoint, one address at a time; then the port switches again.
   r = call("RemoveProtocolEndpoint", {{"Endpoint", Value::reference(ep)}});

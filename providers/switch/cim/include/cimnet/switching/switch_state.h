@@ -124,6 +124,10 @@ class SwitchState {
   // The running switch configuration.
   SwitchConfig config() const;
 
+  // Throws kInvalidParameter, saying how to undo it, when `port` is a routed
+  // port (it has IP addresses): its VLAN settings (`what`) cannot be set.
+  void require_switched(const std::string& port, const std::string& what) const;
+
   // Ports.
   void set_port_enabled(const std::string& port, bool enabled);
   void set_port_description(const std::string& port, const std::string& description);
