@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 
+#include "agent/provider/software_identity.h"
 #include "cimnet/cim/names.h"
 
 namespace cimnet::switching {
@@ -24,6 +25,7 @@ constexpr const char* kServiceName = "cimnet-switch-service";
 constexpr const char* kCapabilitiesId = "cimnet:EthernetPortCapabilities";
 constexpr const char* kGlobalSettingsId = "cimnet:GlobalEthernetSwitchSettings";
 constexpr const char* kFeatureId = "cimnet:Feature:VLAN";
+constexpr const char* kRoutedFeatureId = "cimnet:Feature:RoutedPorts";
 constexpr const char* kVlanPrefix = "cimnet:VLAN:";
 constexpr const char* kSettingPrefix = "cimnet:VLANEndpointSettingData:";
 constexpr const char* kLanPrefix = "LAN:";
@@ -206,6 +208,12 @@ ObjectPath SwitchProvider::vlan_path(VlanId id) const {
 ObjectPath SwitchProvider::service_path() const {
   return system_scoped(identity_.system_name, "MSFT_SwitchService", "Name", kServiceName);
 }
+ObjectPath SwitchProvider::software_path() const {
+  // The agent's own CIM_SoftwareIdentity (served by cimnetd's
+  // SoftwareIdentityProvider): the software that runs the switch.
+  cim::Instance sw = provider::SoftwareIdentityProvider(identity_.version).instance();
+  return instance_id_path(kCimv2, "CIM_SoftwareIdentity", sw.get("InstanceID")->as_string());
+}
 ObjectPath SwitchProvider::ip_endpoint_path(const std::string& port, const PortAddress& a) const {
   // "IP:Ethernet3:10.0.0.1": one endpoint per address (DSP1036 allows one
   // IPv4 and several IPv6 addresses per endpoint; one each is simpler to
@@ -235,6 +243,8 @@ std::vector<std::string> switch_classes_cimv2() {
           "CIM_MemberOfCollection",
           "CIM_HostedService",
           "CIM_ElementCapabilities",
+          "CIM_InstalledSoftwareIdentity",
+          "CIM_ElementSoftwareIdentity",
           "CIM_ElementConformsToProfile"};
 }
 
@@ -466,6 +476,20 @@ std::vector<Instance> SwitchProvider::instances(const std::string& ns,
     i.set("OtherFeatureName", str("802.1Q VLAN"));
     i.set("IsEnabled", Value::boolean(true));
     out.push_back(std::move(i));
+    // Routed (layer 3) ports, as the driver can or cannot have them (the
+    // 2014 FeatureName list has no value for it: 1 Other).
+    std::optional<std::string> no_routing = state_.driver().routed_ports_unsupported();
+    Instance r("MSFT_Feature");
+    r.set("InstanceID", str(kRoutedFeatureId));
+    r.set("Name", str("RoutedPorts"));
+    r.set("ElementName", str("Routed (layer 3) ports"));
+    r.set("Description", str(no_routing ? *no_routing
+                                        : "Ethernet ports take IP addresses through "
+                                          "MSFT_SwitchService.AddProtocolEndpoint"));
+    r.set("FeatureName", u16(1));
+    r.set("OtherFeatureName", str("Routed ports"));
+    r.set("IsEnabled", Value::boolean(!no_routing));
+    out.push_back(std::move(r));
   } else if (is("MSFT_GlobalEthernetSwitchSettingData")) {
     Instance i("MSFT_GlobalEthernetSwitchSettingData");
     i.set("InstanceID", str(kGlobalSettingsId));
@@ -536,6 +560,14 @@ std::vector<Instance> SwitchProvider::instances(const std::string& ns,
           out.push_back(association("CIM_MemberOfCollection", "Collection", vlan_path(m.vlan),
                                     "Member", vlan_endpoint_path(p.name)));
     }
+  } else if (is("CIM_InstalledSoftwareIdentity")) {
+    out.push_back(association("CIM_InstalledSoftwareIdentity", "System", system_path(),
+                              "InstalledSoftware", software_path()));
+  } else if (is("CIM_ElementSoftwareIdentity")) {
+    Instance i = association("CIM_ElementSoftwareIdentity", "Antecedent", software_path(),
+                             "Dependent", system_path());
+    i.set("ElementSoftwareStatus", u16s({2, 6}));  // Current, Installed
+    out.push_back(std::move(i));
   } else if (is("CIM_HostedService")) {
     out.push_back(
         association("CIM_HostedService", "Antecedent", system_path(), "Dependent", service_path()));
@@ -658,6 +690,11 @@ Instance SwitchProvider::modify(const provider::CallContext& ctx, const cim::Cla
     }
     state_.edit_vlan(vlan_from_instance_id(key_string(path, "InstanceID")), e);
   } else if (is("MSFT_Feature")) {
+    if (cim::iequals(key_string(path, "InstanceID"), kRoutedFeatureId))
+      throw Error(Status::kNotSupported,
+                  "routed ports come with the switch driver (" + state_.driver().spec() +
+                      ") and cannot be turned on or off; a port is routed while it has IP "
+                      "addresses");
     throw Error(Status::kNotSupported,
                 "the 802.1Q VLAN feature is always on on this switch and cannot be turned off");
   } else {

@@ -10,6 +10,7 @@
 
 #include <filesystem>
 
+#include "agent/provider/software_identity.h"
 #include "cimnet/cim/served_schema.h"
 #include "cimnet/switching/sim_switch.h"
 
@@ -135,7 +136,8 @@ TEST_F(Providers, AssociationReferencesResolve) {
   for (const char* assoc :
        {"CIM_SystemDevice", "CIM_HostedAccessPoint", "CIM_DeviceSAPImplementation",
         "CIM_BindsToLANEndpoint", "CIM_ElementSettingData", "CIM_HostedCollection",
-        "CIM_MemberOfCollection", "CIM_HostedService", "CIM_ElementCapabilities"}) {
+        "CIM_MemberOfCollection", "CIM_HostedService", "CIM_ElementCapabilities",
+        "CIM_InstalledSoftwareIdentity", "CIM_ElementSoftwareIdentity"}) {
     auto items = all(assoc);
     EXPECT_FALSE(items.empty()) << assoc;
     for (const auto& a : items)
@@ -143,6 +145,12 @@ TEST_F(Providers, AssociationReferencesResolve) {
         if (p.value.type() != cim::Type::kReference) continue;
         const ObjectPath& r = p.value.as_reference();
         EXPECT_EQ(r.ns(), "root/cimv2");
+        if (r.class_name() == "CIM_SoftwareIdentity") {  // cimnetd's own provider serves it
+          EXPECT_TRUE(provider::matches_path(
+              provider::SoftwareIdentityProvider("0.1.0").instance(), r))
+              << r.to_string();
+          continue;
+        }
         EXPECT_NO_THROW(provider_->get(ctx(), cls(r.class_name()), r))
             << assoc << "." << p.name << " -> " << r.to_string();
       }
@@ -499,6 +507,33 @@ TEST_F(RoutedPorts, BadRequestsSayWhatIsWrongAndChangeNothing) {
   refused([&] { call("RemoveProtocolEndpoint", {}); }, cim::Status::kInvalidParameter,
           "needs Endpoint");
   EXPECT_EQ(all("CIM_IPProtocolEndpoint").size(), 1u);
+}
+
+TEST_F(Providers, FeaturesSayWhatTheDriverCanDo) {
+  auto features = all("MSFT_Feature");
+  ASSERT_EQ(features.size(), 2u);
+  EXPECT_EQ(features[0].get("InstanceID")->as_string(), "cimnet:Feature:VLAN");
+  EXPECT_EQ(features[1].get("InstanceID")->as_string(), "cimnet:Feature:RoutedPorts");
+  EXPECT_TRUE(features[1].get("IsEnabled")->as_bool());  // the sim routes
+  ObjectPath routed = features[1].path(cls("MSFT_Feature"), "root/cimv2");
+  // Enable-NetworkSwitchFeature on an enabled feature changes nothing and succeeds.
+  Instance on("MSFT_Feature");
+  on.set("IsEnabled", Value::boolean(true));
+  EXPECT_TRUE(modify("MSFT_Feature", routed, on).get("IsEnabled")->as_bool());
+  Instance off("MSFT_Feature");
+  off.set("IsEnabled", Value::boolean(false));
+  std::string msg;
+  EXPECT_EQ(status_of([&] { modify("MSFT_Feature", routed, off); }, &msg),
+            cim::Status::kNotSupported);
+  EXPECT_THAT(msg, HasSubstr("come with the switch driver (sim:4)"));
+  // The switch runs cimnetd: CIM_InstalledSoftwareIdentity and
+  // CIM_ElementSoftwareIdentity (Current, Installed).
+  auto esi = all("CIM_ElementSoftwareIdentity");
+  ASSERT_EQ(esi.size(), 1u);
+  EXPECT_EQ(esi[0].get("Dependent")->as_reference(), provider_->system_path());
+  EXPECT_EQ(esi[0].get("ElementSoftwareStatus")->at(0).as_uint(), 2u);
+  EXPECT_EQ(all("CIM_InstalledSoftwareIdentity")[0].get("InstalledSoftware")->as_reference(),
+            provider_->software_path());
 }
 
 }  // namespace

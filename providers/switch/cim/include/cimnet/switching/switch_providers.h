@@ -67,6 +67,8 @@ class SwitchProvider : public provider::Provider {
   cim::ObjectPath vlan_setting_path(const std::string& port) const;
   cim::ObjectPath vlan_path(VlanId id) const;
   cim::ObjectPath service_path() const;
+  // The agent's CIM_SoftwareIdentity (served by cimnetd, not by this provider).
+  cim::ObjectPath software_path() const;
   // The CIM_IPProtocolEndpoint of one address of a routed port.
   cim::ObjectPath ip_endpoint_path(const std::string& port, const PortAddress& address) const;
 
