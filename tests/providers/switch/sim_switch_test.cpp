@@ -477,6 +477,36 @@ TEST(SimSwitch, AddressErrorsAreClearAndChangeNothing) {
   EXPECT_EQ(sw.port("Ethernet3").addresses.size(), 1u);
 }
 
+TEST(SimSwitch, NestedAndManyRoutedPortsAreCheckedInOneBatch) {
+  SimSwitch sw(SimSwitch::kMaxPorts);
+  std::vector<Change> batch;
+  for (int i = 1; i <= SimSwitch::kMaxPorts; ++i) {
+    std::string text = "10." + std::to_string(i / 256) + "." + std::to_string(i % 256) + ".1";
+    batch.push_back(AddPortAddress{"Ethernet" + std::to_string(i), make_port_address(text, 24)});
+  }
+  sw.change(batch);
+  EXPECT_EQ(sw.port("Ethernet1024").addresses.size(), 1u);
+  EXPECT_TRUE(sw.prepare(sw.settings()).empty());
+  // A subnet that encloses others further along the sorted order.
+  expect_error(
+      [&] { sw.prepare({AddPortAddress{"Ethernet7", make_port_address("10.3.128.2", 17)}}); },
+      Status::kInvalidParameter, "port Ethernet7: subnet of 10.3.128.2/17 overlaps 10.3.128.1/24 on port Ethernet896");
+  // One inside an existing subnet, one around an existing subnet.
+  expect_error(
+      [&] { sw.prepare({AddPortAddress{"Ethernet9", make_port_address("10.0.5.129", 25)}}); },
+      Status::kInvalidParameter, "overlaps 10.0.5.1/24 on port Ethernet5");
+  expect_error(
+      [&] { sw.prepare({AddPortAddress{"Ethernet9", make_port_address("10.0.0.1", 8)}}); },
+      Status::kInvalidParameter, "port Ethernet9: subnet of 10.0.0.1/8 overlaps");
+  // Disjoint neighbours are fine: 10.4.0.1/24 lies in no port's subnet.
+  sw.change({AddPortAddress{"Ethernet9", make_port_address("11.0.0.1", 8)},
+             AddPortAddress{"Ethernet10", make_port_address("2001:db8:a::1", 48)},
+             AddPortAddress{"Ethernet11", make_port_address("2001:db8:b::1", 48)}});
+  expect_error(
+      [&] { sw.prepare({AddPortAddress{"Ethernet12", make_port_address("2001:db8::1", 32)}}); },
+      Status::kInvalidParameter, "overlaps 2001:db8:a::1/48 on port Ethernet10");
+}
+
 TEST(SwitchDriverApply, AFailureHalfwayRestoresEveryTouchedItem) {
   FailingSwitch sw;
   const SwitchSettings before = sw.settings();

@@ -185,6 +185,9 @@ SwitchConfig read_switch_config(const config::ConfigView& view) {
     }
     for (IpFamily family : {IpFamily::kIPv4, IpFamily::kIPv6}) {
       const bool v4 = family == IpFamily::kIPv4;
+      // ietf-ip: with ipv4/ipv6 "enabled" false the family's addresses rest.
+      if (view.get(path + (v4 ? "/ietf-ip:ipv4/enabled" : "/ietf-ip:ipv6/enabled")) == "false")
+        continue;
       for (const auto& a : view.select(path + (v4 ? "/ietf-ip:ipv4/address" : "/ietf-ip:ipv6/address"))) {
         PortAddress address;
         address.family = family;

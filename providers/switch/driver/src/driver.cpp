@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 #include <set>
+#include <tuple>
 
 #include "cimnet/cim/error.h"
 
@@ -383,31 +384,80 @@ std::vector<PortAddress> normalized_addresses(const std::string& port,
 
 // Every address of an edited port against every address of the switch: the
 // same address on two ports is kAlreadyExists (link-local IPv6 excepted);
-// overlapping subnets (on one port or two) are kInvalidParameter.
+// overlapping subnets (on one port or two) are kInvalidParameter. Sorted
+// sweeps, O(n log n) in the number of addresses on the switch.
 void check_addresses(const std::map<std::string, PortSettings, std::less<>>& target,
                      const PortEdits& edited) {
-  for (const auto& [name, settings] : edited) {
+  if (std::all_of(edited.begin(), edited.end(),
+                  [](const auto& e) { return e.second.addresses.empty(); }))
+    return;
+  struct Entry {
+    const std::string* port;
+    const PortAddress* address;
+    std::array<std::uint8_t, 16> bytes;    // the address
+    std::array<std::uint8_t, 16> network;  // the address under its prefix
+    bool edited;
+    bool link_local;
+  };
+  std::vector<Entry> all;
+  for (const auto& [name, settings] : target) {
+    const bool is_edited = edited.count(name) > 0;
     for (const PortAddress& a : settings.addresses) {
-      for (const auto& [other, other_settings] : target) {
-        for (const PortAddress& b : other_settings.addresses) {
-          if (other == name && a == b) continue;  // itself
-          if (a.family != b.family) continue;
-          const bool same_port = other == name;
-          if (a.address == b.address) {
-            if (!same_port && is_link_local(a)) continue;
-            throw Error(Status::kAlreadyExists, "address " + a.address +
-                                                    " is already in use on port " + other);
-          }
-          if (is_link_local(a) || is_link_local(b)) continue;
-          if (subnets_overlap(a, b)) {
-            throw Error(Status::kInvalidParameter,
-                        "port " + name + ": subnet of " + port_address_text(a) +
-                            " overlaps " + port_address_text(b) + " on port " + other +
-                            "; a router's interfaces need separate subnets");
-          }
-        }
-      }
+      Entry e{&name, &a, address_bytes(a), {}, is_edited, is_link_local(a)};
+      for (unsigned i = 0; i < a.prefix_length && i < 128; ++i)
+        e.network[i / 8] |= e.bytes[i / 8] & (0x80 >> (i % 8));
+      all.push_back(e);
     }
+  }
+  auto fam = [](const Entry& e) { return e.address->family; };
+  // 1. The same address twice: neighbours once sorted by address.
+  std::sort(all.begin(), all.end(), [&](const Entry& x, const Entry& y) {
+    return std::tie(x.address->family, x.bytes, *x.port) <
+           std::tie(y.address->family, y.bytes, *y.port);
+  });
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    for (std::size_t j = i + 1;
+         j < all.size() && fam(all[j]) == fam(all[i]) && all[j].bytes == all[i].bytes; ++j) {
+      if (!all[i].edited && !all[j].edited) continue;
+      if (*all[i].port != *all[j].port && all[i].link_local) continue;
+      const Entry& mine = all[i].edited ? all[i] : all[j];
+      const Entry& theirs = all[i].edited ? all[j] : all[i];
+      throw Error(Status::kAlreadyExists, "address " + mine.address->address +
+                                              " is already in use on port " + *theirs.port);
+    }
+  }
+  // 2. Overlapping subnets: sorted by network then prefix, a subnet overlaps
+  // another exactly when one contains the other, so a stack of the enclosing
+  // subnets finds every overlap.
+  std::erase_if(all, [](const Entry& e) { return e.link_local; });
+  std::sort(all.begin(), all.end(), [](const Entry& x, const Entry& y) {
+    return std::tie(x.address->family, x.network, x.address->prefix_length) <
+           std::tie(y.address->family, y.network, y.address->prefix_length);
+  });
+  auto contains = [](const Entry& outer, const Entry& inner) {
+    if (outer.address->family != inner.address->family) return false;
+    for (unsigned i = 0; i < outer.address->prefix_length; ++i) {
+      std::uint8_t bit = 0x80 >> (i % 8);
+      if ((outer.network[i / 8] & bit) != (inner.bytes[i / 8] & bit)) return false;
+    }
+    return true;
+  };
+  std::vector<const Entry*> enclosing;
+  for (const Entry& e : all) {
+    while (!enclosing.empty() && !contains(*enclosing.back(), e)) enclosing.pop_back();
+    const Entry* other = nullptr;
+    if (!enclosing.empty() && e.edited) other = enclosing.back();
+    for (const Entry* x : enclosing)
+      if (!other && x->edited) other = x;
+    if (other) {
+      const Entry& mine = e.edited ? e : *other;
+      const Entry& theirs = e.edited ? *other : e;
+      throw Error(Status::kInvalidParameter,
+                  "port " + *mine.port + ": subnet of " + port_address_text(*mine.address) +
+                      " overlaps " + port_address_text(*theirs.address) + " on port " +
+                      *theirs.port + "; a router's interfaces need separate subnets");
+    }
+    enclosing.push_back(&e);
   }
 }
 

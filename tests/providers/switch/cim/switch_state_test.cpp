@@ -364,15 +364,37 @@ TEST(SwitchState, AddressRefusalsSayWhatIsWrongAndChangeNothing) {
   EXPECT_EQ(sim.settings(), before);
   EXPECT_EQ(store->generation(), generation);
 
-  // The store itself (YANG must in module cimnet) refuses one address on two
-  // interfaces, whoever writes it.
-  auto tx = store->begin();
-  tx.set(yang_path::port_address("Ethernet3", v4("192.0.2.1", 24)) + "/prefix-length", "24");
-  try {
+  // Whoever writes the store (config import, a script) meets the same checks:
+  // the switch backend refuses a duplicate address, and YANG (deviations in
+  // module cimnet) refuses the parts of ietf-ip the switch does not implement.
+  auto expect_refused = [&](const std::string& path, const std::string& value,
+                            const std::string& text) {
+    auto tx = store->begin();
+    try {
+      tx.set(path, value);
+      tx.commit();
+      ADD_FAILURE() << "the store took " << path;
+    } catch (const config::ConfigError& e) {
+      EXPECT_THAT(e.what(), HasSubstr(text)) << path;
+    }
+  };
+  expect_refused(yang_path::port_address("Ethernet3", v4("192.0.2.1", 24)) + "/prefix-length", "24",
+                 "192.0.2.1 is already in use on port Ethernet1");
+  expect_refused(yang_path::port("Ethernet3") + "/ietf-ip:ipv4/mtu", "1400", "mtu");
+  expect_refused(yang_path::port("Ethernet3") + "/ietf-ip:ipv6/autoconf/create-global-addresses",
+                 "true", "autoconf");
+  // ipv4 "enabled" false: the address rests and the port switches again.
+  {
+    auto tx = store->begin();
+    tx.set(yang_path::port("Ethernet1") + "/ietf-ip:ipv4/enabled", "false");
     tx.commit();
-    ADD_FAILURE() << "the store took a duplicate address";
-  } catch (const config::ConfigError& e) {
-    EXPECT_THAT(e.what(), HasSubstr("already on another interface"));
+  }
+  EXPECT_TRUE(sim.port("Ethernet1").addresses.empty());
+  EXPECT_EQ(sim.port("Ethernet1").vlans, PortVlans::access(1));
+  {
+    auto tx = store->begin();
+    tx.set(yang_path::port("Ethernet1") + "/ietf-ip:ipv4/enabled", "true");
+    tx.commit();
   }
   EXPECT_EQ(sim.settings(), before);
 }
