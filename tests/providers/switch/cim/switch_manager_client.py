@@ -320,6 +320,17 @@ def vlan_refs(vs):
 def configure():
     cs, ns = discover()
 
+    step('switch -> the software that runs it (CIM_InstalledSoftwareIdentity)')
+    sw = associated(cs.epr, 'CIM_SoftwareIdentity')
+    check(len(sw) == 1 and sw[0].get('InstanceID') == 'cimnet:cimnetd' and sw[0].get('VersionString'),
+          'one CIM_SoftwareIdentity for cimnetd: %r' % [s.get('InstanceID') for s in sw])
+
+    step('MSFT_Feature: VLAN always, routed ports as the driver can')
+    features = {f.get('InstanceID'): f for f in enumerate_('MSFT_Feature', ns)}
+    check(features['cimnet:Feature:VLAN'].get('IsEnabled') == 'true', 'VLAN feature on')
+    check(features['cimnet:Feature:RoutedPorts'].get('IsEnabled') == ('true' if driver == 'sim' else 'false'),
+          'routed ports feature %r' % features['cimnet:Feature:RoutedPorts'].get('IsEnabled'))
+
     step('enumerate ports')
     ports = ports_of(ns)
     for p in ports:
