@@ -440,22 +440,43 @@ TEST(SimSwitch, AddressErrorsAreClearAndChangeNothing) {
   SimSwitch sw(4);
   sw.change({AddPortAddress{"Ethernet1", make_port_address("10.0.0.1", 24)}});
   const SwitchSettings before = sw.settings();
-  expect_error([&] { sw.prepare({AddPortAddress{"Ethernet2", make_port_address("10.0.0.1", 24)}}); },
-               Status::kAlreadyExists, "10.0.0.1 is already in use on port Ethernet1");
-  expect_error([&] { sw.prepare({AddPortAddress{"Ethernet1", make_port_address("10.0.0.1", 16)}}); },
-               Status::kAlreadyExists, "port Ethernet1 already has address 10.0.0.1/24");
-  expect_error([&] { sw.prepare({AddPortAddress{"Ethernet2", make_port_address("10.0.9.1", 16)}}); },
-               Status::kInvalidParameter, "overlaps 10.0.0.1/24 on port Ethernet1");
-  expect_error([&] { sw.prepare({AddPortAddress{"Ethernet1", make_port_address("10.0.0.2", 30)}}); },
-               Status::kInvalidParameter, "overlaps");
-  expect_error([&] { sw.prepare({AddPortAddress{"Ethernet9", make_port_address("10.9.0.1", 24)}}); },
-               Status::kNotFound, "no port named 'Ethernet9'");
-  expect_error([&] { sw.prepare({RemovePortAddress{"Ethernet1", {IpFamily::kIPv4, "10.0.0.2", 0}}}); },
-               Status::kNotFound, "port Ethernet1 has no address 10.0.0.2");
-  expect_error([&] { sw.prepare({SetPortVlans{"Ethernet1", PortVlans::access(1)}}); },
-               Status::kInvalidParameter,
-               "port Ethernet1 is a routed port (IP address 10.0.0.1/24) and cannot also be a "
-               "VLAN member (access mode)");
+  expect_error(
+      [&] {
+        sw.prepare({AddPortAddress{"Ethernet2", make_port_address("10.0.0.1", 24)}});
+      },
+      Status::kAlreadyExists, "10.0.0.1 is already in use on port Ethernet1");
+  expect_error(
+      [&] {
+        sw.prepare({AddPortAddress{"Ethernet1", make_port_address("10.0.0.1", 16)}});
+      },
+      Status::kAlreadyExists, "port Ethernet1 already has address 10.0.0.1/24");
+  expect_error(
+      [&] {
+        sw.prepare({AddPortAddress{"Ethernet2", make_port_address("10.0.9.1", 16)}});
+      },
+      Status::kInvalidParameter, "overlaps 10.0.0.1/24 on port Ethernet1");
+  expect_error(
+      [&] {
+        sw.prepare({AddPortAddress{"Ethernet1", make_port_address("10.0.0.2", 30)}});
+      },
+      Status::kInvalidParameter, "overlaps");
+  expect_error(
+      [&] {
+        sw.prepare({AddPortAddress{"Ethernet9", make_port_address("10.9.0.1", 24)}});
+      },
+      Status::kNotFound, "no port named 'Ethernet9'");
+  expect_error(
+      [&] {
+        sw.prepare({RemovePortAddress{"Ethernet1", {IpFamily::kIPv4, "10.0.0.2", 0}}});
+      },
+      Status::kNotFound, "port Ethernet1 has no address 10.0.0.2");
+  expect_error(
+      [&] {
+        sw.prepare({SetPortVlans{"Ethernet1", PortVlans::access(1)}});
+      },
+      Status::kInvalidParameter,
+      "port Ethernet1 is a routed port (IP address 10.0.0.1/24) and cannot also be a "
+      "VLAN member (access mode)");
   SwitchSettings routed_with_vlans = before;
   routed_with_vlans.ports[0].vlans = PortVlans::access(1);
   expect_error([&] { sw.prepare(routed_with_vlans); }, Status::kInvalidParameter,
@@ -467,7 +488,8 @@ TEST(SimSwitch, AddressErrorsAreClearAndChangeNothing) {
                "not an address of the family given");
   std::vector<Change> many;
   for (int i = 0; i <= static_cast<int>(kMaxAddressesPerPort); ++i)
-    many.push_back(AddPortAddress{"Ethernet3", make_port_address("10.3." + std::to_string(i) + ".1", 24)});
+    many.push_back(
+        AddPortAddress{"Ethernet3", make_port_address("10.3." + std::to_string(i) + ".1", 24)});
   expect_error([&] { sw.prepare(many); }, Status::kInvalidParameter, "at most 32");
   EXPECT_EQ(sw.settings(), before);
 
@@ -489,21 +511,30 @@ TEST(SimSwitch, NestedAndManyRoutedPortsAreCheckedInOneBatch) {
   EXPECT_TRUE(sw.prepare(sw.settings()).empty());
   // A subnet that encloses others further along the sorted order.
   expect_error(
-      [&] { sw.prepare({AddPortAddress{"Ethernet7", make_port_address("10.3.128.2", 17)}}); },
-      Status::kInvalidParameter, "port Ethernet7: subnet of 10.3.128.2/17 overlaps 10.3.128.1/24 on port Ethernet896");
+      [&] {
+        sw.prepare({AddPortAddress{"Ethernet7", make_port_address("10.3.128.2", 17)}});
+      },
+      Status::kInvalidParameter,
+      "port Ethernet7: subnet of 10.3.128.2/17 overlaps 10.3.128.1/24 on port Ethernet896");
   // One inside an existing subnet, one around an existing subnet.
   expect_error(
-      [&] { sw.prepare({AddPortAddress{"Ethernet9", make_port_address("10.0.5.129", 25)}}); },
+      [&] {
+        sw.prepare({AddPortAddress{"Ethernet9", make_port_address("10.0.5.129", 25)}});
+      },
       Status::kInvalidParameter, "overlaps 10.0.5.1/24 on port Ethernet5");
   expect_error(
-      [&] { sw.prepare({AddPortAddress{"Ethernet9", make_port_address("10.0.0.1", 8)}}); },
+      [&] {
+        sw.prepare({AddPortAddress{"Ethernet9", make_port_address("10.0.0.1", 8)}});
+      },
       Status::kInvalidParameter, "port Ethernet9: subnet of 10.0.0.1/8 overlaps");
   // Disjoint neighbours are fine: 10.4.0.1/24 lies in no port's subnet.
   sw.change({AddPortAddress{"Ethernet9", make_port_address("11.0.0.1", 8)},
              AddPortAddress{"Ethernet10", make_port_address("2001:db8:a::1", 48)},
              AddPortAddress{"Ethernet11", make_port_address("2001:db8:b::1", 48)}});
   expect_error(
-      [&] { sw.prepare({AddPortAddress{"Ethernet12", make_port_address("2001:db8::1", 32)}}); },
+      [&] {
+        sw.prepare({AddPortAddress{"Ethernet12", make_port_address("2001:db8::1", 32)}});
+      },
       Status::kInvalidParameter, "overlaps 2001:db8:a::1/48 on port Ethernet10");
 }
 
@@ -544,8 +575,11 @@ TEST(SwitchDriverApply, NothingToDoWritesNothing) {
 TEST(SwitchDriverApply, ADriverWithoutRoutedPortsRefusesAddresses) {
   FailingSwitch sw;
   const SwitchSettings before = sw.settings();
-  expect_error([&] { sw.prepare({AddPortAddress{"P1", make_port_address("10.0.0.1", 24)}}); },
-               Status::kNotSupported, "the failing switch driver has no routed (layer 3) ports");
+  expect_error(
+      [&] {
+        sw.prepare({AddPortAddress{"P1", make_port_address("10.0.0.1", 24)}});
+      },
+      Status::kNotSupported, "the failing switch driver has no routed (layer 3) ports");
   EXPECT_TRUE(sw.prepare(before).empty());  // replay without addresses is fine
   EXPECT_EQ(sw.writes, 0);
 }

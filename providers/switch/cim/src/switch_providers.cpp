@@ -299,11 +299,12 @@ std::vector<Instance> SwitchProvider::instances(const std::string& ns,
     return c && c->routed();
   };
   // Every configured address of a port the switch has, with its port.
-  auto for_each_address = [&](const std::function<void(const PortStatus&, const PortAddress&)>& fn) {
-    for (const auto& p : ports)
-      if (const PortConfig* c = config.port(p.name))
-        for (const auto& a : c->addresses) fn(p, a);
-  };
+  auto for_each_address =
+      [&](const std::function<void(const PortStatus&, const PortAddress&)>& fn) {
+        for (const auto& p : ports)
+          if (const PortConfig* c = config.port(p.name))
+            for (const auto& a : c->addresses) fn(p, a);
+      };
 
   if (is("CIM_ElementConformsToProfile")) {
     out.push_back(association("CIM_ElementConformsToProfile", "ConformantStandard",
@@ -423,8 +424,8 @@ std::vector<Instance> SwitchProvider::instances(const std::string& ns,
       ObjectPath path = ip_endpoint_path(p.name, a);
       for (const auto& k : path.keys()) i.set(k.name, k.value);
       const bool v4 = a.family == IpFamily::kIPv4;
-      i.set("ElementName", str((v4 ? "IPv4 address " : "IPv6 address ") + port_address_text(a) +
-                               " of " + p.name));
+      i.set("ElementName",
+            str((v4 ? "IPv4 address " : "IPv6 address ") + port_address_text(a) + " of " + p.name));
       i.set("NameFormat", str(v4 ? "IPv4" : "IPv6"));
       if (v4) {
         i.set("IPv4Address", str(a.address));
@@ -616,13 +617,15 @@ Instance SwitchProvider::modify(const provider::CallContext& ctx, const cim::Cla
   // ones: Set-NetworkSwitchPortMode -AccessMode on it must not look done.
   auto names_any = [&](std::initializer_list<const char*> names) {
     return std::any_of(requested.begin(), requested.end(), [&](const std::string& r) {
-      return std::any_of(names.begin(), names.end(), [&](const char* n) { return cim::iequals(r, n); });
+      return std::any_of(names.begin(), names.end(),
+                         [&](const char* n) { return cim::iequals(r, n); });
     });
   };
   if (is("CIM_VLANEndpoint") && names_any({"DesiredEndpointMode"}))
     state_.require_switched(key_string(path, "Name").substr(std::string(kVlanEpPrefix).size()),
                             "VLAN mode");
-  if (is("CIM_VLANEndpointSettingData") && names_any({"AccessVLAN", "NativeVLAN", "TrunkedVLANList"}))
+  if (is("CIM_VLANEndpointSettingData") &&
+      names_any({"AccessVLAN", "NativeVLAN", "TrunkedVLANList"}))
     state_.require_switched(
         key_string(path, "InstanceID").substr(std::string(kSettingPrefix).size()), "VLANs");
   if (properties.empty()) return current;
@@ -865,9 +868,9 @@ PortAddress requested_address(const Instance& e, const std::string& where) {
   std::optional<uint64_t> prefix = number_of(e, "PrefixLength");
   if (std::optional<uint64_t> p6 = number_of(e, "IPv6SubnetPrefixLength")) {
     if (prefix && *prefix != *p6)
-      throw Error(Status::kInvalidParameter,
-                  where + "PrefixLength " + std::to_string(*prefix) +
-                      " and IPv6SubnetPrefixLength " + std::to_string(*p6) + " disagree");
+      throw Error(Status::kInvalidParameter, where + "PrefixLength " + std::to_string(*prefix) +
+                                                 " and IPv6SubnetPrefixLength " +
+                                                 std::to_string(*p6) + " disagree");
     prefix = p6;
   }
   unsigned length = 0;
@@ -883,9 +886,9 @@ PortAddress requested_address(const Instance& e, const std::string& where) {
                         "' is not an IPv4 subnet mask with contiguous one-bits (e.g. "
                         "255.255.255.0)");
       if (prefix && *prefix != *m)
-        throw Error(Status::kInvalidParameter,
-                    where + "SubnetMask " + *mask + " (/" + std::to_string(*m) +
-                        ") and PrefixLength " + std::to_string(*prefix) + " disagree");
+        throw Error(Status::kInvalidParameter, where + "SubnetMask " + *mask + " (/" +
+                                                   std::to_string(*m) + ") and PrefixLength " +
+                                                   std::to_string(*prefix) + " disagree");
       length = *m;
     } else if (prefix) {
       length = static_cast<unsigned>(std::min<uint64_t>(*prefix, 255));
@@ -895,9 +898,9 @@ PortAddress requested_address(const Instance& e, const std::string& where) {
     }
   } else {
     if (mask)
-      throw Error(Status::kInvalidParameter,
-                  where + "SubnetMask is an IPv4 mask; give IPv6Address " + *v6 +
-                      " a PrefixLength instead");
+      throw Error(Status::kInvalidParameter, where +
+                                                 "SubnetMask is an IPv4 mask; give IPv6Address " +
+                                                 *v6 + " a PrefixLength instead");
     if (!prefix)
       throw Error(Status::kInvalidParameter,
                   where + "IPv6Address " + *v6 + " needs a PrefixLength (e.g. 64)");
@@ -915,10 +918,10 @@ PortAddress requested_address(const Instance& e, const std::string& where) {
   if (std::optional<uint64_t> t = number_of(e, "ProtocolIFType")) {
     uint64_t want = a.family == IpFamily::kIPv4 ? kIfTypeIPv4 : kIfTypeIPv6;
     if (*t != want)
-      throw Error(Status::kInvalidParameter,
-                  where + "ProtocolIFType " + std::to_string(*t) + " does not match an " +
-                      (a.family == IpFamily::kIPv4 ? "IPv4" : "IPv6") + " address (" +
-                      std::to_string(want) + ")");
+      throw Error(Status::kInvalidParameter, where + "ProtocolIFType " + std::to_string(*t) +
+                                                 " does not match an " +
+                                                 (a.family == IpFamily::kIPv4 ? "IPv4" : "IPv6") +
+                                                 " address (" + std::to_string(want) + ")");
   }
   if (std::optional<uint64_t> origin = number_of(e, "AddressOrigin")) {
     // 0 Unknown is the class default a client may send unchanged.
@@ -958,11 +961,12 @@ provider::MethodResult SwitchProvider::add_protocol_endpoint(
   }
   std::string port;
   for (const auto& i : instances(kCimv2, "CIM_EthernetPort"))
-    if (cim::iequals(cim::canonical_namespace(where.ns()), kCimv2) && provider::matches_path(i, where))
+    if (cim::iequals(cim::canonical_namespace(where.ns()), kCimv2) &&
+        provider::matches_path(i, where))
       port = i.get("DeviceID")->as_string();
   if (port.empty())
-    throw Error(Status::kNotFound,
-                "AddProtocolEndpoint: TargetInterface " + where.to_string() + " is not a port of this switch");
+    throw Error(Status::kNotFound, "AddProtocolEndpoint: TargetInterface " + where.to_string() +
+                                       " is not a port of this switch");
   if (const Value* s = input(in, "EndPointSettings"); s && !s->is_null() && s->size() > 0)
     throw Error(Status::kNotSupported,
                 "AddProtocolEndpoint: EndPointSettings are not supported; put the address, "
@@ -976,11 +980,12 @@ provider::MethodResult SwitchProvider::add_protocol_endpoint(
   for (size_t k = 0; k < eps->size(); ++k) {
     Value item = eps->at(k);
     if (item.is_null() || item.type() != Type::kInstance)
-      throw Error(Status::kInvalidParameter,
-                  "AddProtocolEndpoint: ProtocolEndpoint[" + std::to_string(k) +
-                      "] is not an embedded instance");
+      throw Error(Status::kInvalidParameter, "AddProtocolEndpoint: ProtocolEndpoint[" +
+                                                 std::to_string(k) +
+                                                 "] is not an embedded instance");
     const Instance& e = item.as_instance();
-    const std::string where_text = "AddProtocolEndpoint: ProtocolEndpoint[" + std::to_string(k) + "] ";
+    const std::string where_text =
+        "AddProtocolEndpoint: ProtocolEndpoint[" + std::to_string(k) + "] ";
     if (!cim::iequals(e.class_name(), kIpClass))
       throw Error(Status::kNotSupported,
                   where_text + "is a " + e.class_name() +
@@ -1011,13 +1016,14 @@ void SwitchProvider::remove_protocol_endpoint(const std::vector<cim::PropertyVal
       Instance probe(kIpClass);
       const ObjectPath candidate = ip_endpoint_path(p.name, a);
       for (const auto& k : candidate.keys()) probe.set(k.name, k.value);
-      if (cim::iequals(cim::canonical_namespace(path.ns()), kCimv2) && provider::matches_path(probe, path)) {
+      if (cim::iequals(cim::canonical_namespace(path.ns()), kCimv2) &&
+          provider::matches_path(probe, path)) {
         state_.remove_port_address(p.name, a);
         return;
       }
     }
-  throw Error(Status::kNotFound, "RemoveProtocolEndpoint: no IP endpoint " + path.to_string() +
-                                     " on this switch");
+  throw Error(Status::kNotFound,
+              "RemoveProtocolEndpoint: no IP endpoint " + path.to_string() + " on this switch");
 }
 
 }  // namespace cimnet::switching

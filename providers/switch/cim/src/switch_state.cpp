@@ -72,8 +72,10 @@ void check_switched(const PortConfig& p, const std::string& what) {
   if (!p.routed()) return;
   throw Error(Status::kInvalidParameter,
               "port " + p.name + " is a routed port (IP address " +
-                  port_address_text(p.addresses.front()) + "): remove its IP addresses "
-                  "(MSFT_SwitchService.RemoveProtocolEndpoint) before setting its " + what);
+                  port_address_text(p.addresses.front()) +
+                  "): remove its IP addresses "
+                  "(MSFT_SwitchService.RemoveProtocolEndpoint) before setting its " +
+                  what);
 }
 
 std::string addresses_text(const std::vector<PortAddress>& addresses) {
@@ -188,7 +190,8 @@ SwitchConfig read_switch_config(const config::ConfigView& view) {
       // ietf-ip: with ipv4/ipv6 "enabled" false the family's addresses rest.
       if (view.get(path + (v4 ? "/ietf-ip:ipv4/enabled" : "/ietf-ip:ipv6/enabled")) == "false")
         continue;
-      for (const auto& a : view.select(path + (v4 ? "/ietf-ip:ipv4/address" : "/ietf-ip:ipv6/address"))) {
+      for (const auto& a :
+           view.select(path + (v4 ? "/ietf-ip:ipv4/address" : "/ietf-ip:ipv6/address"))) {
         PortAddress address;
         address.family = family;
         address.address = view.get(a + "/ip").value_or("");
@@ -538,14 +541,15 @@ void SwitchState::remove_port_address(const std::string& port, const PortAddress
       return a.family == address.family && a.address == wanted;
     });
     if (it == p->addresses.end())
-      throw Error(Status::kNotFound,
-                  "port " + port + " has no IP address " + address.address +
-                      (p->addresses.empty() ? "" : " (it has " + addresses_text(p->addresses) + ")"));
+      throw Error(
+          Status::kNotFound,
+          "port " + port + " has no IP address " + address.address +
+              (p->addresses.empty() ? "" : " (it has " + addresses_text(p->addresses) + ")"));
     tx.remove(yang_path::port_address(port, *it));
     // The ipv4 / ipv6 containers are presence containers: drop an empty one.
-    bool family_left = std::any_of(p->addresses.begin(), p->addresses.end(), [&](const PortAddress& a) {
-      return a.family == address.family && a.address != wanted;
-    });
+    bool family_left = std::any_of(
+        p->addresses.begin(), p->addresses.end(),
+        [&](const PortAddress& a) { return a.family == address.family && a.address != wanted; });
     if (!family_left)
       tx.remove(yang_path::port(port) +
                     (address.family == IpFamily::kIPv4 ? "/ietf-ip:ipv4" : "/ietf-ip:ipv6"),

@@ -132,14 +132,15 @@ PortAddress make_port_address(std::string_view text, unsigned prefix_length) {
     // inet_pton accepts exactly four decimal parts (no octal, no short forms).
     if (s.empty() || s.size() > 15 || inet_pton(AF_INET, s.c_str(), b.data()) != 1) {
       throw Error(Status::kInvalidParameter,
-                  bad_address(text, "is not an IPv4 address in dotted decimal (e.g. 10.0.0.1) "
-                                    "nor an IPv6 address"));
+                  bad_address(text,
+                              "is not an IPv4 address in dotted decimal (e.g. 10.0.0.1) "
+                              "nor an IPv6 address"));
     }
     out.family = IpFamily::kIPv4;
     if (prefix_length < 1 || prefix_length > 32) {
-      throw Error(Status::kInvalidParameter,
-                  "IPv4 address " + s + ": prefix length " + std::to_string(prefix_length) +
-                      " is out of range 1..32");
+      throw Error(Status::kInvalidParameter, "IPv4 address " + s + ": prefix length " +
+                                                 std::to_string(prefix_length) +
+                                                 " is out of range 1..32");
     }
     if (b[0] == 0) throw Error(Status::kInvalidParameter, bad_address(text, "is in 0.0.0.0/8"));
     if (b[0] == 127)
@@ -170,9 +171,9 @@ PortAddress make_port_address(std::string_view text, unsigned prefix_length) {
     }
     out.family = IpFamily::kIPv6;
     if (prefix_length < 1 || prefix_length > 128) {
-      throw Error(Status::kInvalidParameter,
-                  "IPv6 address " + s + ": prefix length " + std::to_string(prefix_length) +
-                      " is out of range 1..128");
+      throw Error(Status::kInvalidParameter, "IPv6 address " + s + ": prefix length " +
+                                                 std::to_string(prefix_length) +
+                                                 " is out of range 1..128");
     }
     static constexpr std::array<std::uint8_t, 16> kZero{};
     std::array<std::uint8_t, 16> loopback{};
@@ -198,8 +199,8 @@ std::optional<unsigned> ipv4_mask_prefix(std::string_view mask) {
   const std::string s(mask);
   std::uint8_t b[4];
   if (s.empty() || s.size() > 15 || inet_pton(AF_INET, s.c_str(), b) != 1) return std::nullopt;
-  std::uint32_t m = (std::uint32_t(b[0]) << 24) | (std::uint32_t(b[1]) << 16) |
-                    (std::uint32_t(b[2]) << 8) | b[3];
+  std::uint32_t m =
+      (std::uint32_t(b[0]) << 24) | (std::uint32_t(b[1]) << 16) | (std::uint32_t(b[2]) << 8) | b[3];
   unsigned prefix = 0;
   while (prefix < 32 && (m & (0x80000000u >> prefix))) ++prefix;
   std::uint32_t contiguous = prefix == 0 ? 0 : ~std::uint32_t(0) << (32 - prefix);
@@ -208,7 +209,8 @@ std::optional<unsigned> ipv4_mask_prefix(std::string_view mask) {
 }
 
 std::string ipv4_prefix_mask(unsigned prefix_length) {
-  std::uint32_t m = prefix_length == 0 ? 0 : ~std::uint32_t(0) << (32 - std::min(prefix_length, 32u));
+  std::uint32_t m =
+      prefix_length == 0 ? 0 : ~std::uint32_t(0) << (32 - std::min(prefix_length, 32u));
   return std::to_string(m >> 24) + "." + std::to_string((m >> 16) & 0xff) + "." +
          std::to_string((m >> 8) & 0xff) + "." + std::to_string(m & 0xff);
 }
@@ -358,10 +360,9 @@ std::string mode_text(const PortVlans& v) {
 std::vector<PortAddress> normalized_addresses(const std::string& port,
                                               const std::vector<PortAddress>& in) {
   if (in.size() > kMaxAddressesPerPort) {
-    throw Error(Status::kInvalidParameter, "port " + port + ": " + std::to_string(in.size()) +
-                                               " addresses; at most " +
-                                               std::to_string(kMaxAddressesPerPort) +
-                                               " are allowed on one port");
+    throw Error(Status::kInvalidParameter,
+                "port " + port + ": " + std::to_string(in.size()) + " addresses; at most " +
+                    std::to_string(kMaxAddressesPerPort) + " are allowed on one port");
   }
   std::vector<PortAddress> out;
   for (const PortAddress& a : in) {
@@ -532,11 +533,11 @@ void SwitchDriver::validate(const SwitchSettings& current, Prepared& edits) {
       }
     }
     if (!settings.addresses.empty() && !settings.vlans.to_membership().empty()) {
-      throw Error(Status::kInvalidParameter,
-                  "port " + name + " is a routed port (IP address " +
-                      port_address_text(settings.addresses.front()) +
-                      ") and cannot also be a VLAN member (" + mode_text(settings.vlans) +
-                      " mode); remove its addresses first");
+      throw Error(Status::kInvalidParameter, "port " + name + " is a routed port (IP address " +
+                                                 port_address_text(settings.addresses.front()) +
+                                                 ") and cannot also be a VLAN member (" +
+                                                 mode_text(settings.vlans) +
+                                                 " mode); remove its addresses first");
     }
     it->second = settings;
   }
@@ -636,8 +637,8 @@ Prepared SwitchDriver::prepare_locked(const SwitchSettings& current,
       PortAddress a = make_port_address(add->address.address, add->address.prefix_length);
       for (const PortAddress& have : p.addresses) {
         if (have.family == a.family && have.address == a.address) {
-          throw Error(Status::kAlreadyExists, "port " + add->port + " already has address " +
-                                                  port_address_text(have));
+          throw Error(Status::kAlreadyExists,
+                      "port " + add->port + " already has address " + port_address_text(have));
         }
       }
       p.addresses.push_back(std::move(a));

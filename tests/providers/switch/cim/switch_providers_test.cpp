@@ -87,8 +87,8 @@ class Providers : public ::testing::Test {
 };
 
 TEST_F(Providers, EveryInstanceIsValidAgainstTheServedSchema) {
-  state_->add_port_addresses("Ethernet3", {make_port_address("10.3.0.1", 24),
-                                           make_port_address("2001:db8:3::1", 64)});
+  state_->add_port_addresses(
+      "Ethernet3", {make_port_address("10.3.0.1", 24), make_port_address("2001:db8:3::1", 64)});
   for (const auto& name : switch_classes_cimv2()) {
     auto items = all(name);
     if (name != "CIM_ElementConformsToProfile") {
@@ -146,8 +146,8 @@ TEST_F(Providers, AssociationReferencesResolve) {
         const ObjectPath& r = p.value.as_reference();
         EXPECT_EQ(r.ns(), "root/cimv2");
         if (r.class_name() == "CIM_SoftwareIdentity") {  // cimnetd's own provider serves it
-          EXPECT_TRUE(provider::matches_path(
-              provider::SoftwareIdentityProvider("0.1.0").instance(), r))
+          EXPECT_TRUE(
+              provider::matches_path(provider::SoftwareIdentityProvider("0.1.0").instance(), r))
               << r.to_string();
           continue;
         }
@@ -393,8 +393,8 @@ TEST_F(RoutedPorts, AddProtocolEndpointMakesARoutedPort) {
   EXPECT_TRUE(associated("CIM_BindsToLANEndpoint", provider_->lan_endpoint_path("Ethernet4"), ep));
   EXPECT_TRUE(associated("CIM_HostedAccessPoint", provider_->system_path(), ep));
   // Its VLAN endpoint waits, disabled; it is no VLAN's member.
-  Instance vep = provider_->get(ctx(), cls("CIM_VLANEndpoint"),
-                                provider_->vlan_endpoint_path("Ethernet4"));
+  Instance vep =
+      provider_->get(ctx(), cls("CIM_VLANEndpoint"), provider_->vlan_endpoint_path("Ethernet4"));
   EXPECT_EQ(vep.get("DesiredEndpointMode")->as_uint(), 2u);
   EXPECT_EQ(vep.get("OperationalEndpointMode")->as_uint(), 1u);
   EXPECT_THAT(vep.get("OtherEndpointMode")->as_string(), HasSubstr("routed"));
@@ -407,8 +407,9 @@ TEST_F(RoutedPorts, AddProtocolEndpointMakesARoutedPort) {
                         {"PrefixLength", Value::uint8(64)},
                         {"ProtocolIFType", Value::uint16(4097)},
                         {"AddressOrigin", Value::uint16(3)}})});
-  Instance v6 = provider_->get(ctx(), cls("CIM_IPProtocolEndpoint"),
-                               provider_->ip_endpoint_path("Ethernet4", make_port_address("2001:db8:4::1", 64)));
+  Instance v6 = provider_->get(
+      ctx(), cls("CIM_IPProtocolEndpoint"),
+      provider_->ip_endpoint_path("Ethernet4", make_port_address("2001:db8:4::1", 64)));
   EXPECT_EQ(v6.get("IPv6Address")->as_string(), "2001:db8:4::1");
   EXPECT_EQ(v6.get("PrefixLength")->as_uint(), 64u);
   EXPECT_EQ(v6.get("ProtocolIFType")->as_uint(), 4097u);
@@ -418,22 +419,28 @@ TEST_F(RoutedPorts, AddProtocolEndpointMakesARoutedPort) {
   Instance access("CIM_VLANEndpointSettingData");
   access.set("AccessVLAN", Value::uint16(1));
   access.set("NativeVLAN", Value::uint16(1));
-  refused([&] { modify("CIM_VLANEndpointSettingData", provider_->vlan_setting_path("Ethernet4"),
-                       access); },
-          cim::Status::kInvalidParameter, "is a routed port (IP address 10.4.0.1/24)");
+  refused(
+      [&] {
+        modify("CIM_VLANEndpointSettingData", provider_->vlan_setting_path("Ethernet4"), access);
+      },
+      cim::Status::kInvalidParameter, "is a routed port (IP address 10.4.0.1/24)");
   // Even a mode it already has waiting: Set-NetworkSwitchPortMode -AccessMode
   // on a routed port must not look done.
   Instance same_mode("CIM_VLANEndpoint");
   same_mode.set("DesiredEndpointMode", Value::uint16(2));
-  refused([&] { modify("CIM_VLANEndpoint", provider_->vlan_endpoint_path("Ethernet4"), same_mode); },
-          cim::Status::kInvalidParameter, "before setting its VLAN mode");
+  refused(
+      [&] { modify("CIM_VLANEndpoint", provider_->vlan_endpoint_path("Ethernet4"), same_mode); },
+      cim::Status::kInvalidParameter, "before setting its VLAN mode");
 
   // RemoveProtocolEndpoint, one address at a time; then the port switches again.
   r = call("RemoveProtocolEndpoint", {{"Endpoint", Value::reference(ep)}});
   EXPECT_EQ(r.return_value.as_uint(), 0u);
   EXPECT_EQ(all("CIM_IPProtocolEndpoint").size(), 1u);
-  refused([&] { call("RemoveProtocolEndpoint", {{"Endpoint", Value::reference(ep)}}); },
-          cim::Status::kNotFound, "no IP endpoint");
+  refused(
+      [&] {
+        call("RemoveProtocolEndpoint", {{"Endpoint", Value::reference(ep)}});
+      },
+      cim::Status::kNotFound, "no IP endpoint");
   ObjectPath v6_path = v6.path(cls("CIM_IPProtocolEndpoint"), "root/cimv2");
   call("RemoveProtocolEndpoint", {{"Endpoint", Value::reference(v6_path)}});
   EXPECT_TRUE(all("CIM_IPProtocolEndpoint").empty());
@@ -452,43 +459,70 @@ TEST_F(RoutedPorts, BadRequestsSayWhatIsWrongAndChangeNothing) {
           cim::Status::kInvalidParameter, "is not an IPv4 address");
   refused([&] { add("Ethernet9", {v4("10.9.0.1", "255.255.255.0")}); }, cim::Status::kNotFound,
           "is not a port of this switch");
-  refused([&] { add("Ethernet2", {v4("10.1.0.1", "255.255.255.0")}); },
-          cim::Status::kAlreadyExists, "10.1.0.1 is already in use on port Ethernet1");
+  refused([&] { add("Ethernet2", {v4("10.1.0.1", "255.255.255.0")}); }, cim::Status::kAlreadyExists,
+          "10.1.0.1 is already in use on port Ethernet1");
   refused([&] { add("Ethernet2", {v4("10.1.7.1", "255.255.255.0")}); },
           cim::Status::kInvalidParameter, "overlaps 10.1.0.1/16 on port Ethernet1");
   refused([&] { add("Ethernet2", {v4("10.2.0.1", "255.0.255.0")}); },
           cim::Status::kInvalidParameter, "contiguous");
   refused([&] { add("Ethernet2", {v4("10.2.0.0", "255.255.255.0")}); },
           cim::Status::kInvalidParameter, "network address");
-  refused([&] { add("Ethernet2", {ip({{"IPv4Address", Value::string("10.2.0.1")}})}); },
-          cim::Status::kInvalidParameter, "needs a SubnetMask");
-  refused([&] { add("Ethernet2", {ip({{"IPv4Address", Value::string("10.2.0.1")},
-                                      {"SubnetMask", Value::string("255.255.255.0")},
-                                      {"PrefixLength", Value::uint8(16)}})}); },
-          cim::Status::kInvalidParameter, "disagree");
-  refused([&] { add("Ethernet2", {ip({{"IPv6Address", Value::string("2001:db8::1")},
-                                      {"SubnetMask", Value::string("255.255.255.0")}})}); },
-          cim::Status::kInvalidParameter, "SubnetMask is an IPv4 mask");
-  refused([&] { add("Ethernet2", {ip({{"IPv6Address", Value::string("2001:db8::1")}})}); },
-          cim::Status::kInvalidParameter, "needs a PrefixLength");
-  refused([&] { add("Ethernet2", {ip({{"IPv4Address", Value::string("2001:db8::1")},
-                                      {"PrefixLength", Value::uint8(64)}})}); },
-          cim::Status::kInvalidParameter, "put it in IPv6Address");
-  refused([&] { add("Ethernet2", {ip({{"IPv4Address", Value::string("10.2.0.1")},
-                                      {"IPv6Address", Value::string("2001:db8::1")},
-                                      {"PrefixLength", Value::uint8(64)}})}); },
-          cim::Status::kInvalidParameter, "both IPv4Address and IPv6Address");
-  refused([&] { add("Ethernet2", {ip({{"IPv4Address", Value::string("10.2.0.1")},
-                                      {"SubnetMask", Value::string("255.255.255.0")},
-                                      {"AddressOrigin", Value::uint16(4)}})}); },
-          cim::Status::kNotSupported, "static addresses only");
-  refused([&] { add("Ethernet2", {ip({{"IPv4Address", Value::string("10.2.0.1")},
-                                      {"SubnetMask", Value::string("255.255.255.0")},
-                                      {"ProtocolIFType", Value::uint16(4097)}})}); },
-          cim::Status::kInvalidParameter, "ProtocolIFType 4097");
+  refused(
+      [&] {
+        add("Ethernet2", {ip({{"IPv4Address", Value::string("10.2.0.1")}})});
+      },
+      cim::Status::kInvalidParameter, "needs a SubnetMask");
+  refused(
+      [&] {
+        add("Ethernet2", {ip({{"IPv4Address", Value::string("10.2.0.1")},
+                              {"SubnetMask", Value::string("255.255.255.0")},
+                              {"PrefixLength", Value::uint8(16)}})});
+      },
+      cim::Status::kInvalidParameter, "disagree");
+  refused(
+      [&] {
+        add("Ethernet2", {ip({{"IPv6Address", Value::string("2001:db8::1")},
+                              {"SubnetMask", Value::string("255.255.255.0")}})});
+      },
+      cim::Status::kInvalidParameter, "SubnetMask is an IPv4 mask");
+  refused(
+      [&] {
+        add("Ethernet2", {ip({{"IPv6Address", Value::string("2001:db8::1")}})});
+      },
+      cim::Status::kInvalidParameter, "needs a PrefixLength");
+  refused(
+      [&] {
+        add("Ethernet2", {ip({{"IPv4Address", Value::string("2001:db8::1")},
+                              {"PrefixLength", Value::uint8(64)}})});
+      },
+      cim::Status::kInvalidParameter, "put it in IPv6Address");
+  refused(
+      [&] {
+        add("Ethernet2", {ip({{"IPv4Address", Value::string("10.2.0.1")},
+                              {"IPv6Address", Value::string("2001:db8::1")},
+                              {"PrefixLength", Value::uint8(64)}})});
+      },
+      cim::Status::kInvalidParameter, "both IPv4Address and IPv6Address");
+  refused(
+      [&] {
+        add("Ethernet2", {ip({{"IPv4Address", Value::string("10.2.0.1")},
+                              {"SubnetMask", Value::string("255.255.255.0")},
+                              {"AddressOrigin", Value::uint16(4)}})});
+      },
+      cim::Status::kNotSupported, "static addresses only");
+  refused(
+      [&] {
+        add("Ethernet2", {ip({{"IPv4Address", Value::string("10.2.0.1")},
+                              {"SubnetMask", Value::string("255.255.255.0")},
+                              {"ProtocolIFType", Value::uint16(4097)}})});
+      },
+      cim::Status::kInvalidParameter, "ProtocolIFType 4097");
   // Two endpoints in one call: all or none.
-  refused([&] { add("Ethernet2", {v4("10.2.0.1", "255.255.255.0"), v4("10.1.0.1", "255.255.255.0")}); },
-          cim::Status::kAlreadyExists, "already in use");
+  refused(
+      [&] {
+        add("Ethernet2", {v4("10.2.0.1", "255.255.255.0"), v4("10.1.0.1", "255.255.255.0")});
+      },
+      cim::Status::kAlreadyExists, "already in use");
   refused([&] { add("Ethernet2", {}); }, cim::Status::kInvalidParameter, "needs ProtocolEndpoint");
   Instance vlan_ep("CIM_VLANEndpoint");
   refused([&] { add("Ethernet2", {vlan_ep}); }, cim::Status::kNotSupported,
@@ -498,12 +532,16 @@ TEST_F(RoutedPorts, BadRequestsSayWhatIsWrongAndChangeNothing) {
         call("AddProtocolEndpoint",
              {{"TargetInterface", Value::reference(provider_->system_path())},
               {"ProtocolEndpoint",
-               Value::array(cim::Type::kInstance, {Value::instance(v4("10.2.0.1", "255.255.255.0"))})}});
+               Value::array(cim::Type::kInstance,
+                            {Value::instance(v4("10.2.0.1", "255.255.255.0"))})}});
       },
       cim::Status::kNotSupported, "no VLAN (SVI) or loopback interfaces");
-  refused([&] { call("RemoveProtocolEndpoint",
-                     {{"Endpoint", Value::reference(provider_->lan_endpoint_path("Ethernet1"))}}); },
-          cim::Status::kNotSupported, "belong to their port");
+  refused(
+      [&] {
+        call("RemoveProtocolEndpoint",
+             {{"Endpoint", Value::reference(provider_->lan_endpoint_path("Ethernet1"))}});
+      },
+      cim::Status::kNotSupported, "belong to their port");
   refused([&] { call("RemoveProtocolEndpoint", {}); }, cim::Status::kInvalidParameter,
           "needs Endpoint");
   EXPECT_EQ(all("CIM_IPProtocolEndpoint").size(), 1u);

@@ -278,7 +278,8 @@ TEST(SwitchState, RoutedPortsGoThroughTheStoreAndSurviveARestart) {
     ASSERT_EQ(added.size(), 2u);
     EXPECT_EQ(added[1].address, "2001:db8::2");  // canonical
     EXPECT_EQ(store->get(yang_path::port_address("Ethernet2", added[0]) + "/prefix-length"), "24");
-    EXPECT_EQ(store->get(yang_path::port("Ethernet2") + "/ietf-ip:ipv6/address[ip='2001:db8::2']/prefix-length"),
+    EXPECT_EQ(store->get(yang_path::port("Ethernet2") +
+                         "/ietf-ip:ipv6/address[ip='2001:db8::2']/prefix-length"),
               "64");
     PortStatus live = sim.port("Ethernet2");
     EXPECT_EQ(live.addresses.size(), 2u);
@@ -341,19 +342,30 @@ TEST(SwitchState, AddressRefusalsSayWhatIsWrongAndChangeNothing) {
   EXPECT_EQ(status_of([&] { state.add_port_addresses("Ethernet2", {v4("192.0.2.1", 24)}); }, &msg),
             cim::Status::kAlreadyExists);
   EXPECT_THAT(msg, HasSubstr("192.0.2.1 is already in use on port Ethernet1"));
-  EXPECT_EQ(status_of([&] { state.add_port_addresses("Ethernet2", {v4("198.51.100.1", 24), v4("198.51.100.1", 24)}); }, &msg),
-            cim::Status::kAlreadyExists);
+  EXPECT_EQ(
+      status_of(
+          [&] {
+            state.add_port_addresses("Ethernet2", {v4("198.51.100.1", 24), v4("198.51.100.1", 24)});
+          },
+          &msg),
+      cim::Status::kAlreadyExists);
   EXPECT_THAT(msg, HasSubstr("given twice"));
   // Overlap is the driver's refusal, carried out with its CIM status.
   EXPECT_EQ(status_of([&] { state.add_port_addresses("Ethernet2", {v4("192.0.9.1", 16)}); }, &msg),
             cim::Status::kInvalidParameter);
   EXPECT_THAT(msg, HasSubstr("overlaps 192.0.2.1/24 on port Ethernet1"));
-  EXPECT_EQ(status_of([&] { state.add_port_addresses("Ethernet2", {{IpFamily::kIPv4, "192.0.2.300", 24}}); }, &msg),
+  EXPECT_EQ(status_of(
+                [&] {
+                  state.add_port_addresses("Ethernet2", {{IpFamily::kIPv4, "192.0.2.300", 24}});
+                },
+                &msg),
             cim::Status::kInvalidParameter);
   EXPECT_THAT(msg, HasSubstr("is not an IPv4 address"));
-  EXPECT_EQ(status_of([&] { state.add_port_addresses("Ethernet9", {v4("198.51.100.1", 24)}); }, &msg),
-            cim::Status::kNotFound);
-  EXPECT_EQ(status_of([&] { state.add_port_addresses("Ethernet2", {}); }), cim::Status::kInvalidParameter);
+  EXPECT_EQ(
+      status_of([&] { state.add_port_addresses("Ethernet9", {v4("198.51.100.1", 24)}); }, &msg),
+      cim::Status::kNotFound);
+  EXPECT_EQ(status_of([&] { state.add_port_addresses("Ethernet2", {}); }),
+            cim::Status::kInvalidParameter);
   EXPECT_EQ(status_of([&] { state.remove_port_address("Ethernet1", v4("192.0.2.2", 24)); }, &msg),
             cim::Status::kNotFound);
   EXPECT_THAT(msg, HasSubstr("has no IP address 192.0.2.2 (it has 192.0.2.1/24)"));
