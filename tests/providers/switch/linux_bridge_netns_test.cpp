@@ -125,7 +125,8 @@ class LinuxBridgeNetns : public ::testing::Test {
     }
     return false;
   }
-  // `bridge vlan show dev DEV` as "vid:flags" words, e.g. "10:PU 20:".
+  // `bridge vlan show dev DEV` as "vid:flags" words, e.g. "10:PU 20:"
+  // (a range iproute2 prints compressed, "vlan" .. "vlanEnd", is spelled out).
   std::string bridge_vlans(const std::string& dev) {
     CommandResult r = run("ip netns exec " + ns_ + " bridge -j vlan show dev " + dev);
     EXPECT_EQ(r.status, 0) << r.output;
@@ -140,8 +141,11 @@ class LinuxBridgeNetns : public ::testing::Test {
           if (name == "PVID") flags += "P";
           if (name == "Egress Untagged") flags += "U";
         }
-        if (!out.empty()) out += " ";
-        out += std::to_string(v.value("vlan", 0)) + ":" + flags;
+        const int first = v.value("vlan", 0);
+        for (int vid = first; vid <= v.value("vlanEnd", first); ++vid) {
+          if (!out.empty()) out += " ";
+          out += std::to_string(vid) + ":" + flags;
+        }
       }
     }
     return out;
@@ -324,6 +328,26 @@ TEST_F(LinuxBridgeNetns, VlansAccessAndTrunkModes) {
   // Back from trunk to access.
   sw.change({SetPortVlans{"p2", PortVlans::access(30)}});
   EXPECT_EQ(bridge_vlans("p2"), "30:PU");
+
+  // A long trunk list (the kernel and iproute2 compress it into a range): 100..163.
+  std::vector<Change> create;
+  std::vector<VlanId> range;
+  std::string expected = "20:PU";
+  for (VlanId id = 100; id < 164; ++id) {
+    create.push_back(CreateVlan{id, ""});
+    range.push_back(id);
+    expected += " " + std::to_string(id) + ":";
+  }
+  create.push_back(SetPortVlans{"p3", PortVlans::trunk(range, 20)});
+  sw.change(create);
+  EXPECT_EQ(bridge_vlans("p3"), expected);
+  EXPECT_EQ(sw.port("p3").vlans, PortVlans::trunk(range, 20));
+  EXPECT_EQ(sw.vlans().size(), 4u + 64u);
+  std::vector<Change> undo = {SetPortVlans{"p3", PortVlans::trunk({20})}};
+  for (VlanId id : range) undo.push_back(RemoveVlan{id});
+  sw.change(undo);
+  EXPECT_EQ(bridge_vlans("p3"), "20:");
+  EXPECT_EQ(bridge_vlans("br0"), "1:PU 10: 20: 30:");
 
   // Removal: refused while used, done once the ports moved off.
   expect_error([&] { sw.prepare({RemoveVlan{30}}); }, Status::kInvalidParameter,

@@ -328,6 +328,8 @@ def configure():
             check(p.element.find('{*}' + prop) is not None, '%s has %s' % (p.get('DeviceID'), prop))
         check(len(p.get('PermanentAddress') or '') == 12, 'PermanentAddress is 12 hex digits')
         check(p.list('OperationalStatus'), 'OperationalStatus')
+    if driver == 'linux-bridge':
+        kernel_ports(ports)
     p1, p2, p3 = ports[0], ports[1], ports[2]
     d1, d2, d3 = p1.get('DeviceID'), p2.get('DeviceID'), p3.get('DeviceID')
 
@@ -482,6 +484,27 @@ def after_restart():
     check(v is None or v == '1:PU 10: 20:', 'kernel: %s VLANs %r' % (d2, v))
     v = kernel('bridge VLANs', lambda: kernel_vlans(bridge))
     check(v is None or v == '1:PU 10: 20:', 'kernel: bridge VLANs %r' % v)
+
+
+def kernel_ports(ports):
+    """The enumerated ports are the bridge's members as `ip -d -j link show
+    master BRIDGE` lists them, with the kernel's numbers, MACs, MTUs, state."""
+    members = {l['ifname']: l for l in json.loads(sh('ip', '-d', '-j', 'link', 'show', 'master', bridge))}
+    names = [p.get('DeviceID') for p in ports]
+    print('  kernel: members of %s -> %s' % (bridge, ' '.join(sorted(members))), flush=True)
+    check(sorted(names) == sorted(members), 'ports %r, kernel %r' % (names, sorted(members)))
+    for p in ports:
+        link = members[p.get('DeviceID')]
+        what = p.get('DeviceID') + ': '
+        mac = link['address'].replace(':', '').upper()
+        check(p.list('NetworkAddresses')[0].upper() == mac, what + 'MAC %r vs %r'
+              % (p.list('NetworkAddresses'), mac))
+        check(p.get('ActiveMaximumTransmissionUnit') == str(link['mtu']), what + 'MTU')
+        check(p.get('PortNumber') == str(int(link['linkinfo']['info_slave_data']['no'], 16)),
+              what + 'PortNumber %s vs kernel port no %s'
+              % (p.get('PortNumber'), link['linkinfo']['info_slave_data']['no']))
+        check(p.get('EnabledState') == ('2' if 'UP' in link['flags'] else '3'), what + 'EnabledState')
+        check(p.get('Speed') == '10000000000', what + 'veth speed %s' % p.get('Speed'))
 
 
 def outside_changes(p1, vep1, p2):
