@@ -292,8 +292,12 @@ class LinuxBridge final : public SwitchDriver {
       p.max_mtu = l.max_mtu;
       p.link_technology = LinkTechnology::kEthernet;
       p.admin_up = (l.flags & IFF_UP) != 0;
-      p.oper_up = l.operstate == IF_OPER_UP ||
-                  (l.operstate == IF_OPER_UNKNOWN && p.admin_up && (l.flags & IFF_LOWER_UP));
+      // From the carrier (IFF_LOWER_UP), which the kernel changes at once,
+      // not from operstate alone, which its linkwatch worker catches up on
+      // later: a Get right after `ip link set PEER down` must see it.
+      p.oper_up = p.admin_up && (l.flags & IFF_LOWER_UP) != 0 &&
+                  l.operstate != IF_OPER_DORMANT && l.operstate != IF_OPER_TESTING &&
+                  l.operstate != IF_OPER_NOTPRESENT;
       p.counters = l.counters;
       EthtoolInfo eth = read_ethtool(ethtool_fd_, l.name);
       p.full_duplex = eth.full_duplex;
