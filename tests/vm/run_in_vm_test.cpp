@@ -40,7 +40,9 @@ Result run(const std::string& command) {
   return r;
 }
 
-std::string runner() { return CIMNET_RUN_IN_VM; }
+std::string runner() {
+  return CIMNET_RUN_IN_VM;
+}
 
 class RunInVm : public ::testing::Test {
  protected:
@@ -65,7 +67,9 @@ TEST_F(RunInVm, RunsTheCommandUnderDebiansKernelOnTheHostsFiles) {
       "echo kernel=$(uname -r); echo cwd=$(pwd); echo mark=$CIMNET_VM_TEST_MARK; "
       "touch /usr/cimnet-vm-test 2>/dev/null && echo host_root=writable || echo host_root=ro; "
       "echo x >/tmp/x && echo tmp=writable; "
-      "echo from-guest >" + dir_.string() + "/out; "
+      "echo from-guest >" +
+      dir_.string() +
+      "/out; "
       "unshare -n ip link add br0 type bridge vlan_filtering 1 && echo vlan_filtering=yes; "
       "exit 7";
   Result r = run("cd " + dir_.parent_path().string() + " && CIMNET_VM_TEST_MARK=m42 " + runner() +

@@ -222,12 +222,12 @@ TEST(CoalesceVlanOps, TrunkOfEveryVlanToAccessIsTwoRequests) {
 
 TEST(CoalesceVlanOps, PvidFlagsAndGapsSplitRuns) {
   std::vector<VlanOp> ops = {
-      {true, {10, false, false}}, {true, {11, false, false}},  // one tagged run
-      {true, {12, false, true}},                               // untagged: a new run
-      {true, {14, false, true}},                               // gap: a new run
-      {true, {15, true, true}},                                // the PVID stays alone
-      {true, {16, false, true}},                               // and nothing joins it
-      {false, {20, true, true}},  {false, {21, false, false}}, // deletions merge, flags dropped
+      {true, {10, false, false}}, {true, {11, false, false}},   // one tagged run
+      {true, {12, false, true}},                                // untagged: a new run
+      {true, {14, false, true}},                                // gap: a new run
+      {true, {15, true, true}},                                 // the PVID stays alone
+      {true, {16, false, true}},                                // and nothing joins it
+      {false, {20, true, true}},  {false, {21, false, false}},  // deletions merge, flags dropped
   };
   EXPECT_EQ(coalesce_vlan_ops(ops), (std::vector<VlanRangeOp>{
                                         {true, {10, false, false}, 11},

@@ -295,9 +295,8 @@ class LinuxBridge final : public SwitchDriver {
       // From the carrier (IFF_LOWER_UP), which the kernel changes at once,
       // not from operstate alone, which its linkwatch worker catches up on
       // later: a Get right after `ip link set PEER down` must see it.
-      p.oper_up = p.admin_up && (l.flags & IFF_LOWER_UP) != 0 &&
-                  l.operstate != IF_OPER_DORMANT && l.operstate != IF_OPER_TESTING &&
-                  l.operstate != IF_OPER_NOTPRESENT;
+      p.oper_up = p.admin_up && (l.flags & IFF_LOWER_UP) != 0 && l.operstate != IF_OPER_DORMANT &&
+                  l.operstate != IF_OPER_TESTING && l.operstate != IF_OPER_NOTPRESENT;
       p.counters = l.counters;
       EthtoolInfo eth = read_ethtool(ethtool_fd_, l.name);
       p.full_duplex = eth.full_duplex;
@@ -357,7 +356,8 @@ class LinuxBridge final : public SwitchDriver {
     auto bridge_vlans = [&](bool add) {
       std::vector<netlink::VlanOp> ops;
       for (const auto& [id, name] : vlan_edits) {
-        if (name.has_value() == add && on_bridge(id) != add) ops.push_back({add, {id, false, false}});
+        if (name.has_value() == add && on_bridge(id) != add)
+          ops.push_back({add, {id, false, false}});
       }
       for (const netlink::VlanRangeOp& r : netlink::coalesce_vlan_ops(ops)) {
         netlink::Message m = netlink::bridge_vlan_range(add, br.ifindex, r.first, r.last, true);

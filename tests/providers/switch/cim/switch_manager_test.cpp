@@ -53,9 +53,9 @@ class SwitchManager : public ::testing::Test {
       if (cheap_password_) {
         ASSERT_NO_FATAL_FAILURE(write_cheap_admin(state));
       } else {
-        auto admin = tp::run(
-            {bin_, "user", "add", "admin", "--role", "admin", "--state-dir", state},
-            "secret-admin\n");
+        auto admin =
+            tp::run({bin_, "user", "add", "admin", "--role", "admin", "--state-dir", state},
+                    "secret-admin\n");
         ASSERT_EQ(admin.status, 0) << admin.output;
       }
     }
