@@ -29,7 +29,9 @@ constexpr unsigned kFrameSize = 1 << 11;  // hint only for TPACKET_V3
 
 }  // namespace
 
-std::unique_ptr<AfPacketIo> AfPacketIo::open(const std::string& ifname) {
+std::unique_ptr<AfPacketIo> AfPacketIo::open(const std::string& ifname) { return open(ifname, 0); }
+
+std::unique_ptr<AfPacketIo> AfPacketIo::open(const std::string& ifname, uint16_t fanout_group) {
   std::unique_ptr<AfPacketIo> io(new AfPacketIo());  // private constructor
   if (ifname.empty() || ifname.size() >= IFNAMSIZ) throw IoError("bad interface name '" + ifname + "'");
   io->ifindex_ = int(if_nametoindex(ifname.c_str()));
@@ -66,6 +68,11 @@ std::unique_ptr<AfPacketIo> AfPacketIo::open(const std::string& ifname) {
   addr.sll_ifindex = io->ifindex_;
   if (bind(io->fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
     throw IoError(errno_text("bind", ifname));
+  if (fanout_group != 0) {
+    int fanout = int(fanout_group) | (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16;
+    if (setsockopt(io->fd_, SOL_PACKET, PACKET_FANOUT, &fanout, sizeof fanout) < 0)
+      throw IoError(errno_text("PACKET_FANOUT", ifname));
+  }
   return io;
 }
 

@@ -10,18 +10,16 @@
 
 namespace cimnet::dataplane {
 
-// Thrown when an interface cannot be opened; says which and why.
-class IoError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
 // A port on a Linux network interface. Needs CAP_NET_RAW. Frames the kernel itself sends on the
 // interface are ignored (PACKET_IGNORE_OUTGOING).
 class AfPacketIo final : public PacketIo {
  public:
   // Opens `interface` (which must exist and be up); throws IoError.
   static std::unique_ptr<AfPacketIo> open(const std::string& interface);
+  // Opens `interface` as one member of PACKET_FANOUT group `fanout_group` (hash mode: the
+  // frames of one flow always reach the same socket), for one datapath thread per socket.
+  // Group ids are per network namespace; 0 means no fanout. Throws IoError.
+  static std::unique_ptr<AfPacketIo> open(const std::string& interface, uint16_t fanout_group);
   ~AfPacketIo() override;
 
   size_t receive(std::span<Packet> packets) override;

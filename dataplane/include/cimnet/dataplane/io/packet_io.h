@@ -4,10 +4,17 @@
 
 #include <cstddef>
 #include <span>
+#include <stdexcept>
 
 #include "cimnet/dataplane/packet.h"
 
 namespace cimnet::dataplane {
+
+// Thrown when an interface cannot be opened or configured; says which and why.
+class IoError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 // A source and sink of Ethernet frames (no FCS).
 class PacketIo {
