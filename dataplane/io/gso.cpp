@@ -52,30 +52,31 @@ bool l2_of(const uint8_t* f, size_t len, uint32_t& l3, uint16_t& type) {
 }  // namespace
 
 uint64_t checksum_add(uint64_t sum, const uint8_t* p, size_t n) {
-  // 64-bit words with end-around carry: the folded result equals the 16-bit one's-complement sum.
-  while (n >= 32) {
-    uint64_t w[4];
-    std::memcpy(w, p, 32);
-    for (uint64_t v : w) {
-      sum += v;
-      sum += sum < v;
-    }
-    p += 32;
-    n -= 32;
+  // 32-bit words summed into 64-bit accumulators cannot overflow for any frame size, and the
+  // folded total equals the 16-bit one's-complement sum; the loop vectorizes.
+  uint64_t acc[4] = {sum, 0, 0, 0};
+  while (n >= 16) {
+    uint32_t w[4];
+    std::memcpy(w, p, 16);
+    for (int i = 0; i < 4; ++i) acc[i] += w[i];
+    p += 16;
+    n -= 16;
   }
-  while (n >= 8) {
-    uint64_t v;
-    std::memcpy(&v, p, 8);
-    sum += v;
-    sum += sum < v;
-    p += 8;
-    n -= 8;
+  uint64_t total = 0;
+  for (uint64_t a : acc) {
+    // Fold each accumulator once so that their sum cannot overflow either.
+    total += (a & 0xFFFFFFFF) + (a >> 32);
   }
-  uint64_t tail = 0;
+  while (n >= 4) {
+    uint32_t w;
+    std::memcpy(&w, p, 4);
+    total += w;
+    p += 4;
+    n -= 4;
+  }
+  uint32_t tail = 0;
   if (n) std::memcpy(&tail, p, n);  // little-endian: the bytes keep their 16-bit lane positions
-  sum += tail;
-  sum += sum < tail;
-  return sum;
+  return total + tail;
 }
 
 uint16_t checksum_fold(uint64_t sum) {
