@@ -75,36 +75,42 @@ void Runner::dispatch(std::span<Packet> packets) {
   }
 }
 
-size_t Runner::poll_once() {
-  size_t total = 0;
+size_t Runner::poll_provider() {
   auto bufs = pool_.packets();
   size_t n = provider_.receive(bufs);
+  if (!n) return 0;
+  size_t total = n;
+  if (resolver_) {
+    // ARP replies feed the resolver; the rest keeps its order for the datapath.
+    size_t kept = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const uint8_t* f = bufs[i].data();
+      bool arp = bufs[i].length >= 14 && f[12] == 0x08 && f[13] == 0x06;
+      if (arp && resolver_->offer(bufs[i])) continue;
+      if (kept != i) std::swap(bufs[kept], bufs[i]);
+      ++kept;
+    }
+    n = kept;
+  }
   if (n) {
-    total += n;
-    if (resolver_) {
-      // ARP replies feed the resolver; the rest keeps its order for the datapath.
-      size_t kept = 0;
-      for (size_t i = 0; i < n; ++i) {
-        const uint8_t* f = bufs[i].data();
-        bool arp = bufs[i].length >= 14 && f[12] == 0x08 && f[13] == 0x06;
-        if (arp && resolver_->offer(bufs[i])) continue;
-        if (kept != i) std::swap(bufs[kept], bufs[i]);
-        ++kept;
-      }
-      n = kept;
-    }
-    if (n) {
-      worker_.receive(bufs.first(n));
-      dispatch(bufs.first(n));
-    }
-  }
-  for (auto& [id, io] : ports_) {
-    n = io->receive(bufs);
-    if (!n) continue;
-    worker_.transmit(id, bufs.first(n));
+    worker_.receive(bufs.first(n));
     dispatch(bufs.first(n));
-    total += n;
   }
+  return total;
+}
+
+size_t Runner::poll_port(PortId id, PacketIo& io) {
+  auto bufs = pool_.packets();
+  size_t n = io.receive(bufs);
+  if (!n) return 0;
+  worker_.transmit(id, bufs.first(n));
+  dispatch(bufs.first(n));
+  return n;
+}
+
+size_t Runner::poll_once() {
+  size_t total = poll_provider();
+  for (auto& [id, io] : ports_) total += poll_port(id, *io);
   return total;
 }
 
@@ -139,15 +145,27 @@ void Runner::run(const std::atomic<bool>& stop, std::chrono::milliseconds idle_w
         next_tick = now + tick_interval_;
       }
     }
-    if (poll_once() > 0) continue;
+    if (!all_fds) {
+      // Some backend cannot be waited for: read everything, nap briefly when idle.
+      if (poll_once() == 0) ::poll(nullptr, 0, 1);
+      continue;
+    }
+    // One poll() tells which VM ports have frames, so idle ports cost no read system call; the
+    // provider ring is checked in memory every round. Busy rounds do not sleep.
+    size_t got = poll_provider();
+    bool pending = provider_.has_pending();
+    for (size_t i = 0; i < ports_.size(); ++i) {
+      auto& [id, io] = ports_[i];
+      if ((fds[i + 1].revents & (POLLIN | POLLERR | POLLHUP)) || io->has_pending()) {
+        got += poll_port(id, *io);
+        pending |= io->has_pending();
+      }
+    }
+    if (control_pending_.load(std::memory_order_acquire)) continue;
     auto wait = idle_wait;
     if (resolver_ && drive_resolver_) wait = std::min(wait, tick_interval_);
-    if (control_pending_.load(std::memory_order_acquire)) continue;
-    if (all_fds) {
-      ::poll(fds.data(), fds.size(), int(wait.count()));
-    } else {
-      ::poll(nullptr, 0, 1);
-    }
+    for (auto& f : fds) f.revents = 0;
+    ::poll(fds.data(), fds.size(), got || pending ? 0 : int(wait.count()));
   }
   std::lock_guard lock(control_mutex_);
   running_ = false;

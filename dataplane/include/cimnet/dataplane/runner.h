@@ -52,6 +52,8 @@ class Runner {
     PacketIo* io;  // nullptr: detach
   };
   void dispatch(std::span<Packet> packets);
+  size_t poll_provider();
+  size_t poll_port(PortId id, PacketIo& io);
   void apply_command(const PortCommand& c);
   void submit(const PortCommand& c);
   void take_commands();  // in the running loop

@@ -27,6 +27,9 @@ class PacketIo {
   virtual size_t send(std::span<Packet* const> packets) = 0;
   // A file descriptor that becomes readable when frames are waiting, or -1 (always poll).
   virtual int readable_fd() const { return -1; }
+  // True when receive() has frames to hand out even though readable_fd() may not be readable
+  // (e.g. the rest of a GSO frame being segmented).
+  virtual bool has_pending() const { return false; }
 };
 
 }  // namespace cimnet::dataplane

@@ -50,6 +50,7 @@ class TapIo final : public PacketIo {
   size_t receive(std::span<Packet> packets) override;
   size_t send(std::span<Packet* const> packets) override;
   int readable_fd() const override { return fd_; }
+  bool has_pending() const override { return segmenter_.pending(); }
 
   const TapCounters& counters() const { return counters_; }
 
