@@ -121,8 +121,9 @@ class TwoTenantNetns : public ::testing::Test {
       ASSERT_TRUE(wait_for([&] { return fs::exists(dir_ / (n + ".ready")); }, 30))
           << read_file(dir_ / (n + ".log"));
     }
-    if (mode == "tap")
+    if (mode == "tap") {
       ASSERT_EQ(sh(src_ + "/netns/topology.sh vm-addresses " + prefix_, &out), 0) << out;
+    }
   }
 
   // Pings that must work, retried until the datapaths have resolved each other.
