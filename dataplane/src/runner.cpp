@@ -81,12 +81,10 @@ size_t Runner::poll_provider() {
   if (!n) return 0;
   size_t total = n;
   if (resolver_) {
-    // ARP replies feed the resolver; the rest keeps its order for the datapath.
+    // ARP and neighbour discovery feed the resolver; the rest keeps its order for the datapath.
     size_t kept = 0;
     for (size_t i = 0; i < n; ++i) {
-      const uint8_t* f = bufs[i].data();
-      bool arp = bufs[i].length >= 14 && f[12] == 0x08 && f[13] == 0x06;
-      if (arp && resolver_->offer(bufs[i])) continue;
+      if (NeighborResolver::wants(bufs[i]) && resolver_->offer(bufs[i], &provider_)) continue;
       if (kept != i) std::swap(bufs[kept], bufs[i]);
       ++kept;
     }

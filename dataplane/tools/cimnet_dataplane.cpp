@@ -49,7 +49,7 @@ int usage() {
                "  --tap IF=NS[:NAME]    VM port IF is a TAP device (vnet header, offloads on)\n"
                "                        created here and moved into network namespace NS\n"
                "  --vm-mtu N            MTU of the TAP devices\n"
-               "  --resolve-neighbors   learn provider next-hop MACs with ARP\n"
+               "  --resolve-neighbors   learn provider next-hop MACs with ARP / neighbour discovery\n"
                "       cimnet-dataplane check --config FILE\n"
                "       cimnet-dataplane disable-offloads IFNAME\n";
   return 2;
@@ -182,6 +182,7 @@ int run(const RunOptions& o) {
     NeighborResolverConfig rc;
     for (const ProviderAddress& a : pf.change.upsert_provider_addresses)
       if (a.address.is_v4() && !rc.source.is_set()) rc.source = a.address;
+      else if (a.address.is_v6() && !rc.source6.is_set()) rc.source6 = a.address;
     rc.source_mac = pf.change.settings->provider_mac;
     resolver = std::make_unique<NeighborResolver>(*dp, rc);
     resolver->set_targets(NeighborResolver::next_hops(pf.change.upsert_records,

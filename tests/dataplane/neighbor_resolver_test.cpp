@@ -1,4 +1,4 @@
-// ARP resolution of provider next hops on the memory backend, and the Runner's runtime
+// ARP and IPv6 neighbour discovery of provider next hops on the memory backend, and the Runner's runtime
 // attach/detach of VM ports (also with several threads).
 
 #include <gtest/gtest.h>
@@ -127,11 +127,118 @@ TEST_F(ResolverHost, LearnsFromRequestsOfTargetsAndLeavesThemToTheDatapath) {
   EXPECT_EQ(tx(1, udp4_frame(kBlue2, kBlue1, "10.1.1.1", "10.1.1.2")).port, kProviderPort);
 }
 
+// An ICMPv6 neighbour discovery frame with a correct checksum (built independently here).
+Bytes nd_frame(const MacAddress& dst_mac, const MacAddress& src_mac, const char* src,
+               const char* dst, uint8_t type, const char* target, uint8_t option,
+               const MacAddress& option_mac, uint8_t hops = 255) {
+  Bytes m;
+  m.push_back(type);
+  m.push_back(0);
+  add16(m, 0);
+  add32(m, type == 136 ? 0x60000000 : 0);
+  add_ip(m, ip(target));
+  m.push_back(option);
+  m.push_back(1);
+  add_mac(m, option_mac);
+  uint16_t c = inet_checksum(m.data(), m.size(), pseudo_sum(ip(src), ip(dst), 58, m.size()));
+  m[2] = uint8_t(c >> 8);
+  m[3] = uint8_t(c);
+  return ethernet(dst_mac, src_mac, 0x86DD, ipv6(ip(src), ip(dst), 58, m, hops));
+}
+
+bool icmpv6_checksum_ok(const Bytes& f) {
+  IpAddress s, d;
+  s.family = d.family = 6;
+  std::copy(f.begin() + 22, f.begin() + 38, s.bytes.begin());
+  std::copy(f.begin() + 38, f.begin() + 54, d.bytes.begin());
+  size_t len = rd16(f, 18);
+  return inet_checksum(f.data() + 54, len, pseudo_sum(s, d, 58, len)) == 0;
+}
+
+// Host 1 with an IPv6 provider address too, and a Blue record behind an IPv6 PA of host 2.
+struct Resolver6Host : HostFixture {
+  Resolver6Host() {
+    worker.reset();  // the fixture's worker belongs to the datapath replaced here
+    dp = std::make_unique<Datapath>();
+    PolicyChange c = host1_without_neighbors();
+    c.upsert_provider_addresses.push_back({ip("fd00:99::11"), 64});
+    c.upsert_records.push_back(record(30, "10.1.1.9", "fd00:99::12", mac("00:15:5d:00:30:09")));
+    dp->apply(c);
+    worker = std::make_unique<Worker>(*dp);
+    NeighborResolverConfig rc;
+    rc.source6 = ip("fd00:99::11");
+    rc.source_mac = kProviderMac;
+    resolver = std::make_unique<NeighborResolver>(*dp, rc);
+  }
+  std::unique_ptr<NeighborResolver> resolver;
+};
+
+TEST_F(Resolver6Host, SolicitsAndLearnsAdvertisements) {
+  resolver->set_targets({ip("fd00:99::12"), ip("192.168.1.12")});  // no IPv4 source: v6 only
+  MemoryIo provider;
+  resolver->tick(Clock::now(), provider);
+  auto sent = provider.take_sent();
+  ASSERT_EQ(sent.size(), 1u);
+  const Bytes& ns = sent[0];
+  ASSERT_EQ(ns.size(), 86u);
+  EXPECT_EQ(Bytes(ns.begin(), ns.begin() + 6), (Bytes{0x33, 0x33, 0xff, 0x00, 0x00, 0x12}));
+  EXPECT_EQ(rd16(ns, 12), 0x86DD);
+  EXPECT_EQ(ns[21], 255);  // hop limit
+  Bytes group;
+  add_ip(group, ip("ff02::1:ff00:12"));
+  EXPECT_EQ(Bytes(ns.begin() + 38, ns.begin() + 54), group);
+  EXPECT_EQ(ns[54], 135);
+  EXPECT_TRUE(icmpv6_checksum_ok(ns));
+  Bytes target;
+  add_ip(target, ip("fd00:99::12"));
+  EXPECT_EQ(Bytes(ns.begin() + 62, ns.begin() + 78), target);
+
+  Bytes frame = udp4_frame(mac("00:15:5d:00:30:09"), kBlue1, "10.1.1.1", "10.1.1.9");
+  EXPECT_EQ(tx(1, frame).port, kDropPort);
+  // A forged advertisement (hop limit not 255) is swallowed but not believed.
+  Bytes forged = nd_frame(kProviderMac, kBlue4, "fd00:99::12", "fd00:99::11", 136, "fd00:99::12",
+                          2, kBlue4, 64);
+  EXPECT_TRUE(resolver->offer(as_packet(forged)));
+  EXPECT_FALSE(resolver->lookup(ip("fd00:99::12")));
+  Bytes na = nd_frame(kProviderMac, kHost2Mac, "fd00:99::12", "fd00:99::11", 136, "fd00:99::12",
+                      2, kHost2Mac);
+  EXPECT_TRUE(resolver->offer(as_packet(na)));
+  EXPECT_EQ(resolver->lookup(ip("fd00:99::12")), kHost2Mac);
+  auto out = tx(1, frame);
+  ASSERT_EQ(out.port, kProviderPort);
+  EXPECT_EQ(rd16(out.frame, 12), 0x86DD);  // IPv6 outer header to host 2's MAC
+  EXPECT_EQ(Bytes(out.frame.begin(), out.frame.begin() + 6),
+            Bytes(kHost2Mac.bytes.begin(), kHost2Mac.bytes.end()));
+}
+
+TEST_F(Resolver6Host, AnswersSolicitationsForItsAddress) {
+  resolver->set_targets({ip("fd00:99::12")});
+  MemoryIo provider;
+  Bytes ns = nd_frame(mac("33:33:ff:00:00:11"), kHost2Mac, "fd00:99::12", "ff02::1:ff00:11", 135,
+                      "fd00:99::11", 1, kHost2Mac);
+  EXPECT_TRUE(resolver->offer(as_packet(ns), &provider));
+  EXPECT_EQ(resolver->lookup(ip("fd00:99::12")), kHost2Mac);  // learned from the solicitation
+  auto sent = provider.take_sent();
+  ASSERT_EQ(sent.size(), 1u);
+  const Bytes& na = sent[0];
+  EXPECT_EQ(na, nd_frame(kHost2Mac, kProviderMac, "fd00:99::11", "fd00:99::12", 136,
+                         "fd00:99::11", 2, kProviderMac));
+  // Solicitations for other addresses are not ours to answer.
+  Bytes other = nd_frame(mac("33:33:ff:00:00:77"), kHost2Mac, "fd00:99::12", "ff02::1:ff00:77",
+                         135, "fd00:99::77", 1, kHost2Mac);
+  EXPECT_FALSE(resolver->offer(as_packet(other), &provider));
+  EXPECT_TRUE(provider.take_sent().empty());
+}
+
 TEST(NeighborResolver, RefusesBadConfig) {
   Datapath dp;
   NeighborResolverConfig rc;
   rc.source = ip("fd00::1");
   rc.source_mac = kProviderMac;
+  EXPECT_THROW(NeighborResolver(dp, rc), PolicyError);
+  rc.source = IpAddress{};
+  EXPECT_THROW(NeighborResolver(dp, rc), PolicyError);  // no source at all
+  rc.source6 = ip("192.168.1.11");
   EXPECT_THROW(NeighborResolver(dp, rc), PolicyError);
   rc.source = ip("192.168.1.11");
   rc.source_mac = MacAddress{};
