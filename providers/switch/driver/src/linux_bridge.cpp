@@ -317,6 +317,14 @@ class LinuxBridge final : public SwitchDriver {
     return out;
   }
 
+  // Routed ports: an interface enslaved to a bridge hands every frame to the
+  // bridge, so an address on it would not route; it would have to leave the
+  // bridge (and so stop being a port of this switch). Not done.
+  std::optional<std::string> routed_ports_unsupported() const override {
+    return "the linux-bridge driver has no routed (layer 3) ports: a port of bridge " + bridge_ +
+           " cannot hold an IP address of its own";
+  }
+
   void check_supported(const SwitchSettings& current, const VlanEdits& vlan_edits,
                        const PortEdits& port_edits) override {
     const Link br = find_bridge(dump_links());

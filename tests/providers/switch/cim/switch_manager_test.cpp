@@ -105,6 +105,13 @@ TEST_F(SwitchManager, SimulatedSwitch) {
   EXPECT_EQ(exported.status, 0) << exported.output;
   EXPECT_NE(exported.output.find("\"green\""), std::string::npos) << exported.output;
   EXPECT_NE(exported.output.find("\"Ethernet8\""), std::string::npos) << exported.output;
+  // The running configuration has no address left (the last step removed
+  // them); the saved one keeps Ethernet3's as ietf-ip entries.
+  EXPECT_EQ(exported.output.find("10.3.0.1"), std::string::npos) << exported.output;
+  std::string startup = tp::read_file(dir_ / "state" / "startup.json");
+  EXPECT_NE(startup.find("ietf-ip:ipv6"), std::string::npos) << startup;
+  EXPECT_NE(startup.find("2001:db8:3::1"), std::string::npos) << startup;
+  EXPECT_NE(startup.find("10.3.0.1"), std::string::npos) << startup;
 }
 
 TEST_F(SwitchManager, BadSwitchIsRefusedAtStart) {
