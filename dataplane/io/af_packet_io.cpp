@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -25,18 +26,30 @@ std::string errno_text(const std::string& what, const std::string& ifname) {
 
 constexpr unsigned kBlockSize = 1 << 20;  // 1 MiB blocks
 constexpr unsigned kBlocks = 16;          // 16 MiB receive ring
-constexpr unsigned kFrameSize = 1 << 11;  // hint only for TPACKET_V3
+
+// Ring slot size for an interface MTU: the frame, its headers and the TPACKET_V2 header.
+unsigned slot_size_for(int fd, const std::string& ifname) {
+  ifreq ifr{};
+  std::strncpy(ifr.ifr_name, ifname.c_str(), IFNAMSIZ - 1);
+  unsigned mtu = ioctl(fd, SIOCGIFMTU, &ifr) == 0 ? unsigned(ifr.ifr_mtu) : 1500;
+  unsigned need = TPACKET_ALIGN(TPACKET2_HDRLEN) + 14 + 8 + std::min(mtu, kBufferSize - kHeadroom);
+  unsigned size = 2048;
+  while (size < need) size *= 2;
+  return size;
+}
 
 }  // namespace
 
-std::unique_ptr<AfPacketIo> AfPacketIo::open(const std::string& ifname) {
+std::unique_ptr<AfPacketIo> AfPacketIo::open(const std::string& ifname) { return open(ifname, 0); }
+
+std::unique_ptr<AfPacketIo> AfPacketIo::open(const std::string& ifname, uint16_t fanout_group) {
   std::unique_ptr<AfPacketIo> io(new AfPacketIo());  // private constructor
   if (ifname.empty() || ifname.size() >= IFNAMSIZ) throw IoError("bad interface name '" + ifname + "'");
   io->ifindex_ = int(if_nametoindex(ifname.c_str()));
   if (io->ifindex_ == 0) throw IoError(errno_text("no such interface", ifname));
   io->fd_ = ::socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, htons(ETH_P_ALL));
   if (io->fd_ < 0) throw IoError(errno_text("socket(AF_PACKET)", ifname));
-  int version = TPACKET_V3;
+  int version = TPACKET_V2;
   if (setsockopt(io->fd_, SOL_PACKET, PACKET_VERSION, &version, sizeof version) < 0)
     throw IoError(errno_text("PACKET_VERSION", ifname));
   int one = 1;
@@ -44,12 +57,13 @@ std::unique_ptr<AfPacketIo> AfPacketIo::open(const std::string& ifname) {
   if (setsockopt(io->fd_, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one) < 0)
     throw IoError(errno_text("PACKET_IGNORE_OUTGOING", ifname));
   // No PACKET_QDISC_BYPASS: frames we send stay visible to captures (tshark) on the interface.
-  tpacket_req3 req{};
+  tpacket_req req{};
+  io->frame_size_ = slot_size_for(io->fd_, ifname);
   req.tp_block_size = kBlockSize;
   req.tp_block_nr = kBlocks;
-  req.tp_frame_size = kFrameSize;
-  req.tp_frame_nr = (kBlockSize / kFrameSize) * kBlocks;
-  req.tp_retire_blk_tov = 1;  // ms: hand partly filled blocks over quickly
+  req.tp_frame_size = io->frame_size_;
+  req.tp_frame_nr = (kBlockSize / io->frame_size_) * kBlocks;
+  io->frame_count_ = req.tp_frame_nr;
   if (setsockopt(io->fd_, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) < 0)
     throw IoError(errno_text("PACKET_RX_RING", ifname));
   io->ring_size_ = size_t(kBlockSize) * kBlocks;
@@ -58,14 +72,17 @@ std::unique_ptr<AfPacketIo> AfPacketIo::open(const std::string& ifname) {
     ring = mmap(nullptr, io->ring_size_, PROT_READ | PROT_WRITE, MAP_SHARED, io->fd_, 0);
   if (ring == MAP_FAILED) throw IoError(errno_text("mmap of the receive ring", ifname));
   io->ring_ = static_cast<uint8_t*>(ring);
-  io->block_size_ = kBlockSize;
-  io->block_count_ = kBlocks;
   sockaddr_ll addr{};
   addr.sll_family = AF_PACKET;
   addr.sll_protocol = htons(ETH_P_ALL);
   addr.sll_ifindex = io->ifindex_;
   if (bind(io->fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
     throw IoError(errno_text("bind", ifname));
+  if (fanout_group != 0) {
+    int fanout = int(fanout_group) | (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16;
+    if (setsockopt(io->fd_, SOL_PACKET, PACKET_FANOUT, &fanout, sizeof fanout) < 0)
+      throw IoError(errno_text("PACKET_FANOUT", ifname));
+  }
   return io;
 }
 
@@ -77,33 +94,22 @@ AfPacketIo::~AfPacketIo() {
 size_t AfPacketIo::receive(std::span<Packet> packets) {
   size_t n = 0;
   while (n < packets.size()) {
-    auto* block = reinterpret_cast<tpacket_block_desc*>(ring_ + size_t(block_) * block_size_);
-    if (!(__atomic_load_n(&block->hdr.bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER)) break;
-    if (!frame_) {
-      frame_ = reinterpret_cast<uint8_t*>(block) + block->hdr.bh1.offset_to_first_pkt;
-      frame_in_block_ = 0;
+    // Frames never straddle blocks: slot i is at i * frame_size_ (blocks hold whole slots).
+    auto* h = reinterpret_cast<tpacket2_hdr*>(ring_ + size_t(frame_) * frame_size_);
+    if (!(__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER)) break;
+    const uint8_t* data = reinterpret_cast<const uint8_t*>(h) + h->tp_mac;
+    uint32_t len = h->tp_snaplen;
+    if (h->tp_len != h->tp_snaplen || len > kBufferSize - kHeadroom) {
+      ++oversized_;
+    } else {
+      Packet& p = packets[n++];
+      p.offset = kHeadroom;
+      p.length = len;
+      p.port = kDropPort;
+      std::memcpy(p.data(), data, len);
     }
-    if (frame_in_block_ < block->hdr.bh1.num_pkts) {
-      auto* h = reinterpret_cast<tpacket3_hdr*>(frame_);
-      const uint8_t* data = frame_ + h->tp_mac;
-      uint32_t len = h->tp_snaplen;
-      if (h->tp_len != h->tp_snaplen || len > kBufferSize - kHeadroom) {
-        ++oversized_;
-      } else {
-        Packet& p = packets[n++];
-        p.offset = kHeadroom;
-        p.length = len;
-        p.port = kDropPort;
-        std::memcpy(p.data(), data, len);
-      }
-      frame_ += h->tp_next_offset;
-      ++frame_in_block_;
-      if (frame_in_block_ < block->hdr.bh1.num_pkts) continue;
-    }
-    // Block done: give it back to the kernel and move on.
-    __atomic_store_n(&block->hdr.bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
-    block_ = (block_ + 1) % block_count_;
-    frame_ = nullptr;
+    __atomic_store_n(&h->tp_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+    frame_ = frame_ + 1 == frame_count_ ? 0 : frame_ + 1;
   }
   return n;
 }

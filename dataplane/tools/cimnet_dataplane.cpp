@@ -1,27 +1,34 @@
 // cimnet-dataplane: runs the NVGRE datapath on Linux interfaces from a policy file (for the
 // network-namespace tests and for trying the datapath without the agent).
 //
-//   cimnet-dataplane run --config FILE [--ready-file F] [--stats-file F]
+//   cimnet-dataplane run --config FILE [--ready-file F] [--stats-file F] [--threads N]
+//                        [--tap IFNAME=NETNS_PATH[:NAME]]... [--vm-mtu N] [--resolve-neighbors]
 //   cimnet-dataplane check --config FILE
 //   cimnet-dataplane disable-offloads IFNAME
 
 #include <net/if.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cimnet/dataplane/datapath.h"
 #include "cimnet/dataplane/io/af_packet_io.h"
+#include "cimnet/dataplane/io/neighbor_resolver.h"
+#include "cimnet/dataplane/io/tap_io.h"
 #include "cimnet/dataplane/policy_file.h"
 #include "cimnet/dataplane/runner.h"
 
@@ -35,6 +42,14 @@ void on_signal(int) { g_stop.store(true); }
 
 int usage() {
   std::cerr << "usage: cimnet-dataplane run --config FILE [--ready-file F] [--stats-file F]\n"
+               "           [--threads N] [--tap IFNAME=NETNS_PATH[:NAME]]... [--vm-mtu N]\n"
+               "           [--resolve-neighbors]\n"
+               "  --threads N           datapath threads (default: one per core); the provider\n"
+               "                        port is spread over them with PACKET_FANOUT (hash)\n"
+               "  --tap IF=NS[:NAME]    VM port IF is a TAP device (vnet header, offloads on)\n"
+               "                        created here and moved into network namespace NS\n"
+               "  --vm-mtu N            MTU of the TAP devices\n"
+               "  --resolve-neighbors   learn provider next-hop MACs with ARP / neighbour discovery\n"
                "       cimnet-dataplane check --config FILE\n"
                "       cimnet-dataplane disable-offloads IFNAME\n";
   return 2;
@@ -70,8 +85,42 @@ void write_stats(const Datapath& dp, std::ostream& out) {
   }
 }
 
-int run(const std::string& config, const std::string& ready_file, const std::string& stats_file,
-        bool check_only) {
+struct TapPlace {
+  std::string netns;
+  std::string name;
+};
+
+struct RunOptions {
+  std::string config, ready_file, stats_file;
+  bool check_only = false;
+  unsigned threads = 0;
+  std::map<std::string, TapPlace> taps;  // by interface name in the policy file
+  uint32_t vm_mtu = 0;
+  bool resolve_neighbors = false;
+};
+
+void write_tap_stats(const std::map<PortId, std::vector<const TapIo*>>& taps, std::ostream& out) {
+  for (auto& [id, queues] : taps) {
+    TapCounters sum;
+    for (const TapIo* q : queues) {
+      const TapCounters& c = q->counters();
+      sum.frames_in += c.frames_in, sum.gso_frames_in += c.gso_frames_in;
+      sum.segments_in += c.segments_in, sum.refused_in += c.refused_in;
+      sum.frames_out += c.frames_out, sum.gso_frames_out += c.gso_frames_out;
+      sum.packets_out += c.packets_out, sum.failed_out += c.failed_out;
+    }
+    out << "tap " << id << " frames_in " << sum.frames_in << " gso_frames_in " << sum.gso_frames_in
+        << " segments_in " << sum.segments_in << " refused_in " << sum.refused_in << " frames_out "
+        << sum.frames_out << " gso_frames_out " << sum.gso_frames_out << " packets_out "
+        << sum.packets_out << " failed_out " << sum.failed_out << "\n";
+  }
+}
+
+int run(const RunOptions& o) {
+  const std::string& config = o.config;
+  const std::string& ready_file = o.ready_file;
+  const std::string& stats_file = o.stats_file;
+  bool check_only = o.check_only;
   PolicyFile pf = read_policy_file(config);
   auto dp = std::make_unique<Datapath>();
   if (check_only) {
@@ -90,12 +139,56 @@ int run(const std::string& config, const std::string& ready_file, const std::str
     pf.change.settings->provider_mac = interface_mac(pf.provider_interface);
   dp->apply(pf.change);
 
-  auto provider = AfPacketIo::open(pf.provider_interface);
-  std::vector<std::unique_ptr<AfPacketIo>> ports;
-  Runner runner(*dp, *provider);
+  for (const auto& tap : o.taps) {
+    const std::string& tap_name = tap.first;
+    if (std::none_of(pf.port_interfaces.begin(), pf.port_interfaces.end(),
+                     [&](const auto& p) { return p.second == tap_name; }))
+      throw PolicyError("--tap " + tap_name + ": no port of the policy uses that interface");
+  }
+  unsigned threads = o.threads ? o.threads : std::max(1u, std::thread::hardware_concurrency());
+  // Fanout group ids are per namespace; keep them apart from other datapaths in this one.
+  uint16_t group = uint16_t(1 + (getpid() % 30000));
+  auto next_group = [&] { return threads > 1 ? group++ : uint16_t(0); };
+  std::vector<std::unique_ptr<PacketIo>> providers;
+  uint16_t provider_group = next_group();
+  for (unsigned t = 0; t < threads; ++t)
+    providers.push_back(AfPacketIo::open(pf.provider_interface, provider_group));
+  RunnerThreads runner(*dp, std::move(providers));
+  std::map<PortId, std::vector<const TapIo*>> taps;
   for (auto& [id, name] : pf.port_interfaces) {
-    ports.push_back(AfPacketIo::open(name));
-    runner.attach_port(id, *ports.back());
+    std::vector<std::unique_ptr<PacketIo>> per_thread;
+    auto tap = o.taps.find(name);
+    if (tap != o.taps.end()) {
+      TapOptions to;
+      to.name = name;
+      for (const VmPort& p : pf.change.upsert_ports)
+        if (p.id == id) to.mac = p.mac.bytes;
+      to.mtu = o.vm_mtu;
+      to.queues = threads;
+      to.netns = tap->second.netns;
+      to.name_in_netns = tap->second.name;
+      for (auto& q : TapIo::create(to)) {
+        taps[id].push_back(q.get());
+        per_thread.push_back(std::move(q));
+      }
+    } else {
+      uint16_t g = next_group();
+      for (unsigned t = 0; t < threads; ++t) per_thread.push_back(AfPacketIo::open(name, g));
+    }
+    runner.attach_port(id, std::move(per_thread));
+  }
+  std::unique_ptr<NeighborResolver> resolver;
+  if (o.resolve_neighbors) {
+    NeighborResolverConfig rc;
+    for (const ProviderAddress& a : pf.change.upsert_provider_addresses)
+      if (a.address.is_v4() && !rc.source.is_set()) rc.source = a.address;
+      else if (a.address.is_v6() && !rc.source6.is_set()) rc.source6 = a.address;
+    rc.source_mac = pf.change.settings->provider_mac;
+    resolver = std::make_unique<NeighborResolver>(*dp, rc);
+    resolver->set_targets(NeighborResolver::next_hops(pf.change.upsert_records,
+                                                      pf.change.upsert_provider_addresses,
+                                                      pf.change.upsert_provider_routes));
+    runner.set_neighbor_resolver(resolver.get());
   }
   struct sigaction sa {};
   sa.sa_handler = on_signal;
@@ -105,14 +198,19 @@ int run(const std::string& config, const std::string& ready_file, const std::str
     std::ofstream(ready_file + ".tmp") << getpid() << "\n";
     std::rename((ready_file + ".tmp").c_str(), ready_file.c_str());
   }
-  runner.run(g_stop);
+  runner.start();
+  while (!g_stop.load()) ::poll(nullptr, 0, 100);
+  runner.stop();
   if (!stats_file.empty()) {
     std::ofstream out(stats_file + ".tmp");
     write_stats(*dp, out);
+    write_tap_stats(taps, out);
+    if (resolver) out << "arp requests " << resolver->requests_sent() << "\n";
     out.close();
     std::rename((stats_file + ".tmp").c_str(), stats_file.c_str());
   } else {
     write_stats(*dp, std::cout);
+    write_tap_stats(taps, std::cout);
   }
   return 0;
 }
@@ -129,17 +227,45 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (cmd != "run" && cmd != "check") return usage();
-    std::string config, ready, stats;
+    RunOptions o;
+    o.check_only = cmd == "check";
     for (int i = 2; i < argc; ++i) {
       std::string a = argv[i];
+      if (a == "--resolve-neighbors") {
+        o.resolve_neighbors = true;
+        continue;
+      }
       if (i + 1 >= argc) return usage();
-      if (a == "--config") config = argv[++i];
-      else if (a == "--ready-file") ready = argv[++i];
-      else if (a == "--stats-file") stats = argv[++i];
-      else return usage();
+      std::string v = argv[++i];
+      if (a == "--config") o.config = v;
+      else if (a == "--ready-file") o.ready_file = v;
+      else if (a == "--stats-file") o.stats_file = v;
+      else if (a == "--threads" || a == "--vm-mtu") {
+        char* end = nullptr;
+        unsigned long n = std::strtoul(v.c_str(), &end, 10);
+        if (v.empty() || *end || n == 0 || n > (a == "--threads" ? 64 : 65535)) {
+          std::cerr << "cimnet-dataplane: bad " << a << " '" << v << "'\n";
+          return 2;
+        }
+        (a == "--threads" ? o.threads : o.vm_mtu) = unsigned(n);
+      } else if (a == "--tap") {
+        size_t eq = v.find('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == v.size()) {
+          std::cerr << "cimnet-dataplane: --tap wants IFNAME=NETNS_PATH[:NAME], got '" << v << "'\n";
+          return 2;
+        }
+        TapPlace place;
+        std::string rest = v.substr(eq + 1);
+        size_t colon = rest.find(':');
+        place.netns = rest.substr(0, colon);
+        if (colon != std::string::npos) place.name = rest.substr(colon + 1);
+        o.taps[v.substr(0, eq)] = place;
+      } else {
+        return usage();
+      }
     }
-    if (config.empty()) return usage();
-    return run(config, ready, stats, cmd == "check");
+    if (o.config.empty()) return usage();
+    return run(o);
   } catch (const std::exception& e) {
     std::cerr << "cimnet-dataplane: " << e.what() << "\n";
     return 1;

@@ -1,5 +1,7 @@
 // End-to-end: the classic HNV two-tenant example in network namespaces, with the datapath
-// (cimnet-dataplane on AF_PACKET) on two hosts joined by a veth provider link.
+// (cimnet-dataplane) on two hosts joined by a veth provider link, once with VM ports on veth
+// peers read with AF_PACKET (VM offloads off) and once with TAP VM ports (offloads on: GSO
+// frames segmented and coalesced by the datapath). Provider neighbours are learned with ARP.
 //
 // Blue (VSID 30) and Red (VSID 20) both have VMs 10.1.1.1 on host 1 and 10.1.1.2 on host 2.
 // Blue's routing domain also has VSID 31 (10.1.2.3 on host 2); Green (VSID 40, 10.1.3.3) is in
@@ -83,13 +85,50 @@ class TwoTenantNetns : public ::testing::Test {
     sh("for n in $(ip netns list | awk '{print $1}' | grep -E '^cdp[0-9]+-'); do "
        "p=${n#cdp}; p=${p%%-*}; [ -d /proc/$p ] || ip netns del $n; done");
     ASSERT_TRUE(fs::exists(bin_)) << bin_;
-    std::string out;
-    ASSERT_EQ(sh(src_ + "/netns/topology.sh up " + prefix_ + " " + bin_, &out), 0) << out;
     for (const char* h : {"1", "2"}) {
-      std::ofstream(dir_ / ("host" + std::string(h) + ".conf"))
-          << read_file(src_ + "/netns/common.conf")
-          << read_file(src_ + "/netns/host" + std::string(h) + ".conf");
+      // No static provider neighbours: the datapaths resolve each other's PA with ARP.
+      std::string conf = read_file(src_ + "/netns/common.conf") +
+                         read_file(src_ + "/netns/host" + std::string(h) + ".conf");
+      std::istringstream lines(conf);
+      std::ofstream out(dir_ / ("host" + std::string(h) + ".conf"));
+      for (std::string line; std::getline(lines, line);)
+        if (line.rfind("neighbor ", 0) != 0) out << line << "\n";
     }
+  }
+
+  // Builds the topology with VM ports of `mode` (veth or tap; TAPs are made by the datapath).
+  void build_topology(const std::string& mode) {
+    std::string out;
+    ASSERT_EQ(sh(src_ + "/netns/topology.sh up " + prefix_ + " " + bin_ + " " + mode, &out), 0)
+        << out;
+  }
+  // Starts both datapaths (`threads` each) and, with TAPs, gives the VMs their addresses.
+  void start_hosts(const std::string& mode, int threads) {
+    std::string out;
+    for (std::string h : {"1", "2"}) {
+      std::string n = "host" + h;
+      std::string cmd = bin_;
+      cmd += " run --config " + (dir_ / (n + ".conf")).string();
+      cmd += " --ready-file " + (dir_ / (n + ".ready")).string();
+      cmd += " --stats-file " + (dir_ / (n + ".stats")).string();
+      cmd += " --threads " + std::to_string(threads) + " --resolve-neighbors";
+      if (mode == "tap") {
+        std::string args;
+        ASSERT_EQ(sh(src_ + "/netns/topology.sh tap-args " + prefix_ + " h" + h, &args), 0) << args;
+        cmd += " " + args.substr(0, args.find('\n'));
+      }
+      start(n, in("h" + h, cmd));
+      ASSERT_TRUE(wait_for([&] { return fs::exists(dir_ / (n + ".ready")); }, 30))
+          << read_file(dir_ / (n + ".log"));
+    }
+    if (mode == "tap") {
+      ASSERT_EQ(sh(src_ + "/netns/topology.sh vm-addresses " + prefix_, &out), 0) << out;
+    }
+  }
+
+  // Pings that must work, retried until the datapaths have resolved each other.
+  bool ping_soon(const std::string& from, const std::string& to) {
+    return wait_for([&] { return ping(from, to, 1); }, 20);
   }
 
   void TearDown() override {
@@ -185,20 +224,10 @@ class TwoTenantNetns : public ::testing::Test {
 };
 
 TEST_F(TwoTenantNetns, TenantsTalkOnlyWithinTheirRoutingDomain) {
+  ASSERT_NO_FATAL_FAILURE(build_topology("veth"));
   capture({{"provider", "h1", "pa0"}, {"red2", "r2", "eth0"}, {"blue2", "b2", "eth0"}});
-  for (std::string h : {"1", "2"}) {
-    std::string n = "host", host_ns = "h";
-    n += h;
-    host_ns += h;
-    std::string cmd = bin_;
-    cmd += " run --config " + (dir_ / (n + ".conf")).string();
-    cmd += " --ready-file " + (dir_ / (n + ".ready")).string();
-    cmd += " --stats-file " + (dir_ / (n + ".stats")).string();
-    start(n, in(host_ns, cmd));
-    ASSERT_TRUE(wait_for([&] { return fs::exists(dir_ / (n + ".ready")); }, 30))
-        << read_file(dir_ / (n + ".log"));
-  }
-
+  ASSERT_NO_FATAL_FAILURE(start_hosts("veth", 1));
+  ASSERT_TRUE(ping_soon("b1", "10.1.1.2")) << read_file(dir_ / "host1.log");
   EXPECT_TRUE(ping("b1", "10.1.1.2")) << "Blue 10.1.1.1 -> 10.1.1.2";
   EXPECT_TRUE(ping("r1", "10.1.1.2")) << "Red 10.1.1.1 -> 10.1.1.2";
   EXPECT_TRUE(ping("b2", "10.1.1.1")) << "Blue 10.1.1.2 -> 10.1.1.1";
@@ -216,11 +245,18 @@ TEST_F(TwoTenantNetns, TenantsTalkOnlyWithinTheirRoutingDomain) {
   stop("blue2");
 
   // The provider link carried GRE only, with the keys of the VSIDs that talked, never Green's.
-  auto wire = frames("provider", {"eth.type", "gre.flags_and_version", "gre.proto", "gre.key"});
+  auto wire = frames("provider", {"eth.type", "gre.flags_and_version", "gre.proto", "gre.key",
+                                  "arp.src.proto_ipv4", "arp.dst.proto_ipv4"});
   EXPECT_GT(wire.size(), 100u);
   std::map<unsigned, size_t> per_vsid;
-  size_t not_gre = 0, bad_header = 0;
+  size_t not_gre = 0, bad_header = 0, pa_arp = 0;
+  auto is_pa = [](const std::string& a) { return a == "192.168.1.11" || a == "192.168.1.12"; };
   for (const Frame& fr : wire) {
+    if (fr["eth.type"] == "0x0806" && is_pa(fr["arp.src.proto_ipv4"]) &&
+        is_pa(fr["arp.dst.proto_ipv4"])) {
+      ++pa_arp;  // the datapaths resolving each other's provider address; never customer ARP
+      continue;
+    }
     if (fr["eth.type"] != "0x0800" || fr["gre.key"].empty()) {
       ++not_gre;  // includes ARP (0x0806) and outer VLAN tags (0x8100)
       continue;
@@ -230,6 +266,7 @@ TEST_F(TwoTenantNetns, TenantsTalkOnlyWithinTheirRoutingDomain) {
   }
   EXPECT_EQ(not_gre, 0u);
   EXPECT_EQ(bad_header, 0u);
+  EXPECT_GT(pa_arp, 0u);  // nothing was configured: host 1 learned host 2's MAC by ARP
   EXPECT_GT(per_vsid[30], 0u);  // Blue
   EXPECT_GT(per_vsid[20], 0u);  // Red
   EXPECT_GT(per_vsid[31], 0u);  // Blue's second subnet, reached through the router
@@ -252,6 +289,60 @@ TEST_F(TwoTenantNetns, TenantsTalkOnlyWithinTheirRoutingDomain) {
   EXPECT_EQ(s1.find("drop no_route 0\n"), std::string::npos) << s1;
   EXPECT_NE(s1.find("drop spoofed 0\n"), std::string::npos) << s1;
   EXPECT_NE(read_file(dir_ / "host2.stats").find("drop spoofed 0\n"), std::string::npos);
+}
+
+// TAP VM ports with offloads on: the VMs send 64 KiB GSO frames that the datapath segments, and
+// receive coalesced GSO frames; two datapath threads per host (PACKET_FANOUT, multi-queue TAP).
+TEST_F(TwoTenantNetns, TapPortsCarryTcpWithOffloadsOn) {
+  ASSERT_NO_FATAL_FAILURE(build_topology("tap"));
+  ASSERT_NO_FATAL_FAILURE(start_hosts("tap", 2));
+  ASSERT_TRUE(ping_soon("b1", "10.1.1.2")) << read_file(dir_ / "host1.log");
+  EXPECT_TRUE(ping_soon("r1", "10.1.1.2")) << "Red 10.1.1.1 -> 10.1.1.2";
+  EXPECT_TRUE(ping("b1", "10.1.2.3")) << "Blue -> VSID 31 through the distributed router";
+  EXPECT_FALSE(ping("b1", "10.1.3.3", 2)) << "Blue reached Green's routing domain";
+  EXPECT_FALSE(ping("r1", "10.1.2.3", 2)) << "Red reached Blue's VSID 31";
+  std::string report;
+  // Uncapped, both directions: data one way, ACKs the other, GSO on both sides.
+  start("iperf-b2", in("b2", "iperf3 -s -1"));
+  bool ok = false;
+  wait_for([&] {
+    ok = sh(in("b1", "timeout 30 iperf3 -c 10.1.1.2 -t 2"), &report) == 0;
+    return ok || report.find("Connection refused") == std::string::npos;
+  }, 20);
+  stop("iperf-b2");
+  EXPECT_TRUE(ok) << report;
+  EXPECT_TRUE(iperf("r2", "r1", "10.1.1.2", &report)) << report;
+
+  stop("host1");
+  stop("host2");
+  std::string s1 = read_file(dir_ / "host1.stats"), s2 = read_file(dir_ / "host2.stats");
+  // tap <port> frames_in N gso_frames_in N segments_in N refused_in N frames_out N
+  //   gso_frames_out N packets_out N failed_out N
+  auto tap = [](const std::string& stats, int port, const std::string& field) -> uint64_t {
+    std::istringstream lines(stats);
+    for (std::string line; std::getline(lines, line);) {
+      std::istringstream w(line);
+      std::string kind, key;
+      int id = -1;
+      w >> kind >> id;
+      if (kind != "tap" || id != port) continue;
+      uint64_t v;
+      while (w >> key >> v)
+        if (key == field) return v;
+    }
+    return ~uint64_t(0);
+  };
+  // Host 1's Blue VM sent GSO frames that were cut into more segments than frames.
+  EXPECT_GT(tap(s1, 1, "gso_frames_in"), 0u) << s1;
+  EXPECT_NE(tap(s1, 1, "gso_frames_in"), ~uint64_t(0)) << s1;
+  EXPECT_GT(tap(s1, 1, "segments_in"), tap(s1, 1, "frames_in")) << s1;
+  EXPECT_EQ(tap(s1, 1, "refused_in"), 0u) << s1;
+  // Host 2 joined segments for its Blue VM into GSO frames, and the kernel took them all.
+  EXPECT_GT(tap(s2, 1, "gso_frames_out"), 0u) << s2;
+  EXPECT_GT(tap(s2, 1, "packets_out"), tap(s2, 1, "frames_out")) << s2;
+  EXPECT_EQ(tap(s2, 1, "failed_out"), 0u) << s2;
+  EXPECT_NE(s1.find("drop spoofed 0\n"), std::string::npos) << s1;
+  EXPECT_NE(s2.find("drop spoofed 0\n"), std::string::npos) << s2;
 }
 
 }  // namespace

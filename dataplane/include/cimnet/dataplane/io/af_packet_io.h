@@ -1,7 +1,8 @@
 #pragma once
 // The Linux backend: one AF_PACKET socket per interface (a veth end of a VM, or the provider
-// NIC). Receive through a TPACKET_V3 ring (no system call per frame), send with sendmmsg (one
-// system call per batch).
+// NIC). Receive through a TPACKET_V2 ring (no system call per frame; each frame is visible as
+// soon as the kernel wrote it, unlike TPACKET_V3 blocks that wait for a timeout when traffic is
+// light and so add a millisecond to every TCP ACK), send with sendmmsg (one call per batch).
 
 #include <memory>
 #include <string>
@@ -10,18 +11,16 @@
 
 namespace cimnet::dataplane {
 
-// Thrown when an interface cannot be opened; says which and why.
-class IoError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
 // A port on a Linux network interface. Needs CAP_NET_RAW. Frames the kernel itself sends on the
 // interface are ignored (PACKET_IGNORE_OUTGOING).
 class AfPacketIo final : public PacketIo {
  public:
   // Opens `interface` (which must exist and be up); throws IoError.
   static std::unique_ptr<AfPacketIo> open(const std::string& interface);
+  // Opens `interface` as one member of PACKET_FANOUT group `fanout_group` (hash mode: the
+  // frames of one flow always reach the same socket), for one datapath thread per socket.
+  // Group ids are per network namespace; 0 means no fanout. Throws IoError.
+  static std::unique_ptr<AfPacketIo> open(const std::string& interface, uint16_t fanout_group);
   ~AfPacketIo() override;
 
   size_t receive(std::span<Packet> packets) override;
@@ -38,11 +37,9 @@ class AfPacketIo final : public PacketIo {
   int ifindex_ = 0;
   uint8_t* ring_ = nullptr;
   size_t ring_size_ = 0;
-  unsigned block_size_ = 0;
-  unsigned block_count_ = 0;
-  unsigned block_ = 0;        // current block
-  unsigned frame_in_block_ = 0;
-  uint8_t* frame_ = nullptr;  // next frame header inside the current block
+  unsigned frame_size_ = 0;
+  unsigned frame_count_ = 0;
+  unsigned frame_ = 0;  // next ring slot to look at
   uint64_t oversized_ = 0;
 };
 

@@ -4,10 +4,17 @@
 
 #include <cstddef>
 #include <span>
+#include <stdexcept>
 
 #include "cimnet/dataplane/packet.h"
 
 namespace cimnet::dataplane {
+
+// Thrown when an interface cannot be opened or configured; says which and why.
+class IoError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 // A source and sink of Ethernet frames (no FCS).
 class PacketIo {
@@ -20,6 +27,9 @@ class PacketIo {
   virtual size_t send(std::span<Packet* const> packets) = 0;
   // A file descriptor that becomes readable when frames are waiting, or -1 (always poll).
   virtual int readable_fd() const { return -1; }
+  // True when receive() has frames to hand out even though readable_fd() may not be readable
+  // (e.g. the rest of a GSO frame being segmented).
+  virtual bool has_pending() const { return false; }
 };
 
 }  // namespace cimnet::dataplane
