@@ -10,12 +10,12 @@
 
 #include <algorithm>
 #include <atomic>
-#include <new>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <random>
 #include <string>
 #include <unordered_map>
@@ -30,9 +30,11 @@ namespace {
 constexpr uint32_t kVsid = 5001;
 constexpr uint32_t kHosts = 1000;  // remote provider addresses
 constexpr uint32_t kLocalVms = 64;
-constexpr uint32_t kSlot = 512;    // bench buffer: 128 headroom + frame
+constexpr uint32_t kSlot = 512;  // bench buffer: 128 headroom + frame
 
-size_t heap_in_use() { return mallinfo2().uordblks; }
+size_t heap_in_use() {
+  return mallinfo2().uordblks;
+}
 
 // Bytes held through operator new, now and at the peak (for the transient cost of apply()).
 struct HeapCounter {
@@ -72,9 +74,15 @@ MacAddress local_mac(uint32_t k) {
 const MacAddress kProviderMac = *MacAddress::parse("02:aa:00:00:00:01");
 const MacAddress kPeerMac = *MacAddress::parse("02:aa:00:00:00:02");
 
-void put16(uint8_t* p, uint16_t v) { p[0] = uint8_t(v >> 8), p[1] = uint8_t(v); }
-void put32(uint8_t* p, uint32_t v) { put16(p, uint16_t(v >> 16)), put16(p + 2, uint16_t(v)); }
-uint16_t get16(const uint8_t* p) { return uint16_t(p[0] << 8 | p[1]); }
+void put16(uint8_t* p, uint16_t v) {
+  p[0] = uint8_t(v >> 8), p[1] = uint8_t(v);
+}
+void put32(uint8_t* p, uint32_t v) {
+  put16(p, uint16_t(v >> 16)), put16(p + 2, uint16_t(v));
+}
+uint16_t get16(const uint8_t* p) {
+  return uint16_t(p[0] << 8 | p[1]);
+}
 
 // A 64-byte inner frame (UDP) from a local VM; the destination address is patched per packet.
 size_t inner_frame(uint8_t* f, bool v6) {
@@ -118,14 +126,18 @@ struct RefKeyMac {
   bool operator==(const RefKeyMac&) const = default;
 };
 struct RefHash {
-  size_t operator()(const RefKey4& k) const { return std::hash<uint64_t>()(uint64_t(k.vsid) << 32 | k.ca); }
+  size_t operator()(const RefKey4& k) const {
+    return std::hash<uint64_t>()(uint64_t(k.vsid) << 32 | k.ca);
+  }
   size_t operator()(const RefKey6& k) const {
     uint64_t a, b;
     std::memcpy(&a, k.ca.data(), 8);
     std::memcpy(&b, k.ca.data() + 8, 8);
     return std::hash<uint64_t>()(a ^ (b * 31) ^ k.vsid);
   }
-  size_t operator()(const RefKeyMac& k) const { return std::hash<uint64_t>()(k.mac ^ uint64_t(k.vsid) << 48); }
+  size_t operator()(const RefKeyMac& k) const {
+    return std::hash<uint64_t>()(k.mac ^ uint64_t(k.vsid) << 48);
+  }
 };
 struct RefRecord {
   IpAddress pa;
@@ -275,7 +287,8 @@ Keys make_keys(uint32_t n, size_t count) {
 struct Seq {
   std::vector<uint8_t> ca, pa;  // 16 bytes per key
   size_t count = 0;
-  Seq(const std::vector<uint32_t>& keys, bool v6) : ca(keys.size() * 16), pa(keys.size() * 16), count(keys.size()) {
+  Seq(const std::vector<uint32_t>& keys, bool v6)
+      : ca(keys.size() * 16), pa(keys.size() * 16), count(keys.size()) {
     for (size_t i = 0; i < keys.size(); ++i) {
       IpAddress c = ca_of(keys[i], v6), a = pa_of(keys[i] % kHosts, v6);
       std::memcpy(ca.data() + i * 16, c.bytes.data(), 16);
@@ -422,7 +435,8 @@ void run(uint32_t n, bool v6, size_t packets, int reps) {
     c.upsert_subnets = {{kVsid, "bench", {}}};
     c.upsert_provider_addresses = {{pa_of(kHosts, v6), uint8_t(v6 ? 64 : 16)}};
     for (uint32_t h = 0; h < kHosts; ++h) c.upsert_neighbors.push_back({pa_of(h, v6), kPeerMac});
-    for (uint32_t k = 0; k < kLocalVms; ++k) c.upsert_ports.push_back({uint16_t(k), local_mac(k), kVsid});
+    for (uint32_t k = 0; k < kLocalVms; ++k)
+      c.upsert_ports.push_back({uint16_t(k), local_mac(k), kVsid});
     c.upsert_records.reserve(n);
     for (uint32_t i = 0; i < n; ++i) {
       LookupRecord r;
@@ -472,36 +486,45 @@ void run(uint32_t n, bool v6, size_t packets, int reps) {
   // Whole policy including the control plane's own copy of every record.
   report("dataplane.policy_bytes_per_record." + fam + "." + sz, double(heap1 - heap0) / n, ref_b,
          "B/record");
-  std::printf("BENCH dataplane.apply_peak_heap_bytes_per_record.%s.%s %.1f B/record\n",
-              fam.c_str(), sz.c_str(), double(apply_peak) / n);
+  std::printf("BENCH dataplane.apply_peak_heap_bytes_per_record.%s.%s %.1f B/record\n", fam.c_str(),
+              sz.c_str(), double(apply_peak) / n);
 
   // Control-plane latency of one change while the table is this big.
   {
     auto ms_per_apply = [&](auto make_change, int reps) {
       auto t0 = std::chrono::steady_clock::now();
       for (int i = 0; i < reps; ++i) dp->apply(make_change(i));
-      return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / reps;
+      return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0)
+                 .count() /
+             reps;
     };
     // Each record is moved to another provider address and back, so the policy the packet
     // benchmarks below see is the one the reference holds.
-    double rec = ms_per_apply([&](int i) {
-      PolicyChange c;
-      LookupRecord r;
-      uint32_t k = uint32_t(i / 2) % n;
-      r.vsid = kVsid;
-      r.customer = ca_of(k, v6);
-      r.provider = pa_of((k + (i % 2 == 0 ? 1 : 0)) % kHosts, v6);
-      r.mac = mac_of(k);
-      c.upsert_records.push_back(r);
-      return c;
-    }, 20);
-    std::printf("BENCH dataplane.update.one_record.%s.%s %.3f ms\n", fam.c_str(), size_name(n).c_str(), rec);
-    double port = ms_per_apply([&](int i) {
-      PolicyChange c;
-      c.upsert_ports.push_back({uint16_t(kLocalVms + 1), local_mac(200 + uint32_t(i % 2)), kVsid});
-      return c;
-    }, 3);
-    std::printf("BENCH dataplane.update.one_port.%s.%s %.3f ms\n", fam.c_str(), size_name(n).c_str(), port);
+    double rec = ms_per_apply(
+        [&](int i) {
+          PolicyChange c;
+          LookupRecord r;
+          uint32_t k = uint32_t(i / 2) % n;
+          r.vsid = kVsid;
+          r.customer = ca_of(k, v6);
+          r.provider = pa_of((k + (i % 2 == 0 ? 1 : 0)) % kHosts, v6);
+          r.mac = mac_of(k);
+          c.upsert_records.push_back(r);
+          return c;
+        },
+        20);
+    std::printf("BENCH dataplane.update.one_record.%s.%s %.3f ms\n", fam.c_str(),
+                size_name(n).c_str(), rec);
+    double port = ms_per_apply(
+        [&](int i) {
+          PolicyChange c;
+          c.upsert_ports.push_back(
+              {uint16_t(kLocalVms + 1), local_mac(200 + uint32_t(i % 2)), kVsid});
+          return c;
+        },
+        3);
+    std::printf("BENCH dataplane.update.one_port.%s.%s %.3f ms\n", fam.c_str(),
+                size_name(n).c_str(), port);
     std::fflush(stdout);
   }
 
@@ -531,25 +554,33 @@ void run(uint32_t n, bool v6, size_t packets, int reps) {
       size_t d1 = 0, d2 = 0;
       enc_ours.push_back(time_ns_per_packet(
           b, true, ks, packets, [&](std::vector<Packet>& pk) { w.transmit(0, pk); }, d1, &prep));
-      enc_base.push_back(time_ns_per_packet(b, true, ks, packets, [&](std::vector<Packet>& pk) {
-        for (auto& p : pk) {
-          p.port = kDropPort;
-          ref->encap(p, v6);
-        }
-      }, d2));
+      enc_base.push_back(time_ns_per_packet(
+          b, true, ks, packets,
+          [&](std::vector<Packet>& pk) {
+            for (auto& p : pk) {
+              p.port = kDropPort;
+              ref->encap(p, v6);
+            }
+          },
+          d2));
       if (d1 != d2 || d1 == 0) print_drops("encap", d1, d2);
       dec_ours.push_back(time_ns_per_packet(
           b, false, ks, packets, [&](std::vector<Packet>& pk) { w.receive(pk); }, d1));
-      dec_base.push_back(time_ns_per_packet(b, false, ks, packets, [&](std::vector<Packet>& pk) {
-        for (auto& p : pk) {
-          p.port = kDropPort;
-          ref->decap(p, v6);
-        }
-      }, d2));
+      dec_base.push_back(time_ns_per_packet(
+          b, false, ks, packets,
+          [&](std::vector<Packet>& pk) {
+            for (auto& p : pk) {
+              p.port = kDropPort;
+              ref->decap(p, v6);
+            }
+          },
+          d2));
       if (d1 != d2 || d1 == 0) print_drops("decap", d1, d2);
     }
-    std::printf("# %s %s %s: frame preparation %.1f ns/pkt measured separately and subtracted; "
-                "medians of %d runs\n", fam.c_str(), dname.c_str(), sz.c_str(), prep, reps);
+    std::printf(
+        "# %s %s %s: frame preparation %.1f ns/pkt measured separately and subtracted; "
+        "medians of %d runs\n",
+        fam.c_str(), dname.c_str(), sz.c_str(), prep, reps);
     report("dataplane.encap." + fam + "." + dname + "." + sz, median(enc_ours), median(enc_base),
            "ns/pkt");
     report("dataplane.decap." + fam + "." + dname + "." + sz, median(dec_ours), median(dec_base),
@@ -577,21 +608,43 @@ void uncount(void* p) {
 
 }  // namespace
 
-void* operator new(size_t n) { return counted(std::malloc(n ? n : 1)); }
-void* operator new[](size_t n) { return counted(std::malloc(n ? n : 1)); }
+void* operator new(size_t n) {
+  return counted(std::malloc(n ? n : 1));
+}
+void* operator new[](size_t n) {
+  return counted(std::malloc(n ? n : 1));
+}
 void* operator new(size_t n, std::align_val_t a) {
   size_t al = size_t(a);
   return counted(std::aligned_alloc(al, (n + al - 1) / al * al));
 }
-void* operator new[](size_t n, std::align_val_t a) { return operator new(n, a); }
-void operator delete(void* p) noexcept { uncount(p); }
-void operator delete[](void* p) noexcept { uncount(p); }
-void operator delete(void* p, size_t) noexcept { uncount(p); }
-void operator delete[](void* p, size_t) noexcept { uncount(p); }
-void operator delete(void* p, std::align_val_t) noexcept { uncount(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { uncount(p); }
-void operator delete(void* p, size_t, std::align_val_t) noexcept { uncount(p); }
-void operator delete[](void* p, size_t, std::align_val_t) noexcept { uncount(p); }
+void* operator new[](size_t n, std::align_val_t a) {
+  return operator new(n, a);
+}
+void operator delete(void* p) noexcept {
+  uncount(p);
+}
+void operator delete[](void* p) noexcept {
+  uncount(p);
+}
+void operator delete(void* p, size_t) noexcept {
+  uncount(p);
+}
+void operator delete[](void* p, size_t) noexcept {
+  uncount(p);
+}
+void operator delete(void* p, std::align_val_t) noexcept {
+  uncount(p);
+}
+void operator delete[](void* p, std::align_val_t) noexcept {
+  uncount(p);
+}
+void operator delete(void* p, size_t, std::align_val_t) noexcept {
+  uncount(p);
+}
+void operator delete[](void* p, size_t, std::align_val_t) noexcept {
+  uncount(p);
+}
 
 int main(int argc, char** argv) {
   std::vector<uint32_t> sizes = {1000, 100000, 1000000, 4000000};
@@ -619,7 +672,10 @@ int main(int argc, char** argv) {
       want4 = f != "ipv6";
       want6 = f != "ipv4";
     } else {
-      std::fprintf(stderr, "usage: %s [--sizes 1K,100K,1M,4M] [--packets N] [--reps N] [--family ipv4|ipv6]\n", argv[0]);
+      std::fprintf(
+          stderr,
+          "usage: %s [--sizes 1K,100K,1M,4M] [--packets N] [--reps N] [--family ipv4|ipv6]\n",
+          argv[0]);
       return 2;
     }
   }

@@ -28,7 +28,9 @@ RecordKey key_of(const LookupRecord& r) {
 
 namespace {
 
-std::string vsid_text(uint32_t v) { return "VSID " + std::to_string(v); }
+std::string vsid_text(uint32_t v) {
+  return "VSID " + std::to_string(v);
+}
 
 MacAddress mac_from48(uint64_t v) {
   MacAddress m;
@@ -82,9 +84,9 @@ LookupRecord record_of(const Slot& slot, const std::vector<IpAddress>& pa_addres
   r.provider = pa_address[slot.pa_index()];
   std::memcpy(r.mac.bytes.data(), slot.mac, 6);
   r.rule = (slot.tag & kFlagNat) ? Rule::Nat : Rule::Encap;
-  r.type = slot.kind() == kWildcard              ? RecordType::GatewayWildcard
+  r.type = slot.kind() == kWildcard    ? RecordType::GatewayWildcard
            : (slot.tag & kFlagDynamic) ? RecordType::Dynamic
-                                                 : RecordType::Static;
+                                       : RecordType::Static;
   return r;
 }
 // The key of a record as a probe slot.
@@ -316,8 +318,8 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
     IpAddress next_hop;
     const ProviderAddress* via = nullptr;
     for (auto& [addr, lp] : s.local_pas) {
-      if (addr.family == a.family && mask_address(addr, lp.prefix_length) ==
-                                         mask_address(a, lp.prefix_length)) {
+      if (addr.family == a.family &&
+          mask_address(addr, lp.prefix_length) == mask_address(a, lp.prefix_length)) {
         next_hop = a;
         via = &lp;
         break;
@@ -523,9 +525,13 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
 
 }  // namespace
 
-void Datapath::apply(const PolicyChange& change) { update(change, false); }
+void Datapath::apply(const PolicyChange& change) {
+  update(change, false);
+}
 
-void Datapath::check(const PolicyChange& change) { update(change, true); }
+void Datapath::check(const PolicyChange& change) {
+  update(change, true);
+}
 
 void Datapath::update(const PolicyChange& change, bool check_only) {
   State& s = *state_;
@@ -574,8 +580,10 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
     auto& t = s.open_mac(shard_of(slot_hash(key)));
     MacSlot* m = t.find(key);
     if (!m) throw std::logic_error("datapath: record MAC missing from the MAC table");
-    if (m->refs() == 1) t.erase(m);
-    else m->set_refs(m->refs() - 1);
+    if (m->refs() == 1)
+      t.erase(m);
+    else
+      m->set_refs(m->refs() - 1);
   };
   auto intern = [&](const IpAddress& a) {
     uint32_t i = s.intern_pa(a);
@@ -589,8 +597,10 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
   };
   // Marks the shard of a customer address as edited (its gateway slots are rebuilt too).
   auto touch = [&](const RecordKey& k) {
-    if (k.customer.is_v4()) s.open4(shard_of(record_hash(k)));
-    else if (k.customer.is_v6()) s.open6(shard_of(record_hash(k)));
+    if (k.customer.is_v4())
+      s.open4(shard_of(record_hash(k)));
+    else if (k.customer.is_v6())
+      s.open6(shard_of(record_hash(k)));
   };
   auto remove_record = [&](const RecordKey& k) -> bool {
     LookupRecord old;
@@ -691,7 +701,8 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
       if (sub.routing_domain.empty())
         throw PolicyError(vsid_text(sub.vsid) + ": routing domain must not be empty");
       for (auto& g : sub.gateways)
-        if (!g.is_set() || g.is_unspecified() || g.bytes[0] == 0xff || (g.is_v4() && g.bytes[0] >= 224))
+        if (!g.is_set() || g.is_unspecified() || g.bytes[0] == 0xff ||
+            (g.is_v4() && g.bytes[0] >= 224))
           throw PolicyError(vsid_text(sub.vsid) + ": gateway " + g.to_string() +
                             " is not a unicast address");
       auto old = s.subnets.find(sub.vsid);
@@ -771,8 +782,10 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
       for (const LookupRecord& r : change.upsert_records) {
         ++nmac[shard_of(hash_mac(r.vsid, mac48(r.mac.bytes.data())))];
         if (r.type == RecordType::L2Only) continue;
-        if (r.customer.is_v4()) ++n4[shard_of(record_hash(key_of(r)))];
-        else if (r.customer.is_v6()) ++n6[shard_of(record_hash(key_of(r)))];
+        if (r.customer.is_v4())
+          ++n4[shard_of(record_hash(key_of(r)))];
+        else if (r.customer.is_v6())
+          ++n6[shard_of(record_hash(key_of(r)))];
       }
       for (size_t sh = 0; sh < kShards; ++sh) {
         if (n4[sh]) s.open4(sh).reserve(n4[sh]);
@@ -796,7 +809,8 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
         case RecordType::GatewayWildcard:
           if (!r.customer.is_set() || !r.customer.is_unspecified())
             throw PolicyError(what + ": GatewayWildcard records use 0.0.0.0 or ::");
-          if (r.rule != Rule::Encap) throw PolicyError(what + ": GatewayWildcard records use Encap");
+          if (r.rule != Rule::Encap)
+            throw PolicyError(what + ": GatewayWildcard records use Encap");
           break;
         default:
           if (!r.customer.is_set() || r.customer.is_unspecified())
@@ -845,10 +859,14 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
         }
       };
       for (size_t sh = 0; sh < kShards; ++sh) {
-        if (s.work4[sh]) s.work4[sh]->for_each(scan);
-        else for_each_published(s.snapshot().ca4.owners[sh].get(), scan);
-        if (s.work6[sh]) s.work6[sh]->for_each(scan);
-        else for_each_published(s.snapshot().ca6.owners[sh].get(), scan);
+        if (s.work4[sh])
+          s.work4[sh]->for_each(scan);
+        else
+          for_each_published(s.snapshot().ca4.owners[sh].get(), scan);
+        if (s.work6[sh])
+          s.work6[sh]->for_each(scan);
+        else
+          for_each_published(s.snapshot().ca6.owners[sh].get(), scan);
       }
       for (auto& [rk, r] : s.records_l2) {
         if (r.vsid == k.vsid && mac48(r.mac.bytes.data()) == k.mac) {
@@ -857,7 +875,8 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
         }
       }
       if (pas.size() > 1)
-        throw PolicyError("MAC " + mac_from48(k.mac).to_string() + " in " + vsid_text(k.vsid) + " belongs to records at different provider addresses");
+        throw PolicyError("MAC " + mac_from48(k.mac).to_string() + " in " + vsid_text(k.vsid) +
+                          " belongs to records at different provider addresses");
       m->pa = *pas.begin();
       m->set_refs(refs);
     }
@@ -883,8 +902,8 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
         throw PolicyError("customer route " + r.destination.to_string() +
                           ": no virtual subnet with " + vsid_text(r.vsid));
       if (sub->second.routing_domain != r.routing_domain)
-        throw PolicyError("customer route " + r.destination.to_string() + ": " +
-                          vsid_text(r.vsid) + " is not in routing domain " + r.routing_domain);
+        throw PolicyError("customer route " + r.destination.to_string() + ": " + vsid_text(r.vsid) +
+                          " is not in routing domain " + r.routing_domain);
     }
     for (auto& [vsid, sub] : s.subnets) {
       for (auto& g : sub.gateways) {
@@ -1009,10 +1028,11 @@ PortCounters Datapath::port_counters(PortId port) const {
 
 std::string_view drop_reason_name(DropReason r) {
   static constexpr std::string_view names[] = {
-      "malformed",    "broadcast",   "unknown_destination", "no_route",      "unknown_arp",
-      "to_gateway",   "no_provider_route", "too_big",        "unknown_port",  "not_for_us",
-      "not_nvgre",    "bad_gre_header",    "fragment",       "unknown_vsid",  "inner_vlan",
-      "spoofed",      "ttl_expired"};
+      "malformed",    "broadcast",    "unknown_destination", "no_route",
+      "unknown_arp",  "to_gateway",   "no_provider_route",   "too_big",
+      "unknown_port", "not_for_us",   "not_nvgre",           "bad_gre_header",
+      "fragment",     "unknown_vsid", "inner_vlan",          "spoofed",
+      "ttl_expired"};
   static_assert(std::size(names) == kDropReasonCount);
   return names[size_t(r)];
 }

@@ -150,8 +150,8 @@ struct Datapath::State {
   std::vector<uint32_t> pa_refs;
   std::vector<uint32_t> pa_free;
 
-  std::map<uint32_t, uint32_t> vsid_counter;         // VSID -> counter index (never reused)
-  std::map<std::string, uint32_t> domain_index;      // routing domain -> index (never reused)
+  std::map<uint32_t, uint32_t> vsid_counter;     // VSID -> counter index (never reused)
+  std::map<std::string, uint32_t> domain_index;  // routing domain -> index (never reused)
 
   // ---- published version ----
   std::atomic<const detail::Snapshot*> current{nullptr};

@@ -47,7 +47,9 @@ inline uint64_t mac48(const uint8_t* m) {
   std::memcpy(&v, m, 6);
   return v;
 }
-inline void mac_bytes(uint64_t v, uint8_t* out) { std::memcpy(out, &v, 6); }
+inline void mac_bytes(uint64_t v, uint8_t* out) {
+  std::memcpy(out, &v, 6);
+}
 
 inline bool eq16(const uint8_t* a, const uint8_t* b) {
   return ((load64(a) ^ load64(b)) | (load64(a + 8) ^ load64(b + 8))) == 0;
@@ -109,7 +111,9 @@ struct Ca4Slot {
   }
 };
 static_assert(sizeof(Ca4Slot) == 16);
-inline uint64_t ca4_key(uint32_t vsid, uint32_t ca) { return uint64_t(vsid) << 32 | ca; }
+inline uint64_t ca4_key(uint32_t vsid, uint32_t ca) {
+  return uint64_t(vsid) << 32 | ca;
+}
 
 // (VSID, IPv6 CA) -> record in 32 bytes, two to a cache line.
 struct Ca6Slot {
@@ -161,7 +165,9 @@ static_assert(sizeof(Bucket<Ca4Slot>) == 64 && sizeof(Bucket<Ca6Slot>) == 64 &&
 
 inline constexpr size_t kShardBits = 8;
 inline constexpr size_t kShards = size_t(1) << kShardBits;
-inline size_t shard_of(uint64_t h) { return size_t(h >> (64 - kShardBits)); }
+inline size_t shard_of(uint64_t h) {
+  return size_t(h >> (64 - kShardBits));
+}
 inline uint32_t slot_of(uint64_t h, uint32_t capacity) {
   return uint32_t((uint64_t(uint32_t(h)) * capacity) >> 32);
 }
@@ -251,10 +257,18 @@ inline const MacSlot* find_mac(const ShardedTable<MacSlot>& t, uint64_t h, uint3
 }
 
 // Keys and hashes of slots (writer side: building and editing tables).
-inline uint64_t slot_hash(const Ca4Slot& s) { return hash_ca4(s.vsid(), s.ca); }
-inline uint64_t slot_hash(const Ca6Slot& s) { return hash_ca6(s.vsid(), s.ca); }
-inline uint64_t slot_hash(const MacSlot& s) { return hash_mac(s.vsid(), mac48(s.mac)); }
-inline bool same_key(const Ca4Slot& a, const Ca4Slot& b) { return a.key() == b.key(); }
+inline uint64_t slot_hash(const Ca4Slot& s) {
+  return hash_ca4(s.vsid(), s.ca);
+}
+inline uint64_t slot_hash(const Ca6Slot& s) {
+  return hash_ca6(s.vsid(), s.ca);
+}
+inline uint64_t slot_hash(const MacSlot& s) {
+  return hash_mac(s.vsid(), mac48(s.mac));
+}
+inline bool same_key(const Ca4Slot& a, const Ca4Slot& b) {
+  return a.key() == b.key();
+}
 inline bool same_key(const Ca6Slot& a, const Ca6Slot& b) {
   return a.vsid() == b.vsid() && eq16(a.ca, b.ca);
 }
@@ -262,9 +276,15 @@ inline bool same_key(const MacSlot& a, const MacSlot& b) {
   return a.vsid() == b.vsid() && mac48(a.mac) == mac48(b.mac);
 }
 // Subnet gateway addresses live in the customer-address tables but are not records.
-inline bool is_gateway_slot(const Ca4Slot& s) { return s.pa_index() == kNoPa; }
-inline bool is_gateway_slot(const Ca6Slot& s) { return s.pa == kNoPa; }
-inline bool is_gateway_slot(const MacSlot&) { return false; }
+inline bool is_gateway_slot(const Ca4Slot& s) {
+  return s.pa_index() == kNoPa;
+}
+inline bool is_gateway_slot(const Ca6Slot& s) {
+  return s.pa == kNoPa;
+}
+inline bool is_gateway_slot(const MacSlot&) {
+  return false;
+}
 
 template <class Slot>
 inline void prefetch_slot(const ShardedTable<Slot>& t, uint64_t h) {
@@ -278,7 +298,8 @@ inline void prefetch_slot(const ShardedTable<Slot>& t, uint64_t h) {
 class LocalPortTable {
  public:
   LocalPortTable() = default;
-  explicit LocalPortTable(const std::vector<std::pair<std::pair<uint32_t, uint64_t>, uint16_t>>& items) {
+  explicit LocalPortTable(
+      const std::vector<std::pair<std::pair<uint32_t, uint64_t>, uint16_t>>& items) {
     size_t cap = 16;
     while (cap < items.size() * 2 + 1) cap *= 2;
     entries_.assign(cap, Entry{});
@@ -313,8 +334,12 @@ class LocalPortTable {
   uint32_t mask_ = 0;
 };
 
-inline uint64_t hash_key(uint32_t k) { return mix64(k); }
-inline bool key_equal(uint32_t a, uint32_t b) { return a == b; }
+inline uint64_t hash_key(uint32_t k) {
+  return mix64(k);
+}
+inline bool key_equal(uint32_t a, uint32_t b) {
+  return a == b;
+}
 inline bool key_equal(const IpAddress& a, const IpAddress& b) {
   return a.family == b.family && eq16(a.bytes.data(), b.bytes.data());
 }
@@ -371,7 +396,6 @@ class FlatMap {
   std::vector<uint8_t> used_;
 };
 
-
 struct RouteTarget {
   uint32_t vsid = 0;
   IpAddress next_hop;  // unset: on-link
@@ -402,8 +426,8 @@ struct CustomerRouteTable {
 // A provider address as the encapsulation needs it: the outer header template already filled
 // with both MACs, both provider addresses, DF, TTL 64 and GRE 0x2000/0x6558.
 struct ProviderTarget {
-  uint8_t reachable = 0;  // a route and neighbour MAC were found
-  uint8_t local = 0;      // one of this host's provider addresses
+  uint8_t reachable = 0;      // a route and neighbour MAC were found
+  uint8_t local = 0;          // one of this host's provider addresses
   uint8_t header_length = 0;  // 42 (IPv4) or 62 (IPv6)
   uint8_t family = 0;
   uint32_t checksum_base = 0;  // IPv4: one's-complement sum of the template without length
@@ -468,7 +492,7 @@ struct Snapshot {
   std::array<std::array<uint8_t, 16>, 4> local6{};  // same for IPv6
   uint8_t local6_count = 0;
   bool local6_all = false;
-  std::shared_ptr<const FlatMap<IpAddress, NatTarget>> nat;       // by provider address
+  std::shared_ptr<const FlatMap<IpAddress, NatTarget>> nat;  // by provider address
   bool has_nat = false;
 };
 

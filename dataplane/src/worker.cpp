@@ -470,8 +470,8 @@ class Transmitter {
     // The sender's own Nat record gives its provider address.
     uint32_t src_pa = kNoPa;
     if (!v6) {
-      const Ca4Slot* r = find_ca4(s_.ca4, hash_ca4(port_.vsid, load32(ip + 12)), port_.vsid,
-                                  load32(ip + 12));
+      const Ca4Slot* r =
+          find_ca4(s_.ca4, hash_ca4(port_.vsid, load32(ip + 12)), port_.vsid, load32(ip + 12));
       if (r && r->rule() == uint8_t(Rule::Nat) && r->kind() == kRecord) src_pa = r->pa_index();
     } else {
       const Ca6Slot* r = find_ca6(s_.ca6, hash_ca6(port_.vsid, ip + 8), port_.vsid, ip + 8);
@@ -741,7 +741,8 @@ class Receiver {
       return r && r->kind() != kGatewayAddress ? r->pa_index() : kNoPa;
     };
     auto hash_of = [](uint32_t vsid, const IpAddress& a) {
-      return a.family == 4 ? hash_ca4(vsid, load32(a.bytes.data())) : hash_ca6(vsid, a.bytes.data());
+      return a.family == 4 ? hash_ca4(vsid, load32(a.bytes.data()))
+                           : hash_ca6(vsid, a.bytes.data());
     };
     uint32_t pa;
     if (const RouteTarget* t = s_.routes->lookup(x.subnet->domain, src)) {
@@ -865,7 +866,7 @@ class Receiver {
 
   const Snapshot& s_;
   WorkerCounters& c_;
-  const uint32_t* pa4_;  // IPv4 provider address by index
+  const uint32_t* pa4_;                 // IPv4 provider address by index
   const std::array<uint8_t, 16>* pa6_;  // IPv6 provider address by index
   const LocalPortTable& local_ports_;
   uint32_t last_vsid_ = 0;  // VSID 0 is never a subnet

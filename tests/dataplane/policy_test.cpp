@@ -4,9 +4,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <tuple>
 #include <chrono>
 #include <thread>
+#include <tuple>
 
 #include "fixture.h"
 
@@ -140,8 +140,8 @@ TEST(Policy, RecordsReadBackFromTheTablesExactly) {
                                     Rule::Nat, RecordType::Dynamic));
   c.upsert_records.push_back(record(30, "0.0.0.0", "192.168.1.12", mac("00:15:5d:00:30:99"),
                                     Rule::Encap, RecordType::GatewayWildcard));
-  c.upsert_records.push_back(record(30, "::", "192.168.1.12", mac("00:15:5d:00:30:99"),
-                                    Rule::Encap, RecordType::GatewayWildcard));
+  c.upsert_records.push_back(record(30, "::", "192.168.1.12", mac("00:15:5d:00:30:99"), Rule::Encap,
+                                    RecordType::GatewayWildcard));
   c.upsert_records.push_back(record(30, "fd00:30::7", "192.168.1.12", mac("00:15:5d:00:30:07"),
                                     Rule::Encap, RecordType::Dynamic));
   LookupRecord l2 = record(30, "0.0.0.0", "192.168.1.12", mac("00:15:5d:00:30:0a"), Rule::Encap,
@@ -292,9 +292,12 @@ TEST_F(HostFixture, ConcurrentUpdatesNeverTearAPacket) {
           continue;
         }
         uint8_t last = p.data()[33];  // outer destination, last byte
-        if (last == 12) ++seen12;
-        else if (last == 13) ++seen13;
-        else ++bad;
+        if (last == 12)
+          ++seen12;
+        else if (last == 13)
+          ++seen13;
+        else
+          ++bad;
       }
     }
   });

@@ -54,10 +54,9 @@ TEST_F(Rx, GoldenIpv6OverIpv6FrameDecapsulatesBack) {
   PolicyChange c = two_tenant_host1();
   c.upsert_provider_addresses = {{ip("fd99::12"), 64}};
   c.upsert_neighbors = {{ip("fd99::11"), kProviderMac}};
-  c.upsert_records = {record(30, "fd00:30::1", "fd99::11", kBlue1),
-                      record(30, "10.1.1.1", "fd99::11", kBlue1),
-                      record(30, "fd00:30::2", "fd99::12", kBlue2),
-                      record(30, "10.1.1.2", "fd99::12", kBlue2)};
+  c.upsert_records = {
+      record(30, "fd00:30::1", "fd99::11", kBlue1), record(30, "10.1.1.1", "fd99::11", kBlue1),
+      record(30, "fd00:30::2", "fd99::12", kBlue2), record(30, "10.1.1.2", "fd99::12", kBlue2)};
   c.upsert_ports = {{1, kBlue2, 30}, {2, kRed2, 20}};
   host2.apply(c);
   Worker w(host2);
@@ -89,10 +88,10 @@ TEST_F(Rx, GoldenIpv6OverIpv6FrameDecapsulatesBack) {
 }
 
 TEST_F(Rx, BadGreHeadersAreDropped) {
-  EXPECT_EQ(rx(blue_from_host2(0xA000)).port, kDropPort);  // C bit
-  EXPECT_EQ(rx(blue_from_host2(0x3000)).port, kDropPort);  // S bit
-  EXPECT_EQ(rx(blue_from_host2(0x2001)).port, kDropPort);  // version 1
-  EXPECT_EQ(rx(blue_from_host2(0x0000)).port, kDropPort);  // no key
+  EXPECT_EQ(rx(blue_from_host2(0xA000)).port, kDropPort);          // C bit
+  EXPECT_EQ(rx(blue_from_host2(0x3000)).port, kDropPort);          // S bit
+  EXPECT_EQ(rx(blue_from_host2(0x2001)).port, kDropPort);          // version 1
+  EXPECT_EQ(rx(blue_from_host2(0x0000)).port, kDropPort);          // no key
   EXPECT_EQ(rx(blue_from_host2(0x2000, 0x0800)).port, kDropPort);  // not Ethernet
   EXPECT_EQ(dp->drops(DropReason::BadGreHeader), 5u);
 }
@@ -182,7 +181,8 @@ TEST_F(Rx, TruncatedFramesAreMalformed) {
 TEST_F(Rx, ArpForOurProviderAddressIsAnswered) {
   Out o = rx(arp_request(kHost2Mac, "192.168.1.12", "192.168.1.11"));
   ASSERT_EQ(o.port, kProviderPort);
-  EXPECT_TRUE(std::equal(kProviderMac.bytes.begin(), kProviderMac.bytes.end(), o.frame.begin() + 22));
+  EXPECT_TRUE(
+      std::equal(kProviderMac.bytes.begin(), kProviderMac.bytes.end(), o.frame.begin() + 22));
   EXPECT_EQ(rx(arp_request(kHost2Mac, "192.168.1.12", "192.168.1.99")).port, kDropPort);
 }
 
@@ -196,7 +196,8 @@ TEST_F(Rx, NeighborSolicitationForOurIpv6ProviderAddressIsAnswered) {
   ASSERT_EQ(o.port, kProviderPort);
   ASSERT_EQ(o.frame.size(), 86u);
   EXPECT_TRUE(std::equal(kHost2Mac.bytes.begin(), kHost2Mac.bytes.end(), o.frame.begin()));
-  EXPECT_TRUE(std::equal(kProviderMac.bytes.begin(), kProviderMac.bytes.end(), o.frame.begin() + 6));
+  EXPECT_TRUE(
+      std::equal(kProviderMac.bytes.begin(), kProviderMac.bytes.end(), o.frame.begin() + 6));
   EXPECT_EQ(rd16(o.frame, 12), 0x86DD);
   EXPECT_EQ(o.frame[20], 58);
   EXPECT_EQ(o.frame[21], 255);
@@ -207,7 +208,8 @@ TEST_F(Rx, NeighborSolicitationForOurIpv6ProviderAddressIsAnswered) {
   EXPECT_EQ(o.frame[58], 0x60);  // solicited + override, not a router
   EXPECT_TRUE(std::equal(s.bytes.begin(), s.bytes.end(), o.frame.begin() + 62));
   EXPECT_EQ(o.frame[78], 2);  // target link-layer address: the provider MAC
-  EXPECT_TRUE(std::equal(kProviderMac.bytes.begin(), kProviderMac.bytes.end(), o.frame.begin() + 80));
+  EXPECT_TRUE(
+      std::equal(kProviderMac.bytes.begin(), kProviderMac.bytes.end(), o.frame.begin() + 80));
   EXPECT_EQ(inet_checksum(o.frame.data() + 54, 32, pseudo_sum(s, d, 58, 32)), 0);
 
   EXPECT_EQ(rx(neighbor_solicitation(kHost2Mac, "fd00:99::12", "fd00:99::13")).port, kDropPort);

@@ -14,8 +14,9 @@ using Tx = HostFixture;
 TEST_F(Tx, ArpIsAnsweredFromPolicyNeverTunnelled) {
   Out o = tx(1, arp_request(kBlue1, "10.1.1.1", "10.1.1.2"));
   ASSERT_EQ(o.port, 1);
-  EXPECT_EQ(o.frame, golden("arp_reply_blue_10.1.1.2", o.frame,
-                            "ARP reply to Blue 10.1.1.1 for 10.1.1.2 (MAC from the lookup record)"));
+  EXPECT_EQ(o.frame,
+            golden("arp_reply_blue_10.1.1.2", o.frame,
+                   "ARP reply to Blue 10.1.1.1 for 10.1.1.2 (MAC from the lookup record)"));
   // Field checks independent of the golden file.
   EXPECT_EQ(rd16(o.frame, 12), 0x0806);
   EXPECT_EQ(rd16(o.frame, 20), 2);  // reply
@@ -63,11 +64,13 @@ TEST_F(Tx, EncapsulatesPerRfc7637) {
   Bytes in = udp4_frame(kBlue2, kBlue1, "10.1.1.1", "10.1.1.2");
   Out o = tx(1, in);
   ASSERT_EQ(o.port, kProviderPort);
-  EXPECT_EQ(o.frame, golden("encap_blue_ipv4", o.frame,
-                            "Blue 10.1.1.1 -> 10.1.1.2: NVGRE over IPv4, VSID 30, FlowID from hash"));
+  EXPECT_EQ(o.frame,
+            golden("encap_blue_ipv4", o.frame,
+                   "Blue 10.1.1.1 -> 10.1.1.2: NVGRE over IPv4, VSID 30, FlowID from hash"));
   ASSERT_EQ(o.frame.size(), in.size() + 42);
   EXPECT_TRUE(std::equal(kHost2Mac.bytes.begin(), kHost2Mac.bytes.end(), o.frame.begin()));
-  EXPECT_TRUE(std::equal(kProviderMac.bytes.begin(), kProviderMac.bytes.end(), o.frame.begin() + 6));
+  EXPECT_TRUE(
+      std::equal(kProviderMac.bytes.begin(), kProviderMac.bytes.end(), o.frame.begin() + 6));
   EXPECT_EQ(rd16(o.frame, 12), 0x0800);
   EXPECT_EQ(o.frame[14], 0x45);
   EXPECT_EQ(rd16(o.frame, 16), in.size() + 28);  // total length
@@ -180,8 +183,8 @@ TEST_F(Tx, RoutedIpv6PacketWithHopLimitOneGetsTimeExceeded) {
   ASSERT_EQ(o.frame.size(), 14u + 40u + 8u + (in.size() - 14));
   EXPECT_EQ(o.frame[20], 58);  // ICMPv6
   EXPECT_EQ(o.frame[21], 255);
-  EXPECT_EQ(o.frame[54], 3);   // time exceeded
-  EXPECT_EQ(o.frame[55], 0);   // hop limit exceeded in transit
+  EXPECT_EQ(o.frame[54], 3);  // time exceeded
+  EXPECT_EQ(o.frame[55], 0);  // hop limit exceeded in transit
   IpAddress s = ip("fd00:30::fe");
   EXPECT_TRUE(std::equal(s.bytes.begin(), s.bytes.end(), o.frame.begin() + 22));
   EXPECT_TRUE(std::equal(a.bytes.begin(), a.bytes.end(), o.frame.begin() + 38));
@@ -238,11 +241,12 @@ TEST_F(Tx, IcmpFragNeededWhenFramePlusOverheadExceedsMtu) {
   Bytes big = udp4_frame(kBlue2, kBlue1, "10.1.1.1", "10.1.1.2", 1000, 2000, 1500 - 28);
   Out o = tx(1, big);
   ASSERT_EQ(o.port, 1);
-  EXPECT_EQ(o.frame, golden("icmp_frag_needed_blue", o.frame,
-                            "ICMP fragmentation needed (MTU 1458) from Blue's gateway to 10.1.1.1"));
-  EXPECT_EQ(o.frame[23], 1);       // ICMP
-  EXPECT_EQ(o.frame[34], 3);       // destination unreachable
-  EXPECT_EQ(o.frame[35], 4);       // fragmentation needed
+  EXPECT_EQ(o.frame,
+            golden("icmp_frag_needed_blue", o.frame,
+                   "ICMP fragmentation needed (MTU 1458) from Blue's gateway to 10.1.1.1"));
+  EXPECT_EQ(o.frame[23], 1);  // ICMP
+  EXPECT_EQ(o.frame[34], 3);  // destination unreachable
+  EXPECT_EQ(o.frame[35], 4);  // fragmentation needed
   EXPECT_EQ(rd16(o.frame, 40), 1458);
   EXPECT_EQ(rd32(o.frame, 26), 0x0A0101FEu);  // from the gateway 10.1.1.254
   EXPECT_EQ(rd32(o.frame, 30), 0x0A010101u);
