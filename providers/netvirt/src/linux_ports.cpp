@@ -1,0 +1,270 @@
+#include "linux_ports.h"
+
+#include <net/if.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <set>
+#include <stdexcept>
+
+#include "agent/log/log.h"
+#include "cimnet/dataplane/io/af_packet_io.h"
+#include "neighbor_table.h"
+
+namespace cimnet::netvirt {
+
+namespace dp = cimnet::dataplane;
+
+namespace {
+
+// The provider port while no provider address names an interface: never has
+// frames, drops what it is given (local delivery between VMs still works).
+class IdleIo final : public dp::PacketIo {
+ public:
+  IdleIo() : fd_(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) {
+    if (fd_ < 0) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
+  }
+  ~IdleIo() override { ::close(fd_); }
+  size_t receive(std::span<dp::Packet>) override { return 0; }
+  size_t send(std::span<dp::Packet* const>) override { return 0; }
+  int readable_fd() const override { return fd_; }
+
+ private:
+  int fd_;
+};
+
+std::string interface_name(uint32_t ifindex) {
+  char name[IF_NAMESIZE] = {};
+  if (ifindex == 0 || ::if_indextoname(ifindex, name) == nullptr) return {};
+  return name;
+}
+
+dp::MacAddress interface_mac(const std::string& name) {
+  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ifreq ifr{};
+  std::strncpy(ifr.ifr_name, name.c_str(), IFNAMSIZ - 1);
+  int r = fd < 0 ? -1 : ::ioctl(fd, SIOCGIFHWADDR, &ifr);
+  int e = errno;
+  if (fd >= 0) ::close(fd);
+  if (r < 0)
+    throw dp::IoError("cannot read the MAC address of " + name + ": " + std::strerror(e));
+  dp::MacAddress m;
+  std::memcpy(m.bytes.data(), ifr.ifr_hwaddr.sa_data, 6);
+  return m;
+}
+
+}  // namespace
+
+LinuxPorts::LinuxPorts(dp::Datapath& datapath, DatapathBackend& backend)
+    : datapath_(datapath), backend_(backend) {
+  wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wake_fd_ < 0) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
+  control_ = std::thread([this] { control(); });
+}
+
+LinuxPorts::~LinuxPorts() {
+  stopping_.store(true);
+  uint64_t one = 1;
+  (void)!::write(wake_fd_, &one, sizeof one);
+  control_.join();
+  ::close(wake_fd_);
+}
+
+void LinuxPorts::set_layout(const PortLayout& layout) {
+  {
+    std::lock_guard lock(mutex_);
+    wanted_ = layout;
+    dirty_ = true;
+  }
+  uint64_t one = 1;
+  (void)!::write(wake_fd_, &one, sizeof one);
+}
+
+std::string LinuxPorts::problem() const {
+  std::lock_guard lock(mutex_);
+  return problem_;
+}
+
+void LinuxPorts::start_runner() {
+  runner_ = std::make_unique<dp::Runner>(datapath_, *provider_);
+  for (auto& [id, port] : ports_)
+    if (port.io) runner_->attach_port(id, *port.io);
+  runner_stop_.store(false);
+  runner_thread_ = std::thread([this] { runner_->run(runner_stop_); });
+}
+
+void LinuxPorts::stop_runner() {
+  if (!runner_thread_.joinable()) return;
+  runner_stop_.store(true);
+  runner_thread_.join();
+  runner_.reset();
+}
+
+bool LinuxPorts::reconcile(const PortLayout& layout, std::string& problems) {
+  auto note = [&](const std::string& text) {
+    if (!problems.empty()) problems += "; ";
+    problems += text;
+  };
+  bool retry = false;
+
+  // The provider port: the interface of the provider addresses. The Runner
+  // drives one provider port; a second interface is reported, not used.
+  uint32_t ifindex = layout.provider_interfaces.empty() ? 0 : layout.provider_interfaces.front();
+  std::string name = interface_name(ifindex);
+  if (layout.provider_interfaces.size() > 1)
+    note("provider addresses are on " + std::to_string(layout.provider_interfaces.size()) +
+         " interfaces; the Linux datapath uses only InterfaceIndex " + std::to_string(ifindex) +
+         " (" + name + ")");
+  if (ifindex == 0)
+    note("no provider address: VMs on this host reach only each other");
+  else if (name.empty()) {
+    note("provider InterfaceIndex " + std::to_string(ifindex) + " does not exist");
+    retry = true;
+  }
+  bool provider_changed = !provider_ || ifindex != provider_ifindex_ || name != provider_name_ ||
+                          (!name.empty() && dynamic_cast<IdleIo*>(provider_.get()));
+
+  std::map<uint16_t, std::string> want_ports;
+  for (const auto& a : layout.adapters) want_ports[a.port] = a.interface;
+  bool ports_changed = false;
+  for (auto& [id, port] : ports_) {
+    auto it = want_ports.find(id);
+    if (it == want_ports.end() || it->second != port.interface || !port.io) ports_changed = true;
+  }
+  for (auto& [id, interface] : want_ports)
+    if (!ports_.count(id)) ports_changed = true;
+  if (!provider_changed && !ports_changed) return false;
+
+  stop_runner();
+  if (provider_changed) {
+    provider_.reset();
+    provider_ifindex_ = ifindex;
+    provider_name_ = name;
+    if (!name.empty()) {
+      try {
+        auto io = dp::AfPacketIo::open(name);
+        backend_.set_provider_mac(interface_mac(name));
+        provider_ = std::move(io);
+        log::info("netvirt: provider port on " + name);
+      } catch (const std::exception& e) {
+        note(std::string("provider interface ") + name + ": " + e.what());
+        retry = true;
+      }
+    }
+    if (!provider_) provider_ = std::make_unique<IdleIo>();
+  } else if (!name.empty() && dynamic_cast<IdleIo*>(provider_.get())) {
+    retry = true;
+  }
+  for (auto it = ports_.begin(); it != ports_.end();) {
+    auto want = want_ports.find(it->first);
+    if (want == want_ports.end() || want->second != it->second.interface) {
+      if (it->second.io) log::info("netvirt: VM port " + std::to_string(it->first) + " (" +
+                                   it->second.interface + ") detached");
+      it = ports_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (auto& [id, interface] : want_ports) {
+    OpenPort& port = ports_[id];
+    port.interface = interface;
+    if (port.io) continue;
+    try {
+      port.io = dp::AfPacketIo::open(interface);
+      log::info("netvirt: VM port " + std::to_string(id) + " attached on " + interface);
+    } catch (const std::exception& e) {
+      note("VM adapter interface " + interface + ": " + e.what());
+      retry = true;
+    }
+  }
+  start_runner();
+  return retry;
+}
+
+void LinuxPorts::sync_neighbors(const NeighborTable& kernel) {
+  std::map<dp::IpAddress, dp::MacAddress> want;
+  for (auto& [key, mac] : kernel)
+    if (key.first == provider_ifindex_ && provider_ifindex_ != 0) want[key.second] = mac;
+  dp::PolicyChange c;
+  for (auto& [addr, mac] : neighbors_)
+    if (!want.count(addr)) c.remove_neighbors.push_back(addr);
+  for (auto& [addr, mac] : want) {
+    auto it = neighbors_.find(addr);
+    if (it == neighbors_.end() || it->second != mac) c.upsert_neighbors.push_back({addr, mac});
+  }
+  if (c.remove_neighbors.empty() && c.upsert_neighbors.empty()) return;
+  try {
+    // Neighbours are validated on their own: this never invalidates a policy
+    // edit the backend has checked but not applied yet.
+    datapath_.apply(c);
+    neighbors_ = std::move(want);
+  } catch (const std::exception& e) {
+    log::warn(std::string("netvirt: provider neighbours not applied: ") + e.what());
+  }
+}
+
+void LinuxPorts::control() {
+  NeighborTable kernel;
+  std::unique_ptr<NeighborWatch> watch;
+  std::string watch_problem;
+  try {
+    watch = std::make_unique<NeighborWatch>();
+    watch->dump(kernel);
+  } catch (const std::exception& e) {
+    watch_problem = std::string("the kernel neighbour table cannot be read: ") + e.what();
+    log::warn("netvirt: " + watch_problem);
+  }
+  bool retry = false;
+  std::string last_problem;
+  while (!stopping_.load()) {
+    PortLayout layout;
+    bool dirty;
+    {
+      std::lock_guard lock(mutex_);
+      dirty = dirty_;
+      dirty_ = false;
+      layout = wanted_;
+    }
+    if (dirty || retry) {
+      std::string problems = watch_problem;
+      try {
+        retry = reconcile(layout, problems);
+      } catch (const std::exception& e) {
+        problems += (problems.empty() ? "" : "; ") + std::string(e.what());
+        retry = true;
+      }
+      if (problems != last_problem && !problems.empty()) log::warn("netvirt: " + problems);
+      if (dirty || problems != last_problem) {
+        std::lock_guard lock(mutex_);
+        problem_ = problems;
+      }
+      last_problem = problems;
+      ++generation_;
+    }
+    sync_neighbors(kernel);
+
+    pollfd fds[2] = {{wake_fd_, POLLIN, 0}, {watch ? watch->event_fd() : -1, POLLIN, 0}};
+    ::poll(fds, 2, retry ? 1000 : 5000);
+    if (fds[0].revents & POLLIN) {
+      uint64_t n;
+      (void)!::read(wake_fd_, &n, sizeof n);
+    }
+    if (watch && (fds[1].revents & POLLIN)) {
+      try {
+        if (!watch->read_events(kernel)) watch->dump(kernel);
+      } catch (const std::exception& e) {
+        log::warn(std::string("netvirt: neighbour table: ") + e.what());
+      }
+    }
+  }
+  stop_runner();
+  ports_.clear();
+  provider_.reset();
+}
+
+}  // namespace cimnet::netvirt
