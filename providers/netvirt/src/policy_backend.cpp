@@ -434,6 +434,11 @@ std::vector<AdapterPort> DatapathBackend::adapters() const {
   return layout_locked().adapters;
 }
 
+bool DatapathBackend::has_subnet(uint32_t vsid) const {
+  std::lock_guard lock(mutex_);
+  return applied_.subnets.count(vsid) != 0;
+}
+
 PortLayout DatapathBackend::layout() const {
   std::lock_guard lock(mutex_);
   return layout_locked();

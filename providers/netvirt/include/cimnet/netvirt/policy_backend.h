@@ -87,6 +87,8 @@ class DatapathBackend : public config::Backend {
   std::string load_problem() const;
   // The VM adapters the datapath runs now.
   std::vector<AdapterPort> adapters() const;
+  // True when a committed virtual subnet has this VSID.
+  bool has_subnet(uint32_t vsid) const;
   // The adapters and provider interfaces the datapath runs now.
   PortLayout layout() const;
   // Called (from apply or load, store and backend locks held: call neither the
