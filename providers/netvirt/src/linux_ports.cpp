@@ -92,8 +92,7 @@ std::string LinuxPorts::problem() const {
 
 void LinuxPorts::start_runner() {
   runner_ = std::make_unique<dp::Runner>(datapath_, *provider_);
-  for (auto& [id, port] : ports_)
-    if (port.io) runner_->attach_port(id, *port.io);
+  for (auto& [id, port] : ports_) runner_->attach_port(id, *port.io);
   runner_stop_.store(false);
   runner_thread_ = std::thread([this] { runner_->run(runner_stop_); });
 }
@@ -122,65 +121,79 @@ bool LinuxPorts::reconcile(const PortLayout& layout, std::string& problems) {
          " (" + name + ")");
   if (ifindex == 0)
     note("no provider address: VMs on this host reach only each other");
-  else if (name.empty()) {
+  else if (name.empty())
     note("provider InterfaceIndex " + std::to_string(ifindex) + " does not exist");
-    retry = true;
-  }
-  bool provider_changed = !provider_ || ifindex != provider_ifindex_ || name != provider_name_ ||
-                          (!name.empty() && dynamic_cast<IdleIo*>(provider_.get()));
+  retry |= ifindex != 0 && name.empty();
 
-  std::map<uint16_t, std::string> want_ports;
-  for (const auto& a : layout.adapters) want_ports[a.port] = a.interface;
-  bool ports_changed = false;
-  for (auto& [id, port] : ports_) {
-    auto it = want_ports.find(id);
-    if (it == want_ports.end() || it->second != port.interface || !port.io) ports_changed = true;
-  }
-  for (auto& [id, interface] : want_ports)
-    if (!ports_.count(id)) ports_changed = true;
-  if (!provider_changed && !ports_changed) return false;
-
-  stop_runner();
-  if (provider_changed) {
-    provider_.reset();
-    provider_ifindex_ = ifindex;
-    provider_name_ = name;
+  // Open what is new first, with the Runner still moving frames; it stops
+  // only when the set of open ports really changes.
+  bool changed = !provider_;
+  std::unique_ptr<dp::PacketIo> new_provider;
+  dp::MacAddress provider_mac;
+  bool provider_is_idle = provider_ && dynamic_cast<IdleIo*>(provider_.get()) != nullptr;
+  if (!provider_ || ifindex != provider_ifindex_ || name != provider_name_ ||
+      (provider_is_idle && !name.empty())) {
     if (!name.empty()) {
       try {
-        auto io = dp::AfPacketIo::open(name);
-        backend_.set_provider_mac(interface_mac(name));
-        provider_ = std::move(io);
-        log::info("netvirt: provider port on " + name);
+        provider_mac = interface_mac(name);
+        new_provider = dp::AfPacketIo::open(name);
       } catch (const std::exception& e) {
-        note(std::string("provider interface ") + name + ": " + e.what());
+        note("provider interface " + name + ": " + e.what());
         retry = true;
       }
     }
-    if (!provider_) provider_ = std::make_unique<IdleIo>();
-  } else if (!name.empty() && dynamic_cast<IdleIo*>(provider_.get())) {
-    retry = true;
-  }
-  for (auto it = ports_.begin(); it != ports_.end();) {
-    auto want = want_ports.find(it->first);
-    if (want == want_ports.end() || want->second != it->second.interface) {
-      if (it->second.io) log::info("netvirt: VM port " + std::to_string(it->first) + " (" +
-                                   it->second.interface + ") detached");
-      it = ports_.erase(it);
-    } else {
-      ++it;
+    // A provider that cannot be opened (yet) leaves the VMs local delivery.
+    if (!new_provider && (!provider_ || !provider_is_idle)) new_provider = std::make_unique<IdleIo>();
+    changed |= new_provider != nullptr;
+    if (!new_provider) {  // still idle: only remember which interface it waits for
+      provider_ifindex_ = ifindex;
+      provider_name_ = name;
     }
   }
-  for (auto& [id, interface] : want_ports) {
-    OpenPort& port = ports_[id];
-    port.interface = interface;
-    if (port.io) continue;
+
+  std::map<uint16_t, std::string> want;
+  for (const auto& a : layout.adapters) want[a.port] = a.interface;
+  std::map<uint16_t, OpenPort> opened;
+  for (auto& [id, interface] : want) {
+    auto it = ports_.find(id);
+    if (it != ports_.end() && it->second.interface == interface) continue;
     try {
-      port.io = dp::AfPacketIo::open(interface);
-      log::info("netvirt: VM port " + std::to_string(id) + " attached on " + interface);
+      opened[id] = OpenPort{interface, dp::AfPacketIo::open(interface)};
     } catch (const std::exception& e) {
       note("VM adapter interface " + interface + ": " + e.what());
       retry = true;
     }
+  }
+  std::vector<uint16_t> closing;
+  for (auto& [id, port] : ports_) {
+    auto it = want.find(id);
+    if (it == want.end() || it->second != port.interface) closing.push_back(id);
+  }
+  changed |= !opened.empty() || !closing.empty();
+  if (!changed) return retry;
+
+  stop_runner();
+  if (new_provider) {
+    provider_ = std::move(new_provider);
+    provider_ifindex_ = ifindex;
+    provider_name_ = name;
+    if (!dynamic_cast<IdleIo*>(provider_.get())) {
+      try {
+        backend_.set_provider_mac(provider_mac);
+        log::info("netvirt: provider port on " + name);
+      } catch (const std::exception& e) {
+        note("provider interface " + name + ": " + e.what());
+      }
+    }
+  }
+  for (uint16_t id : closing) {
+    log::info("netvirt: VM port " + std::to_string(id) + " (" + ports_[id].interface +
+              ") detached");
+    ports_.erase(id);
+  }
+  for (auto& [id, port] : opened) {
+    log::info("netvirt: VM port " + std::to_string(id) + " attached on " + port.interface);
+    ports_[id] = std::move(port);
   }
   start_runner();
   return retry;
@@ -244,7 +257,6 @@ void LinuxPorts::control() {
         problem_ = problems;
       }
       last_problem = problems;
-      ++generation_;
     }
     sync_neighbors(kernel);
 

@@ -38,8 +38,6 @@ class LinuxPorts {
   // What is wrong now (an interface that cannot be opened, no provider
   // address, several provider interfaces), or empty.
   std::string problem() const;
-  // Increments each time the control thread finished applying a layout.
-  uint64_t generation() const { return generation_.load(); }
 
  private:
   using NeighborTable = std::map<std::pair<uint32_t, dataplane::IpAddress>, dataplane::MacAddress>;
@@ -64,10 +62,9 @@ class LinuxPorts {
 
   int wake_fd_ = -1;
   std::atomic<bool> stopping_{false};
-  std::atomic<uint64_t> generation_{0};
 
   // Owned by the control thread.
-  std::map<uint16_t, OpenPort> ports_;  // by datapath port id
+  std::map<uint16_t, OpenPort> ports_;  // by datapath port id, each one open
   uint32_t provider_ifindex_ = 0;
   std::string provider_name_;
   std::unique_ptr<dataplane::PacketIo> provider_;

@@ -248,6 +248,20 @@ TEST_F(CimnetdNetns, TwoTenantsOverWsman) {
   policy(1, "create-adapter vr1 00155d002001 5020");
   EXPECT_TRUE(ping_soon("r1", "10.1.1.2")) << "Red VM after its adapter was created again";
 
+  // An adapter whose interface does not exist yet is reported, then attached
+  // once the interface appears, without disturbing the others.
+  policy(1, "create-adapter vx1 00155d0030ee 5030");
+  EXPECT_TRUE(wait_for([&] {
+    return tp::read_file(run_log_[1]).find("VM adapter interface vx1") != std::string::npos;
+  }, 20s)) << tp::read_file(run_log_[1]);
+  ASSERT_EQ(sh(in("h1", "ip link add vx1 type veth peer name vx1p")), 0);
+  ASSERT_EQ(sh(in("h1", "ip link set vx1 up")), 0);
+  EXPECT_TRUE(wait_for([&] {
+    return tp::read_file(run_log_[1]).find("attached on vx1") != std::string::npos;
+  }, 20s)) << tp::read_file(run_log_[1]);
+  EXPECT_TRUE(ping("b1", "10.1.1.2")) << "Blue after another adapter was attached";
+  policy(1, "delete-adapter vx1");
+
   // Host 2's agent stops cleanly and its restart restores the policy and traffic.
   ASSERT_NO_FATAL_FAILURE(stop_agent(2));
   EXPECT_FALSE(ping("b1", "10.1.1.2")) << "traffic with host 2's agent stopped";
