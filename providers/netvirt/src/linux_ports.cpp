@@ -169,7 +169,7 @@ bool LinuxPorts::reconcile(const PortLayout& layout, std::string& problems) {
     auto it = want.find(id);
     if (it == want.end() || it->second != port.interface) closing.push_back(id);
   }
-  changed |= !opened.empty() || !closing.empty();
+  changed |= !opened.empty() || !closing.empty() || !runner_thread_.joinable();
   if (!changed) return retry;
 
   stop_runner();
