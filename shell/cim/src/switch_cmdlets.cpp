@@ -370,8 +370,22 @@ class SetPortMode : public SwitchCmdlet {
     auto origin = std::make_shared<CimInstanceOrigin>();
     origin->class_name = "CIM_IPProtocolEndpoint";
     ep->type_names = {std::string(kCimInstanceType) + "#CIM_IPProtocolEndpoint", kCimInstanceType};
-    ep->set("IPv4Address", Value(ip));
-    ep->set("SubnetMask", Value(mask));
+    if (ip.find(':') == std::string::npos) {
+      ep->set("IPv4Address", Value(ip));
+      ep->set("SubnetMask", Value(mask));
+    } else {
+      // cimnet: Windows sends IPv4 only; an IPv6 address takes -SubnetAddress
+      // as its prefix length ("64" or "/64").
+      std::string prefix = !mask.empty() && mask.front() == '/' ? mask.substr(1) : mask;
+      ep->set("IPv6Address", Value(ip));
+      if (prefix.empty() || prefix.size() > 3 || !std::all_of(prefix.begin(), prefix.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        rt.write_error(make_error("For an IPv6 address, -SubnetAddress is the prefix length (for example 64), not '" +
+                                      mask + "'.",
+                                  "InvalidPrefixLength", ErrorCategory::InvalidArgument, Value(mask)));
+        return;
+      }
+      ep->set("PrefixLength", Value(int64_t{std::stoi(prefix)}));
+    }
     ep->origin = origin;
     auto args = std::make_shared<Hashtable>();
     args->set("TargetInterface", port);
@@ -401,7 +415,8 @@ class RemovePortIp : public SwitchCmdlet {
       auto lan = associators(rt, s, port, "CIM_LANEndpoint");
       auto ips = lan.empty() ? std::vector<Value>{} : associators(rt, s, lan.front(), "CIM_IPProtocolEndpoint");
       for (const auto& ip : ips) {
-        if (!rt.should_process(describe_port(port), "Remove IP address " + to_string(prop(ip, "IPv4Address")))) continue;
+        Value address = prop(ip, "IPv4Address").is_null() ? prop(ip, "IPv6Address") : prop(ip, "IPv4Address");
+        if (!rt.should_process(describe_port(port), "Remove IP address " + to_string(address))) continue;
         auto args = std::make_shared<Hashtable>();
         args->set("Endpoint", ip);
         call(rt, s, service(rt, s), "RemoveProtocolEndpoint", Value(args));
@@ -688,7 +703,10 @@ void register_switch_cmdlets(Interpreter& in, const std::shared_ptr<CimContext>&
   }
   {
     CommandDef d("Set-NetworkSwitchEthernetPortIPAddress");
-    d.synopsis("Gives switch ports an IPv4 address.").description("MSFT_SwitchService.AddProtocolEndpoint with an embedded CIM_IPProtocolEndpoint.")
+    d.synopsis("Gives switch ports an IP address (routed ports).")
+        .description("MSFT_SwitchService.AddProtocolEndpoint with an embedded CIM_IPProtocolEndpoint "
+                     "(IPv4Address and SubnetMask). cimnet: an IPv6 -IpAddress is sent as IPv6Address with "
+                     "-SubnetAddress as its PrefixLength.")
         .example("Set-NetworkSwitchEthernetPortIPAddress -PortNumber 21 -IpAddress 10.4.10.12 -SubnetAddress 255.255.255.248", "Port 21 gets an address.");
     d.param(Param("IpAddress", ParamType::String).mandatory().help("The IPv4 address."));
     d.param(Param("SubnetAddress", ParamType::String).mandatory().help("The subnet mask."));
@@ -702,7 +720,7 @@ void register_switch_cmdlets(Interpreter& in, const std::shared_ptr<CimContext>&
   }
   {
     CommandDef d("Remove-NetworkSwitchEthernetPortIPAddress");
-    d.synopsis("Removes the IPv4 addresses of switch ports.").description("MSFT_SwitchService.RemoveProtocolEndpoint for each CIM_IPProtocolEndpoint of the port.")
+    d.synopsis("Removes the IP addresses of switch ports.").description("MSFT_SwitchService.RemoveProtocolEndpoint for each CIM_IPProtocolEndpoint of the port.")
         .example("Remove-NetworkSwitchEthernetPortIPAddress -PortNumber 21", "Port 21 loses its address.");
     d.param(Param("PortNumber", ParamType::Int).array().set("PortNumberSet").mandatory().help("Port numbers."));
     d.param(instances("Ports.").set("InputObjectSet").mandatory().pipeline());

@@ -53,6 +53,43 @@ TEST(NetlinkMessages, BridgeSelfVlanDelete) {
   EXPECT_EQ(bridge_vlan(false, 3, {10, false, false}, true).bytes(), expected);
 }
 
+// `bridge vlan add dev <ifindex 7> vid 2-4094`
+TEST(NetlinkMessages, PortVlanRangeAdd) {
+  Bytes expected = {
+      0x34, 0x00, 0x00, 0x00, 0x13, 0x00, 0x05, 0x00,  // len 52, RTM_SETLINK, REQUEST|ACK
+      0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // seq, pid
+      0x07, 0x00, 0x00, 0x00, 0x07, 0x00, 0x00, 0x00,  // AF_BRIDGE, ifindex 7
+      0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // flags, change
+      0x14, 0x00, 0x1a, 0x80,                          // IFLA_AF_SPEC (nested), len 20
+      0x08, 0x00, 0x02, 0x00, 0x08, 0x00, 0x02, 0x00,  // VLAN_INFO {RANGE_BEGIN, vid 2}
+      0x08, 0x00, 0x02, 0x00, 0x10, 0x00, 0xfe, 0x0f,  // VLAN_INFO {RANGE_END, vid 4094}
+  };
+  EXPECT_EQ(bridge_vlan_range(true, 7, {2, false, false}, 4094, false).bytes(), expected);
+}
+
+// `bridge vlan del dev <bridge ifindex 3> vid 100-163 self`, and an
+// untagged range `bridge vlan add dev <7> vid 5-6 untagged`
+TEST(NetlinkMessages, BridgeSelfVlanRangeDeleteAndUntaggedRange) {
+  Bytes expected = {
+      0x3c, 0x00, 0x00, 0x00, 0x11, 0x00, 0x05, 0x00,  // len 60, RTM_DELLINK, REQUEST|ACK
+      0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // seq, pid
+      0x07, 0x00, 0x00, 0x00, 0x03, 0x00, 0x00, 0x00,  // AF_BRIDGE, ifindex 3
+      0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,  // flags, change
+      0x1c, 0x00, 0x1a, 0x80,                          // IFLA_AF_SPEC (nested), len 28
+      0x06, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00,  // IFLA_BRIDGE_FLAGS = SELF, padded
+      0x08, 0x00, 0x02, 0x00, 0x08, 0x00, 0x64, 0x00,  // VLAN_INFO {RANGE_BEGIN, vid 100}
+      0x08, 0x00, 0x02, 0x00, 0x10, 0x00, 0xa3, 0x00,  // VLAN_INFO {RANGE_END, vid 163}
+  };
+  EXPECT_EQ(bridge_vlan_range(false, 3, {100, false, false}, 163, true).bytes(), expected);
+  Bytes untagged = bridge_vlan_range(true, 7, {5, false, true}, 6, false).bytes();
+  ASSERT_EQ(untagged.size(), 52u);
+  EXPECT_EQ(untagged[40], 0x0c);  // UNTAGGED | RANGE_BEGIN
+  EXPECT_EQ(untagged[48], 0x14);  // UNTAGGED | RANGE_END
+  // A one-VLAN range is the plain message.
+  EXPECT_EQ(bridge_vlan_range(true, 7, {10, true, true}, 10, false).bytes(),
+            bridge_vlan(true, 7, {10, true, true}, false).bytes());
+}
+
 // `ip link set dev <ifindex 5> down` / `up`
 TEST(NetlinkMessages, LinkAdminState) {
   Bytes down = {
@@ -171,6 +208,36 @@ TEST(PlanPortVlans, TrunkToAccessDeletesTheRest) {
 TEST(PlanPortVlans, NothingToDoWhenEqual) {
   std::vector<VlanMembership> m = PortVlans::trunk({5, 6}, 7).to_membership();
   EXPECT_TRUE(plan_port_vlans(m, m).empty());
+}
+
+TEST(CoalesceVlanOps, TrunkOfEveryVlanToAccessIsTwoRequests) {
+  std::vector<VlanId> all;
+  for (VlanId id = 2; id <= 4094; ++id) all.push_back(id);
+  std::vector<VlanOp> ops = plan_port_vlans(PortVlans::trunk(all, 1).to_membership(),
+                                            PortVlans::access(4094).to_membership());
+  EXPECT_EQ(ops.size(), 4094u);
+  EXPECT_EQ(coalesce_vlan_ops(ops), (std::vector<VlanRangeOp>{{true, {4094, true, true}, 4094},
+                                                              {false, {1, false, false}, 4093}}));
+}
+
+TEST(CoalesceVlanOps, PvidFlagsAndGapsSplitRuns) {
+  std::vector<VlanOp> ops = {
+      {true, {10, false, false}}, {true, {11, false, false}},   // one tagged run
+      {true, {12, false, true}},                                // untagged: a new run
+      {true, {14, false, true}},                                // gap: a new run
+      {true, {15, true, true}},                                 // the PVID stays alone
+      {true, {16, false, true}},                                // and nothing joins it
+      {false, {20, true, true}},  {false, {21, false, false}},  // deletions merge, flags dropped
+  };
+  EXPECT_EQ(coalesce_vlan_ops(ops), (std::vector<VlanRangeOp>{
+                                        {true, {10, false, false}, 11},
+                                        {true, {12, false, true}, 12},
+                                        {true, {14, false, true}, 14},
+                                        {true, {15, true, true}, 15},
+                                        {true, {16, false, true}, 16},
+                                        {false, {20, false, false}, 21},
+                                    }));
+  EXPECT_TRUE(coalesce_vlan_ops({}).empty());
 }
 
 }  // namespace

@@ -264,7 +264,7 @@ TEST(SimSwitch, ReplayOfSettingsIsIdempotentAndRestores) {
   EXPECT_EQ(fresh.vlans().size(), 2u);
 
   SwitchSettings unknown = saved;
-  unknown.ports.push_back({"Ethernet7", true, PortVlans::access(1)});
+  unknown.ports.push_back({"Ethernet7", true, PortVlans::access(1), {}});
   expect_error([&] { fresh.prepare(unknown); }, Status::kNotFound, "Ethernet7");
   SwitchSettings twice = saved;
   twice.vlans.push_back({10, "dup"});
@@ -354,6 +354,190 @@ class FailingSwitch final : public SwitchDriver {
   }
 };
 
+TEST(PortAddresses, TextIsCheckedAndCanonical) {
+  PortAddress a = make_port_address("10.0.0.1", 24);
+  EXPECT_EQ(a.family, IpFamily::kIPv4);
+  EXPECT_EQ(a.address, "10.0.0.1");
+  EXPECT_EQ(a.prefix_length, 24);
+  EXPECT_EQ(port_address_text(a), "10.0.0.1/24");
+  PortAddress b = make_port_address("2001:DB8:0:0::1", 64);
+  EXPECT_EQ(b.family, IpFamily::kIPv6);
+  EXPECT_EQ(b.address, "2001:db8::1");
+  EXPECT_EQ(canonical_address({IpFamily::kIPv6, "2001:0DB8::0001", 0}), "2001:db8::1");
+  EXPECT_EQ(make_port_address("10.0.0.0", 31).prefix_length, 31);  // RFC 3021 point-to-point
+  EXPECT_EQ(make_port_address("192.0.2.7", 32).prefix_length, 32);
+  auto bad = [](const char* text, unsigned prefix, const char* why) {
+    expect_error([&] { make_port_address(text, prefix); }, Status::kInvalidParameter, why);
+  };
+  bad("10.0.0.256", 24, "is not an IPv4 address");
+  bad("10.1", 8, "is not an IPv4 address");
+  bad("", 8, "is not an IPv4 address");
+  bad("2001:db8::1%eth0", 64, "is not an IPv6 address");
+  bad("10.0.0.1", 0, "out of range 1..32");
+  bad("10.0.0.1", 33, "out of range 1..32");
+  bad("2001:db8::1", 129, "out of range 1..128");
+  bad("10.0.0.0", 24, "network address");
+  bad("10.0.0.255", 24, "broadcast address");
+  bad("127.0.0.1", 8, "loopback");
+  bad("224.0.0.5", 24, "multicast");
+  bad("255.255.255.255", 32, "broadcast");
+  bad("0.1.2.3", 8, "0.0.0.0/8");
+  bad("::", 64, "unspecified");
+  bad("::1", 128, "loopback");
+  bad("ff02::1", 64, "multicast");
+  bad("::ffff:10.0.0.1", 96, "IPv4-mapped");
+
+  EXPECT_EQ(ipv4_mask_prefix("255.255.255.0"), 24u);
+  EXPECT_EQ(ipv4_mask_prefix("255.255.255.255"), 32u);
+  EXPECT_EQ(ipv4_mask_prefix("0.0.0.0"), 0u);
+  EXPECT_EQ(ipv4_mask_prefix("255.0.255.0"), std::nullopt);
+  EXPECT_EQ(ipv4_mask_prefix("255.255.255"), std::nullopt);
+  EXPECT_EQ(ipv4_mask_prefix("/24"), std::nullopt);
+  EXPECT_EQ(ipv4_prefix_mask(20), "255.255.240.0");
+  EXPECT_EQ(ipv4_prefix_mask(32), "255.255.255.255");
+
+  EXPECT_TRUE(subnets_overlap(a, make_port_address("10.0.200.1", 16)));
+  EXPECT_FALSE(subnets_overlap(a, make_port_address("10.0.1.1", 24)));
+  EXPECT_FALSE(subnets_overlap(a, b));
+  EXPECT_TRUE(is_link_local(make_port_address("fe80::1", 64)));
+  EXPECT_FALSE(is_link_local(b));
+}
+
+TEST(SimSwitch, RoutedPortLeavesItsVlansAndKeepsItsAddresses) {
+  SimSwitch sw(4);
+  sw.change({CreateVlan{10, ""}, SetPortVlans{"Ethernet2", PortVlans::access(10)}});
+  sw.change({AddPortAddress{"Ethernet2", make_port_address("10.1.0.1", 24)},
+             AddPortAddress{"Ethernet2", make_port_address("2001:db8:1::1", 64)}});
+  PortStatus p = sw.port("Ethernet2");
+  ASSERT_EQ(p.addresses.size(), 2u);
+  EXPECT_EQ(port_address_text(p.addresses[0]), "10.1.0.1/24");
+  EXPECT_EQ(port_address_text(p.addresses[1]), "2001:db8:1::1/64");
+  EXPECT_EQ(p.vlans, PortVlans::none());
+  EXPECT_TRUE(p.vlans.to_membership().empty());
+  // VLAN 10 has no user left, so it may go while the port is routed.
+  EXPECT_FALSE(sw.prepare({RemoveVlan{10}}).empty());
+  // The whole settings carry the addresses: replay is a no-op.
+  SwitchSettings saved = sw.settings();
+  EXPECT_EQ(saved.ports[1].addresses, p.addresses);
+  EXPECT_TRUE(sw.prepare(saved).empty());
+
+  // Removing by address (any spelling, prefix not compared).
+  sw.change({RemovePortAddress{"Ethernet2", {IpFamily::kIPv6, "2001:DB8:1:0::1", 0}}});
+  EXPECT_EQ(sw.port("Ethernet2").addresses.size(), 1u);
+  // The last address goes together with the VLANs coming back.
+  sw.change({RemovePortAddress{"Ethernet2", {IpFamily::kIPv4, "10.1.0.1", 0}},
+             SetPortVlans{"Ethernet2", PortVlans::access(10)}});
+  p = sw.port("Ethernet2");
+  EXPECT_TRUE(p.addresses.empty());
+  EXPECT_EQ(p.vlans, PortVlans::access(10));
+
+  // Replaying the routed settings puts the addresses back.
+  EXPECT_TRUE(sw.apply(sw.prepare(saved)).ok);
+  EXPECT_EQ(sw.port("Ethernet2").addresses.size(), 2u);
+}
+
+TEST(SimSwitch, AddressErrorsAreClearAndChangeNothing) {
+  SimSwitch sw(4);
+  sw.change({AddPortAddress{"Ethernet1", make_port_address("10.0.0.1", 24)}});
+  const SwitchSettings before = sw.settings();
+  expect_error(
+      [&] {
+        sw.prepare({AddPortAddress{"Ethernet2", make_port_address("10.0.0.1", 24)}});
+      },
+      Status::kAlreadyExists, "10.0.0.1 is already in use on port Ethernet1");
+  expect_error(
+      [&] {
+        sw.prepare({AddPortAddress{"Ethernet1", make_port_address("10.0.0.1", 16)}});
+      },
+      Status::kAlreadyExists, "port Ethernet1 already has address 10.0.0.1/24");
+  expect_error(
+      [&] {
+        sw.prepare({AddPortAddress{"Ethernet2", make_port_address("10.0.9.1", 16)}});
+      },
+      Status::kInvalidParameter, "overlaps 10.0.0.1/24 on port Ethernet1");
+  expect_error(
+      [&] {
+        sw.prepare({AddPortAddress{"Ethernet1", make_port_address("10.0.0.2", 30)}});
+      },
+      Status::kInvalidParameter, "overlaps");
+  expect_error(
+      [&] {
+        sw.prepare({AddPortAddress{"Ethernet9", make_port_address("10.9.0.1", 24)}});
+      },
+      Status::kNotFound, "no port named 'Ethernet9'");
+  expect_error(
+      [&] {
+        sw.prepare({RemovePortAddress{"Ethernet1", {IpFamily::kIPv4, "10.0.0.2", 0}}});
+      },
+      Status::kNotFound, "port Ethernet1 has no address 10.0.0.2");
+  expect_error(
+      [&] {
+        sw.prepare({SetPortVlans{"Ethernet1", PortVlans::access(1)}});
+      },
+      Status::kInvalidParameter,
+      "port Ethernet1 is a routed port (IP address 10.0.0.1/24) and cannot also be a "
+      "VLAN member (access mode)");
+  SwitchSettings routed_with_vlans = before;
+  routed_with_vlans.ports[0].vlans = PortVlans::access(1);
+  expect_error([&] { sw.prepare(routed_with_vlans); }, Status::kInvalidParameter,
+               "is a routed port");
+  SwitchSettings not_canonical = before;
+  not_canonical.ports[1].addresses = {{IpFamily::kIPv4, "2001:db8::1", 64}};
+  not_canonical.ports[1].vlans = PortVlans::none();
+  expect_error([&] { sw.prepare(not_canonical); }, Status::kInvalidParameter,
+               "not an address of the family given");
+  std::vector<Change> many;
+  for (int i = 0; i <= static_cast<int>(kMaxAddressesPerPort); ++i)
+    many.push_back(
+        AddPortAddress{"Ethernet3", make_port_address("10.3." + std::to_string(i) + ".1", 24)});
+  expect_error([&] { sw.prepare(many); }, Status::kInvalidParameter, "at most 32");
+  EXPECT_EQ(sw.settings(), before);
+
+  // Link-local IPv6 addresses repeat on different ports (each has its own link).
+  sw.change({AddPortAddress{"Ethernet2", make_port_address("fe80::1", 64)},
+             AddPortAddress{"Ethernet3", make_port_address("fe80::1", 64)}});
+  EXPECT_EQ(sw.port("Ethernet3").addresses.size(), 1u);
+}
+
+TEST(SimSwitch, NestedAndManyRoutedPortsAreCheckedInOneBatch) {
+  SimSwitch sw(SimSwitch::kMaxPorts);
+  std::vector<Change> batch;
+  for (int i = 1; i <= SimSwitch::kMaxPorts; ++i) {
+    std::string text = "10." + std::to_string(i / 256) + "." + std::to_string(i % 256) + ".1";
+    batch.push_back(AddPortAddress{"Ethernet" + std::to_string(i), make_port_address(text, 24)});
+  }
+  sw.change(batch);
+  EXPECT_EQ(sw.port("Ethernet1024").addresses.size(), 1u);
+  EXPECT_TRUE(sw.prepare(sw.settings()).empty());
+  // A subnet that encloses others further along the sorted order.
+  expect_error(
+      [&] {
+        sw.prepare({AddPortAddress{"Ethernet7", make_port_address("10.3.128.2", 17)}});
+      },
+      Status::kInvalidParameter,
+      "port Ethernet7: subnet of 10.3.128.2/17 overlaps 10.3.128.1/24 on port Ethernet896");
+  // One inside an existing subnet, one around an existing subnet.
+  expect_error(
+      [&] {
+        sw.prepare({AddPortAddress{"Ethernet9", make_port_address("10.0.5.129", 25)}});
+      },
+      Status::kInvalidParameter, "overlaps 10.0.5.1/24 on port Ethernet5");
+  expect_error(
+      [&] {
+        sw.prepare({AddPortAddress{"Ethernet9", make_port_address("10.0.0.1", 8)}});
+      },
+      Status::kInvalidParameter, "port Ethernet9: subnet of 10.0.0.1/8 overlaps");
+  // Disjoint neighbours are fine: 10.4.0.1/24 lies in no port's subnet.
+  sw.change({AddPortAddress{"Ethernet9", make_port_address("11.0.0.1", 8)},
+             AddPortAddress{"Ethernet10", make_port_address("2001:db8:a::1", 48)},
+             AddPortAddress{"Ethernet11", make_port_address("2001:db8:b::1", 48)}});
+  expect_error(
+      [&] {
+        sw.prepare({AddPortAddress{"Ethernet12", make_port_address("2001:db8::1", 32)}});
+      },
+      Status::kInvalidParameter, "overlaps 2001:db8:a::1/48 on port Ethernet10");
+}
+
 TEST(SwitchDriverApply, AFailureHalfwayRestoresEveryTouchedItem) {
   FailingSwitch sw;
   const SwitchSettings before = sw.settings();
@@ -385,6 +569,18 @@ TEST(SwitchDriverApply, NothingToDoWritesNothing) {
   sw.fail_after = 0;
   ApplyResult r = sw.apply(sw.prepare({SetPortAdmin{"P1", true}, RenameVlan{1, "default"}}));
   EXPECT_TRUE(r.ok) << r.message;
+  EXPECT_EQ(sw.writes, 0);
+}
+
+TEST(SwitchDriverApply, ADriverWithoutRoutedPortsRefusesAddresses) {
+  FailingSwitch sw;
+  const SwitchSettings before = sw.settings();
+  expect_error(
+      [&] {
+        sw.prepare({AddPortAddress{"P1", make_port_address("10.0.0.1", 24)}});
+      },
+      Status::kNotSupported, "the failing switch driver has no routed (layer 3) ports");
+  EXPECT_TRUE(sw.prepare(before).empty());  // replay without addresses is fine
   EXPECT_EQ(sw.writes, 0);
 }
 

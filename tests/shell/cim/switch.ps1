@@ -38,3 +38,17 @@ Remove-NetworkSwitchVlan -VlanId 20
 Get-SwitchVlan | Select-Object -ExpandProperty VLANId
 Get-NetworkSwitchFeature
 Get-NetworkSwitchGlobalData | Select-Object Name, InstanceID
+
+# Routed ports: IP addresses through AddProtocolEndpoint, shown by Get-NetworkSwitchEthernetPort
+Set-NetworkSwitchEthernetPortIPAddress -PortNumber 7 -IpAddress 10.7.0.1 -SubnetAddress 255.255.255.0
+(Get-NetworkSwitchEthernetPort -PortNumber 7).IPAddress
+Get-SwitchEthernetPort -PortNumber 6 | Set-NetworkSwitchPortMode -RouteMode -IpAddress 2001:DB8:6::1 -SubnetAddress 64
+Get-SwitchEthernetPort -PortNumber 6 | Select-Object -ExpandProperty IPAddress | Select-Object IPv6Address, PrefixLength, ProtocolIFType
+Set-NetworkSwitchEthernetPortIPAddress -PortNumber 8 -IpAddress 10.7.0.1 -SubnetAddress 255.255.255.0
+Set-NetworkSwitchEthernetPortIPAddress -PortNumber 8 -IpAddress 10.8.0.300 -SubnetAddress 255.255.255.0
+Set-NetworkSwitchEthernetPortIPAddress -PortNumber 8 -IpAddress 10.8.0.1 -SubnetAddress 255.0.255.0
+Set-NetworkSwitchEthernetPortIPAddress -PortNumber 42 -IpAddress 10.42.0.1 -SubnetAddress 255.255.255.0
+Get-SwitchEthernetPort -PortNumber 7 | Set-SwitchEthernetPort -AccessMode -AccessVlan 1
+Remove-NetworkSwitchEthernetPortIPAddress -PortNumber 7 -WhatIf
+Remove-NetworkSwitchEthernetPortIPAddress -PortNumber 7
+Get-SwitchEthernetPort -PortNumber 6,7,8 | ForEach-Object { "$($_.Name) mode $($_.PortMode) VLAN $($_.AccessVLAN) IP $($_.IPAddress.IPv4Address)$($_.IPAddress.IPv6Address)" }

@@ -4,6 +4,7 @@
 #include <functional>
 #include <map>
 
+#include "agent/provider/software_identity.h"
 #include "cimnet/cim/names.h"
 
 namespace cimnet::switching {
@@ -24,10 +25,18 @@ constexpr const char* kServiceName = "cimnet-switch-service";
 constexpr const char* kCapabilitiesId = "cimnet:EthernetPortCapabilities";
 constexpr const char* kGlobalSettingsId = "cimnet:GlobalEthernetSwitchSettings";
 constexpr const char* kFeatureId = "cimnet:Feature:VLAN";
+constexpr const char* kRoutedFeatureId = "cimnet:Feature:RoutedPorts";
 constexpr const char* kVlanPrefix = "cimnet:VLAN:";
 constexpr const char* kSettingPrefix = "cimnet:VLANEndpointSettingData:";
 constexpr const char* kLanPrefix = "LAN:";
 constexpr const char* kVlanEpPrefix = "VLAN:";
+constexpr const char* kIpEpPrefix = "IP:";
+constexpr const char* kIpClass = "CIM_IPProtocolEndpoint";
+
+// CIM_IPProtocolEndpoint values.
+constexpr uint16_t kIfTypeIPv4 = 4096;
+constexpr uint16_t kIfTypeIPv6 = 4097;
+constexpr uint16_t kOriginStatic = 3;
 
 // EnabledState / RequestedState values.
 constexpr uint16_t kEnabled = 2;
@@ -199,6 +208,19 @@ ObjectPath SwitchProvider::vlan_path(VlanId id) const {
 ObjectPath SwitchProvider::service_path() const {
   return system_scoped(identity_.system_name, "MSFT_SwitchService", "Name", kServiceName);
 }
+ObjectPath SwitchProvider::software_path() const {
+  // The agent's own CIM_SoftwareIdentity (served by cimnetd's
+  // SoftwareIdentityProvider): the software that runs the switch.
+  cim::Instance sw = provider::SoftwareIdentityProvider(identity_.version).instance();
+  return instance_id_path(kCimv2, "CIM_SoftwareIdentity", sw.get("InstanceID")->as_string());
+}
+ObjectPath SwitchProvider::ip_endpoint_path(const std::string& port, const PortAddress& a) const {
+  // "IP:Ethernet3:10.0.0.1": one endpoint per address (DSP1036 allows one
+  // IPv4 and several IPv6 addresses per endpoint; one each is simpler to
+  // add and remove, which is what the switch methods do).
+  return system_scoped(identity_.system_name, kIpClass, "Name",
+                       kIpEpPrefix + port + ":" + a.address);
+}
 
 std::vector<std::string> switch_classes_cimv2() {
   return {"CIM_ComputerSystem",
@@ -206,6 +228,7 @@ std::vector<std::string> switch_classes_cimv2() {
           "CIM_LANEndpoint",
           "CIM_VLANEndpoint",
           "CIM_VLANEndpointSettingData",
+          "CIM_IPProtocolEndpoint",
           "MSFT_NetworkVLAN",
           "MSFT_SwitchService",
           "MSFT_Feature",
@@ -220,6 +243,8 @@ std::vector<std::string> switch_classes_cimv2() {
           "CIM_MemberOfCollection",
           "CIM_HostedService",
           "CIM_ElementCapabilities",
+          "CIM_InstalledSoftwareIdentity",
+          "CIM_ElementSoftwareIdentity",
           "CIM_ElementConformsToProfile"};
 }
 
@@ -269,6 +294,17 @@ std::vector<Instance> SwitchProvider::instances(const std::string& ns,
     const PortConfig* c = config.port(p.name);
     return c && c->vlans ? *c->vlans : p.vlans;
   };
+  auto is_routed = [&](const PortStatus& p) {
+    const PortConfig* c = config.port(p.name);
+    return c && c->routed();
+  };
+  // Every configured address of a port the switch has, with its port.
+  auto for_each_address =
+      [&](const std::function<void(const PortStatus&, const PortAddress&)>& fn) {
+        for (const auto& p : ports)
+          if (const PortConfig* c = config.port(p.name))
+            for (const auto& a : c->addresses) fn(p, a);
+      };
 
   if (is("CIM_ElementConformsToProfile")) {
     out.push_back(association("CIM_ElementConformsToProfile", "ConformantStandard",
@@ -343,6 +379,7 @@ std::vector<Instance> SwitchProvider::instances(const std::string& ns,
   } else if (is("CIM_VLANEndpoint")) {
     for (const auto& p : ports) {
       PortVlans desired = port_config(p);
+      const bool routed = is_routed(p);
       Instance i("CIM_VLANEndpoint");
       ObjectPath path = vlan_endpoint_path(p.name);
       for (const auto& k : path.keys()) i.set(k.name, k.value);
@@ -350,12 +387,16 @@ std::vector<Instance> SwitchProvider::instances(const std::string& ns,
       i.set("ProtocolIFType", u16(135));  // Layer 2 VLAN using 802.1Q
       i.set("DesiredEndpointMode", u16(mode_value(desired.mode)));
       i.set("OperationalEndpointMode", u16(mode_value(p.vlans.mode)));
-      if (p.vlans.mode == PortMode::kOther)
+      if (routed)
+        i.set("OtherEndpointMode", str("routed port (layer 3): no VLAN"));
+      else if (p.vlans.mode == PortMode::kOther)
         i.set("OtherEndpointMode", str("VLAN membership " + vlan_list_text(p.vlans.membership)));
       i.set("DesiredVLANTrunkEncapsulation", u16(desired.mode == PortMode::kTrunk ? 3 : 2));
       i.set("OperationalVLANTrunkEncapsulation", u16(p.vlans.mode == PortMode::kTrunk ? 3 : 2));
       i.set("GVRPStatus", u16(2));  // Not Applicable
-      i.set("EnabledState", u16(p.admin_up ? kEnabled : kDisabled));
+      // A routed port's VLAN endpoint waits, disabled, with the switchport
+      // settings the port returns to when its last address goes.
+      i.set("EnabledState", u16(p.admin_up && !routed ? kEnabled : kDisabled));
       i.set("RequestedState", u16(12));
       out.push_back(std::move(i));
     }
@@ -377,6 +418,31 @@ std::vector<Instance> SwitchProvider::instances(const std::string& ns,
       }
       out.push_back(std::move(i));
     }
+  } else if (is(kIpClass)) {
+    for_each_address([&](const PortStatus& p, const PortAddress& a) {
+      Instance i(kIpClass);
+      ObjectPath path = ip_endpoint_path(p.name, a);
+      for (const auto& k : path.keys()) i.set(k.name, k.value);
+      const bool v4 = a.family == IpFamily::kIPv4;
+      i.set("ElementName",
+            str((v4 ? "IPv4 address " : "IPv6 address ") + port_address_text(a) + " of " + p.name));
+      i.set("NameFormat", str(v4 ? "IPv4" : "IPv6"));
+      if (v4) {
+        i.set("IPv4Address", str(a.address));
+        i.set("SubnetMask", str(ipv4_prefix_mask(a.prefix_length)));
+      } else {
+        i.set("IPv6Address", str(a.address));
+        i.set("PrefixLength", Value::uint8(a.prefix_length));
+        i.set("IPv6SubnetPrefixLength", u16(a.prefix_length));
+        i.set("IPv6AddressType", u16(is_link_local(a) ? 5 : 6));  // Link Local / Global Unicast
+      }
+      i.set("ProtocolIFType", u16(v4 ? kIfTypeIPv4 : kIfTypeIPv6));
+      i.set("AddressOrigin", u16(kOriginStatic));
+      i.set("EnabledState", u16(p.admin_up ? kEnabled : kDisabled));
+      i.set("RequestedState", u16(12));
+      i.set("OperationalStatus", u16s({static_cast<uint16_t>(p.oper_up ? 2 : 10)}));
+      out.push_back(std::move(i));
+    });
   } else if (is("MSFT_NetworkVLAN")) {
     for (const auto& v : config.vlans) {
       Instance i("MSFT_NetworkVLAN");
@@ -411,6 +477,20 @@ std::vector<Instance> SwitchProvider::instances(const std::string& ns,
     i.set("OtherFeatureName", str("802.1Q VLAN"));
     i.set("IsEnabled", Value::boolean(true));
     out.push_back(std::move(i));
+    // Routed (layer 3) ports, as the driver can or cannot have them (the
+    // 2014 FeatureName list has no value for it: 1 Other).
+    std::optional<std::string> no_routing = state_.driver().routed_ports_unsupported();
+    Instance r("MSFT_Feature");
+    r.set("InstanceID", str(kRoutedFeatureId));
+    r.set("Name", str("RoutedPorts"));
+    r.set("ElementName", str("Routed (layer 3) ports"));
+    r.set("Description", str(no_routing ? *no_routing
+                                        : "Ethernet ports take IP addresses through "
+                                          "MSFT_SwitchService.AddProtocolEndpoint"));
+    r.set("FeatureName", u16(1));
+    r.set("OtherFeatureName", str("Routed ports"));
+    r.set("IsEnabled", Value::boolean(!no_routing));
+    out.push_back(std::move(r));
   } else if (is("MSFT_GlobalEthernetSwitchSettingData")) {
     Instance i("MSFT_GlobalEthernetSwitchSettingData");
     i.set("InstanceID", str(kGlobalSettingsId));
@@ -437,6 +517,10 @@ std::vector<Instance> SwitchProvider::instances(const std::string& ns,
       out.push_back(association("CIM_HostedAccessPoint", "Antecedent", system_path(), "Dependent",
                                 vlan_endpoint_path(p.name)));
     }
+    for_each_address([&](const PortStatus& p, const PortAddress& a) {
+      out.push_back(association("CIM_HostedAccessPoint", "Antecedent", system_path(), "Dependent",
+                                ip_endpoint_path(p.name, a)));
+    });
   } else if (is("CIM_DeviceSAPImplementation")) {
     for (const auto& p : ports)
       out.push_back(association("CIM_DeviceSAPImplementation", "Antecedent", port_path(p.name),
@@ -448,6 +532,13 @@ std::vector<Instance> SwitchProvider::instances(const std::string& ns,
       i.set("FrameType", u16(1));  // Ethernet
       out.push_back(std::move(i));
     }
+    // DSP1036: an IP interface is bound to the LAN endpoint under it.
+    for_each_address([&](const PortStatus& p, const PortAddress& a) {
+      Instance i = association("CIM_BindsToLANEndpoint", "Antecedent", lan_endpoint_path(p.name),
+                               "Dependent", ip_endpoint_path(p.name, a));
+      i.set("FrameType", u16(1));
+      out.push_back(std::move(i));
+    });
   } else if (is("CIM_ElementSettingData")) {
     for (const auto& p : ports) {
       Instance i =
@@ -464,11 +555,20 @@ std::vector<Instance> SwitchProvider::instances(const std::string& ns,
                                 vlan_path(v.id)));
   } else if (is("CIM_MemberOfCollection")) {
     for (const auto& p : ports) {
+      if (is_routed(p)) continue;  // its VLAN settings wait; it carries none
       for (const auto& m : port_config(p).to_membership())
         if (config.vlan(m.vlan))
           out.push_back(association("CIM_MemberOfCollection", "Collection", vlan_path(m.vlan),
                                     "Member", vlan_endpoint_path(p.name)));
     }
+  } else if (is("CIM_InstalledSoftwareIdentity")) {
+    out.push_back(association("CIM_InstalledSoftwareIdentity", "System", system_path(),
+                              "InstalledSoftware", software_path()));
+  } else if (is("CIM_ElementSoftwareIdentity")) {
+    Instance i = association("CIM_ElementSoftwareIdentity", "Antecedent", software_path(),
+                             "Dependent", system_path());
+    i.set("ElementSoftwareStatus", u16s({2, 6}));  // Current, Installed
+    out.push_back(std::move(i));
   } else if (is("CIM_HostedService")) {
     out.push_back(
         association("CIM_HostedService", "Antecedent", system_path(), "Dependent", service_path()));
@@ -513,6 +613,21 @@ Instance SwitchProvider::modify(const provider::CallContext& ctx, const cim::Cla
     bool same = wanted && (now ? *now == *wanted : wanted->is_null());
     if (!same) properties.push_back(name);
   }
+  // A routed port refuses VLAN settings even when they equal the waiting
+  // ones: Set-NetworkSwitchPortMode -AccessMode on it must not look done.
+  auto names_any = [&](std::initializer_list<const char*> names) {
+    return std::any_of(requested.begin(), requested.end(), [&](const std::string& r) {
+      return std::any_of(names.begin(), names.end(),
+                         [&](const char* n) { return cim::iequals(r, n); });
+    });
+  };
+  if (is("CIM_VLANEndpoint") && names_any({"DesiredEndpointMode"}))
+    state_.require_switched(key_string(path, "Name").substr(std::string(kVlanEpPrefix).size()),
+                            "VLAN mode");
+  if (is("CIM_VLANEndpointSettingData") &&
+      names_any({"AccessVLAN", "NativeVLAN", "TrunkedVLANList"}))
+    state_.require_switched(
+        key_string(path, "InstanceID").substr(std::string(kSettingPrefix).size()), "VLANs");
   if (properties.empty()) return current;
   if (is("CIM_EthernetPort")) {
     only_writable(cls.name(), properties, {"Description"});
@@ -578,6 +693,11 @@ Instance SwitchProvider::modify(const provider::CallContext& ctx, const cim::Cla
     }
     state_.edit_vlan(vlan_from_instance_id(key_string(path, "InstanceID")), e);
   } else if (is("MSFT_Feature")) {
+    if (cim::iequals(key_string(path, "InstanceID"), kRoutedFeatureId))
+      throw Error(Status::kNotSupported,
+                  "routed ports come with the switch driver (" + state_.driver().spec() +
+                      ") and cannot be turned on or off; a port is routed while it has IP "
+                      "addresses");
     throw Error(Status::kNotSupported,
                 "the 802.1Q VLAN feature is always on on this switch and cannot be turned off");
   } else {
@@ -693,16 +813,217 @@ provider::MethodResult SwitchProvider::invoke(const provider::CallContext& ctx,
     state_.save_startup();
   } else if (is("CopyStartupToCurrent")) {
     state_.restore_startup();
-  } else if (is("AddProtocolEndpoint") || is("RemoveProtocolEndpoint")) {
-    throw Error(Status::kNotSupported,
-                method.name +
-                    " is not supported by this switch: it has no routed (layer 3) "
-                    "ports, only switched ports");
+  } else if (is("AddProtocolEndpoint")) {
+    return add_protocol_endpoint(in);
+  } else if (is("RemoveProtocolEndpoint")) {
+    remove_protocol_endpoint(in);
   } else {
     throw Error(Status::kMethodNotAvailable,
                 "MSFT_SwitchService." + method.name + " is not implemented by this switch");
   }
   return result;
+}
+
+// ---------------------------------------------------------------- routed ports
+
+namespace {
+
+// A string property of an embedded instance; nullopt when absent or NULL.
+std::optional<std::string> text_of(const Instance& e, const char* name) {
+  const Value* v = e.get(name);
+  if (!v || v->is_null()) return std::nullopt;
+  if (v->is_array() || v->type() != Type::kString)
+    throw Error(Status::kInvalidParameter, std::string(name) + " must be one string");
+  return v->as_string();
+}
+
+// An integer property of an embedded instance (a string of digits too: an
+// instance of an unknown subclass arrives untyped); nullopt when absent/NULL.
+std::optional<uint64_t> number_of(const Instance& e, const char* name) {
+  const Value* v = e.get(name);
+  if (!v || v->is_null()) return std::nullopt;
+  try {
+    if (v->is_array()) throw Error(Status::kInvalidParameter, "an array");
+    return v->type() == Type::kString ? v->convert_to(Type::kUint64).as_uint() : v->as_uint();
+  } catch (const Error&) {
+    throw Error(Status::kInvalidParameter, std::string(name) + " must be a non-negative integer");
+  }
+}
+
+// The address an embedded CIM_IPProtocolEndpoint asks for: IPv4Address with
+// SubnetMask (or PrefixLength), or IPv6Address with PrefixLength (or
+// IPv6SubnetPrefixLength); static only. `where` prefixes every message.
+PortAddress requested_address(const Instance& e, const std::string& where) {
+  std::optional<std::string> v4 = text_of(e, "IPv4Address");
+  std::optional<std::string> v6 = text_of(e, "IPv6Address");
+  std::optional<std::string> legacy = text_of(e, "Address");
+  if (v4 && v6)
+    throw Error(Status::kInvalidParameter,
+                where + "gives both IPv4Address and IPv6Address; one endpoint holds one address");
+  if (!v4 && !v6 && legacy) (legacy->find(':') == std::string::npos ? v4 : v6) = legacy;
+  if (!v4 && !v6)
+    throw Error(Status::kInvalidParameter,
+                where + "needs IPv4Address (with SubnetMask) or IPv6Address (with PrefixLength)");
+  std::optional<std::string> mask = text_of(e, "SubnetMask");
+  std::optional<uint64_t> prefix = number_of(e, "PrefixLength");
+  if (std::optional<uint64_t> p6 = number_of(e, "IPv6SubnetPrefixLength")) {
+    if (prefix && *prefix != *p6)
+      throw Error(Status::kInvalidParameter, where + "PrefixLength " + std::to_string(*prefix) +
+                                                 " and IPv6SubnetPrefixLength " +
+                                                 std::to_string(*p6) + " disagree");
+    prefix = p6;
+  }
+  unsigned length = 0;
+  if (v4) {
+    if (v4->find(':') != std::string::npos)
+      throw Error(Status::kInvalidParameter,
+                  where + "IPv4Address '" + *v4 + "' is an IPv6 address; put it in IPv6Address");
+    if (mask) {
+      std::optional<unsigned> m = ipv4_mask_prefix(*mask);
+      if (!m)
+        throw Error(Status::kInvalidParameter,
+                    where + "SubnetMask '" + *mask +
+                        "' is not an IPv4 subnet mask with contiguous one-bits (e.g. "
+                        "255.255.255.0)");
+      if (prefix && *prefix != *m)
+        throw Error(Status::kInvalidParameter, where + "SubnetMask " + *mask + " (/" +
+                                                   std::to_string(*m) + ") and PrefixLength " +
+                                                   std::to_string(*prefix) + " disagree");
+      length = *m;
+    } else if (prefix) {
+      length = static_cast<unsigned>(std::min<uint64_t>(*prefix, 255));
+    } else {
+      throw Error(Status::kInvalidParameter,
+                  where + "IPv4Address " + *v4 + " needs a SubnetMask (e.g. 255.255.255.0)");
+    }
+  } else {
+    if (mask)
+      throw Error(Status::kInvalidParameter, where +
+                                                 "SubnetMask is an IPv4 mask; give IPv6Address " +
+                                                 *v6 + " a PrefixLength instead");
+    if (!prefix)
+      throw Error(Status::kInvalidParameter,
+                  where + "IPv6Address " + *v6 + " needs a PrefixLength (e.g. 64)");
+    length = static_cast<unsigned>(std::min<uint64_t>(*prefix, 255));
+  }
+  PortAddress a;
+  try {
+    a = make_port_address(v4 ? *v4 : *v6, length);
+  } catch (const Error& e) {
+    throw Error(e.status(), where + e.what());
+  }
+  if (v6 && a.family != IpFamily::kIPv6)
+    throw Error(Status::kInvalidParameter,
+                where + "IPv6Address '" + *v6 + "' is not an IPv6 address");
+  if (std::optional<uint64_t> t = number_of(e, "ProtocolIFType")) {
+    uint64_t want = a.family == IpFamily::kIPv4 ? kIfTypeIPv4 : kIfTypeIPv6;
+    if (*t != want)
+      throw Error(Status::kInvalidParameter, where + "ProtocolIFType " + std::to_string(*t) +
+                                                 " does not match an " +
+                                                 (a.family == IpFamily::kIPv4 ? "IPv4" : "IPv6") +
+                                                 " address (" + std::to_string(want) + ")");
+  }
+  if (std::optional<uint64_t> origin = number_of(e, "AddressOrigin")) {
+    // 0 Unknown is the class default a client may send unchanged.
+    if (*origin != 0 && *origin != kOriginStatic)
+      throw Error(Status::kNotSupported,
+                  where + "AddressOrigin " + std::to_string(*origin) +
+                      " is not supported: this switch assigns static addresses only (3)");
+  }
+  return a;
+}
+
+ObjectPath in_cimv2(ObjectPath p) {
+  if (p.ns().empty()) p.set_namespace(kCimv2);
+  return p;
+}
+
+}  // namespace
+
+provider::MethodResult SwitchProvider::add_protocol_endpoint(
+    const std::vector<cim::PropertyValue>& in) {
+  const Value* target = input(in, "TargetInterface");
+  if (!target || target->is_null() || target->is_array())
+    throw Error(Status::kInvalidParameter,
+                "AddProtocolEndpoint needs TargetInterface: a reference to the CIM_EthernetPort "
+                "that becomes a routed port");
+  ObjectPath where = in_cimv2(target->as_reference());
+  if (!cim::iequals(where.class_name(), "CIM_EthernetPort")) {
+    if (cim::iequals(where.class_name(), kSystemClass) ||
+        cim::iequals(where.class_name(), "MSFT_NetworkVLAN") ||
+        cim::iequals(where.class_name(), "CIM_NetworkVLAN"))
+      throw Error(Status::kNotSupported,
+                  "AddProtocolEndpoint on " + where.class_name() +
+                      " is not supported: this switch has routed ports but no VLAN (SVI) or "
+                      "loopback interfaces; target a CIM_EthernetPort");
+    throw Error(Status::kInvalidParameter, "AddProtocolEndpoint: TargetInterface " +
+                                               where.to_string() + " is not a CIM_EthernetPort");
+  }
+  std::string port;
+  for (const auto& i : instances(kCimv2, "CIM_EthernetPort"))
+    if (cim::iequals(cim::canonical_namespace(where.ns()), kCimv2) &&
+        provider::matches_path(i, where))
+      port = i.get("DeviceID")->as_string();
+  if (port.empty())
+    throw Error(Status::kNotFound, "AddProtocolEndpoint: TargetInterface " + where.to_string() +
+                                       " is not a port of this switch");
+  if (const Value* s = input(in, "EndPointSettings"); s && !s->is_null() && s->size() > 0)
+    throw Error(Status::kNotSupported,
+                "AddProtocolEndpoint: EndPointSettings are not supported; put the address, "
+                "SubnetMask / PrefixLength in the CIM_IPProtocolEndpoint itself");
+  const Value* eps = input(in, "ProtocolEndpoint");
+  if (!eps || eps->is_null() || eps->size() == 0)
+    throw Error(Status::kInvalidParameter,
+                "AddProtocolEndpoint needs ProtocolEndpoint: embedded CIM_IPProtocolEndpoint "
+                "instances with IPv4Address and SubnetMask, or IPv6Address and PrefixLength");
+  std::vector<PortAddress> wanted;
+  for (size_t k = 0; k < eps->size(); ++k) {
+    Value item = eps->at(k);
+    if (item.is_null() || item.type() != Type::kInstance)
+      throw Error(Status::kInvalidParameter, "AddProtocolEndpoint: ProtocolEndpoint[" +
+                                                 std::to_string(k) +
+                                                 "] is not an embedded instance");
+    const Instance& e = item.as_instance();
+    const std::string where_text =
+        "AddProtocolEndpoint: ProtocolEndpoint[" + std::to_string(k) + "] ";
+    if (!cim::iequals(e.class_name(), kIpClass))
+      throw Error(Status::kNotSupported,
+                  where_text + "is a " + e.class_name() +
+                      "; this switch adds CIM_IPProtocolEndpoint only (VLAN endpoints come with "
+                      "every port)");
+    wanted.push_back(requested_address(e, where_text));
+  }
+  std::vector<PortAddress> added = state_.add_port_addresses(port, wanted);
+  provider::MethodResult result{Value::uint32(0), {}};
+  result.out.push_back({"ResultingEndpoint", ref(ip_endpoint_path(port, added.front()))});
+  return result;
+}
+
+void SwitchProvider::remove_protocol_endpoint(const std::vector<cim::PropertyValue>& in) {
+  const Value* e = input(in, "Endpoint");
+  if (!e || e->is_null() || e->is_array())
+    throw Error(Status::kInvalidParameter,
+                "RemoveProtocolEndpoint needs Endpoint: a reference to a CIM_IPProtocolEndpoint");
+  ObjectPath path = in_cimv2(e->as_reference());
+  if (!cim::iequals(path.class_name(), kIpClass))
+    throw Error(Status::kNotSupported,
+                "RemoveProtocolEndpoint: " + path.class_name() +
+                    " endpoints belong to their port and cannot be removed; only "
+                    "CIM_IPProtocolEndpoint can");
+  SwitchConfig config = state_.config();
+  for (const auto& p : config.ports)
+    for (const auto& a : p.addresses) {
+      Instance probe(kIpClass);
+      const ObjectPath candidate = ip_endpoint_path(p.name, a);
+      for (const auto& k : candidate.keys()) probe.set(k.name, k.value);
+      if (cim::iequals(cim::canonical_namespace(path.ns()), kCimv2) &&
+          provider::matches_path(probe, path)) {
+        state_.remove_port_address(p.name, a);
+        return;
+      }
+    }
+  throw Error(Status::kNotFound,
+              "RemoveProtocolEndpoint: no IP endpoint " + path.to_string() + " on this switch");
 }
 
 }  // namespace cimnet::switching

@@ -26,6 +26,11 @@ std::string switchport(std::string_view name) {
   return port(name) + "/cimnet:switchport";
 }
 
+std::string port_address(std::string_view name, const PortAddress& address) {
+  return port(name) + (address.family == IpFamily::kIPv4 ? "/ietf-ip:ipv4" : "/ietf-ip:ipv6") +
+         "/address[ip='" + address.address + "']";
+}
+
 }  // namespace yang_path
 
 namespace {
@@ -58,6 +63,27 @@ void check_port_name(const std::string& name) {
 void write_port_vlans(config::Transaction& tx, const std::string& port, const PortVlans& v,
                       const std::optional<PortVlans>& before);
 
+void write_port_address(config::Transaction& tx, const std::string& port, const PortAddress& a) {
+  tx.set(yang_path::port_address(port, a) + "/prefix-length", std::to_string(a.prefix_length));
+}
+
+// Refuses VLAN edits on a routed port, saying how to make it switch again.
+void check_switched(const PortConfig& p, const std::string& what) {
+  if (!p.routed()) return;
+  throw Error(Status::kInvalidParameter,
+              "port " + p.name + " is a routed port (IP address " +
+                  port_address_text(p.addresses.front()) +
+                  "): remove its IP addresses "
+                  "(MSFT_SwitchService.RemoveProtocolEndpoint) before setting its " +
+                  what);
+}
+
+std::string addresses_text(const std::vector<PortAddress>& addresses) {
+  std::string out;
+  for (const auto& a : addresses) out += (out.empty() ? "" : ", ") + port_address_text(a);
+  return out;
+}
+
 // The stored configuration of a port. A port the driver has but the store
 // does not (an interface added to the bridge after the first start) is
 // recorded in `tx` as the driver sees it now, so the edit can go on.
@@ -82,6 +108,8 @@ PortConfig need_port(config::Transaction& tx, const SwitchConfig& c, SwitchDrive
     p.vlans = live.vlans;
     write_port_vlans(tx, name, live.vlans, std::nullopt);
   }
+  for (const auto& a : live.addresses) write_port_address(tx, name, a);
+  p.addresses = live.addresses;
   return p;
 }
 
@@ -157,6 +185,29 @@ SwitchConfig read_switch_config(const config::ConfigView& view) {
       std::sort(tagged.begin(), tagged.end());
       p.vlans = PortVlans::trunk(std::move(tagged), parse_vlan(view.get(sp + "/native-vlan")));
     }
+    for (IpFamily family : {IpFamily::kIPv4, IpFamily::kIPv6}) {
+      const bool v4 = family == IpFamily::kIPv4;
+      // ietf-ip: with ipv4/ipv6 "enabled" false the family's addresses rest.
+      if (view.get(path + (v4 ? "/ietf-ip:ipv4/enabled" : "/ietf-ip:ipv6/enabled")) == "false")
+        continue;
+      for (const auto& a :
+           view.select(path + (v4 ? "/ietf-ip:ipv4/address" : "/ietf-ip:ipv6/address"))) {
+        PortAddress address;
+        address.family = family;
+        address.address = view.get(a + "/ip").value_or("");
+        std::optional<unsigned> prefix;
+        if (auto text = view.get(a + "/prefix-length")) {
+          prefix = static_cast<unsigned>(std::stoul(*text));
+        } else if (auto mask = view.get(a + "/netmask"); mask && v4) {
+          // An imported configuration may give a mask: the driver refuses a
+          // non-contiguous one (prefix 0 is out of range).
+          prefix = ipv4_mask_prefix(*mask).value_or(0);
+        }
+        address.prefix_length = static_cast<std::uint8_t>(prefix.value_or(0));
+        p.addresses.push_back(std::move(address));
+      }
+    }
+    std::sort(p.addresses.begin(), p.addresses.end());
     c.ports.push_back(std::move(p));
   }
   return c;
@@ -172,6 +223,11 @@ SwitchSettings desired_settings(const SwitchConfig& config, SwitchDriver& driver
   for (const auto& live : driver.ports()) {
     const PortConfig* p = config.port(live.name);
     if (!p) continue;
+    if (p->routed()) {
+      // A routed port carries no VLAN; its switchport settings wait.
+      s.ports.push_back({p->name, p->enabled, PortVlans::none(), p->addresses});
+      continue;
+    }
     PortVlans vlans = p->vlans ? *p->vlans : live.vlans;
     if (!disabled.empty() && p->vlans) {
       // A disabled VLAN stays defined (ports keep referring to it) but no
@@ -183,7 +239,7 @@ SwitchSettings desired_settings(const SwitchConfig& config, SwitchDriver& driver
         vlans = PortVlans::from_membership(std::move(members));
       }
     }
-    s.ports.push_back({p->name, p->enabled, std::move(vlans)});
+    s.ports.push_back({p->name, p->enabled, std::move(vlans), {}});
   }
   return s;
 }
@@ -279,6 +335,7 @@ void SwitchState::seed_from_driver() {
     tx.set(yang_path::switchport(live.name) + "/port-number", std::to_string(live.number));
     if (live.vlans.mode != PortMode::kOther)
       write_port_vlans(tx, live.name, live.vlans, std::nullopt);
+    for (const auto& a : live.addresses) write_port_address(tx, live.name, a);
   }
   try {
     tx.commit();
@@ -323,6 +380,11 @@ void SwitchState::edit(
   }
 }
 
+void SwitchState::require_switched(const std::string& port, const std::string& what) const {
+  SwitchConfig c = config();
+  if (const PortConfig* p = c.port(port)) check_switched(*p, what);
+}
+
 void SwitchState::set_port_enabled(const std::string& port, bool enabled) {
   edit([&](config::Transaction& tx, const SwitchConfig& c) {
     need_port(tx, c, driver_, port);
@@ -343,6 +405,7 @@ void SwitchState::set_port_description(const std::string& port, const std::strin
 void SwitchState::set_port_mode(const std::string& port, PortMode mode) {
   edit([&](config::Transaction& tx, const SwitchConfig& c) {
     const PortConfig p = need_port(tx, c, driver_, port);
+    check_switched(p, "VLAN mode");
     std::optional<PortVlans> before = p.vlans;
     if (!before) before = driver_.port(port).vlans;
     if (mode == PortMode::kOther)
@@ -385,6 +448,7 @@ void SwitchState::set_port_mode(const std::string& port, PortMode mode) {
 void SwitchState::set_port_vlans(const std::string& port, const VlanSettingsEdit& e) {
   edit([&](config::Transaction& tx, const SwitchConfig& c) {
     const PortConfig p = need_port(tx, c, driver_, port);
+    check_switched(p, "VLANs");
     PortVlans v = p.vlans ? *p.vlans : driver_.port(port).vlans;
     if (e.access_vlan) {
       if (v.mode != PortMode::kAccess)
@@ -431,6 +495,68 @@ void SwitchState::set_port_vlans(const std::string& port, const VlanSettingsEdit
   });
 }
 
+std::vector<PortAddress> SwitchState::add_port_addresses(
+    const std::string& port, const std::vector<PortAddress>& addresses) {
+  std::vector<PortAddress> added;
+  edit([&](config::Transaction& tx, const SwitchConfig& c) {
+    added.clear();
+    const PortConfig p = need_port(tx, c, driver_, port);
+    if (addresses.empty()) throw Error(Status::kInvalidParameter, "no IP address given");
+    if (auto why = driver_.routed_ports_unsupported())
+      throw Error(Status::kNotSupported, "port " + port + ": " + *why);
+    for (const auto& given : addresses) {
+      PortAddress a = make_port_address(given.address, given.prefix_length);
+      for (const auto& other : c.ports)
+        for (const auto& b : other.addresses)
+          if (b.family == a.family && b.address == a.address &&
+              (other.name == port || !is_link_local(a)))
+            throw Error(Status::kAlreadyExists,
+                        "IP address " + a.address + " is already in use on port " + other.name);
+      for (const auto& b : added)
+        if (b.family == a.family && b.address == a.address)
+          throw Error(Status::kAlreadyExists, "IP address " + a.address + " is given twice");
+      added.push_back(a);
+    }
+    if (p.addresses.size() + added.size() > kMaxAddressesPerPort)
+      throw Error(Status::kInvalidParameter,
+                  "port " + port + " would have " +
+                      std::to_string(p.addresses.size() + added.size()) +
+                      " IP addresses; at most " + std::to_string(kMaxAddressesPerPort) +
+                      " are allowed (it has " + addresses_text(p.addresses) + ")");
+    for (const auto& a : added) write_port_address(tx, port, a);
+  });
+  return added;
+}
+
+void SwitchState::remove_port_address(const std::string& port, const PortAddress& address) {
+  edit([&](config::Transaction& tx, const SwitchConfig& c) {
+    check_port_name(port);
+    const PortConfig* p = c.port(port);
+    if (!p) {
+      driver_.port(port);  // kNotFound for a port the switch does not have
+      throw Error(Status::kNotFound, "port " + port + " has no IP address");
+    }
+    const std::string wanted = canonical_address(address);
+    auto it = std::find_if(p->addresses.begin(), p->addresses.end(), [&](const PortAddress& a) {
+      return a.family == address.family && a.address == wanted;
+    });
+    if (it == p->addresses.end())
+      throw Error(
+          Status::kNotFound,
+          "port " + port + " has no IP address " + address.address +
+              (p->addresses.empty() ? "" : " (it has " + addresses_text(p->addresses) + ")"));
+    tx.remove(yang_path::port_address(port, *it));
+    // The ipv4 / ipv6 containers are presence containers: drop an empty one.
+    bool family_left = std::any_of(
+        p->addresses.begin(), p->addresses.end(),
+        [&](const PortAddress& a) { return a.family == address.family && a.address != wanted; });
+    if (!family_left)
+      tx.remove(yang_path::port(port) +
+                    (address.family == IpFamily::kIPv4 ? "/ietf-ip:ipv4" : "/ietf-ip:ipv6"),
+                false);
+  });
+}
+
 void SwitchState::add_vlans(const std::vector<VlanConfig>& vlans) {
   edit([&](config::Transaction& tx, const SwitchConfig& c) {
     if (vlans.empty()) throw Error(Status::kInvalidParameter, "no VLAN given");
@@ -467,9 +593,12 @@ void SwitchState::remove_vlans(const std::vector<VlanId>& ids) {
                      (v.native_vlan == id || std::find(v.trunk_vlans.begin(), v.trunk_vlans.end(),
                                                        id) != v.trunk_vlans.end()));
         if (used)
-          throw Error(Status::kInvalidParameter, "VLAN " + std::to_string(id) +
-                                                     " is still used by port " + p.name +
-                                                     "; move the port to another VLAN first");
+          throw Error(Status::kInvalidParameter,
+                      "VLAN " + std::to_string(id) + " is still used by port " + p.name +
+                          (p.routed() ? " (in the switchport settings it returns to when its IP "
+                                        "addresses are removed)"
+                                      : "") +
+                          "; move the port to another VLAN first");
       }
       tx.remove(yang_path::vlan(id));
     }

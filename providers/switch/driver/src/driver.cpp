@@ -1,8 +1,12 @@
 #include "cimnet/switching/driver.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <set>
+#include <tuple>
 
 #include "cimnet/cim/error.h"
 
@@ -73,6 +77,12 @@ std::vector<VlanMembership> PortVlans::to_membership() const {
   return out;
 }
 
+PortVlans PortVlans::none() {
+  PortVlans v;
+  v.mode = PortMode::kOther;
+  return v;
+}
+
 PortVlans PortVlans::from_membership(std::vector<VlanMembership> m) {
   std::sort(m.begin(), m.end(),
             [](const VlanMembership& a, const VlanMembership& b) { return a.vlan < b.vlan; });
@@ -94,6 +104,146 @@ PortVlans PortVlans::from_membership(std::vector<VlanMembership> m) {
   other.mode = PortMode::kOther;
   other.membership = std::move(m);
   return other;
+}
+
+// ---------------------------------------------------------------- addresses
+
+namespace {
+
+// The 4 or 16 address bytes of a canonical PortAddress.
+std::array<std::uint8_t, 16> address_bytes(const PortAddress& a) {
+  std::array<std::uint8_t, 16> b{};
+  inet_pton(a.family == IpFamily::kIPv4 ? AF_INET : AF_INET6, a.address.c_str(), b.data());
+  return b;
+}
+
+std::string bad_address(std::string_view text, const std::string& why) {
+  return "'" + std::string(text) + "' " + why;
+}
+
+}  // namespace
+
+PortAddress make_port_address(std::string_view text, unsigned prefix_length) {
+  const std::string s(text);
+  PortAddress out;
+  std::array<std::uint8_t, 16> b{};
+  char canonical[INET6_ADDRSTRLEN] = {};
+  if (s.find(':') == std::string::npos) {
+    // inet_pton accepts exactly four decimal parts (no octal, no short forms).
+    if (s.empty() || s.size() > 15 || inet_pton(AF_INET, s.c_str(), b.data()) != 1) {
+      throw Error(Status::kInvalidParameter,
+                  bad_address(text,
+                              "is not an IPv4 address in dotted decimal (e.g. 10.0.0.1) "
+                              "nor an IPv6 address"));
+    }
+    out.family = IpFamily::kIPv4;
+    if (prefix_length < 1 || prefix_length > 32) {
+      throw Error(Status::kInvalidParameter, "IPv4 address " + s + ": prefix length " +
+                                                 std::to_string(prefix_length) +
+                                                 " is out of range 1..32");
+    }
+    if (b[0] == 0) throw Error(Status::kInvalidParameter, bad_address(text, "is in 0.0.0.0/8"));
+    if (b[0] == 127)
+      throw Error(Status::kInvalidParameter, bad_address(text, "is a loopback address"));
+    if (b[0] >= 224 && b[0] <= 239)
+      throw Error(Status::kInvalidParameter, bad_address(text, "is a multicast address"));
+    if (b[0] >= 240)
+      throw Error(Status::kInvalidParameter,
+                  bad_address(text, "is a reserved (class E) or the broadcast address"));
+    if (prefix_length <= 30) {
+      std::uint32_t host = (std::uint32_t(b[0]) << 24) | (std::uint32_t(b[1]) << 16) |
+                           (std::uint32_t(b[2]) << 8) | b[3];
+      std::uint32_t mask = ~std::uint32_t(0) << (32 - prefix_length);
+      if ((host & ~mask) == 0)
+        throw Error(Status::kInvalidParameter,
+                    bad_address(text, "is the network address of its subnet /" +
+                                          std::to_string(prefix_length)));
+      if ((host & ~mask) == ~mask)
+        throw Error(Status::kInvalidParameter,
+                    bad_address(text, "is the broadcast address of its subnet /" +
+                                          std::to_string(prefix_length)));
+    }
+    inet_ntop(AF_INET, b.data(), canonical, sizeof canonical);
+  } else {
+    if (s.size() >= INET6_ADDRSTRLEN || inet_pton(AF_INET6, s.c_str(), b.data()) != 1) {
+      throw Error(Status::kInvalidParameter,
+                  bad_address(text, "is not an IPv6 address (RFC 4291 text form, no zone)"));
+    }
+    out.family = IpFamily::kIPv6;
+    if (prefix_length < 1 || prefix_length > 128) {
+      throw Error(Status::kInvalidParameter, "IPv6 address " + s + ": prefix length " +
+                                                 std::to_string(prefix_length) +
+                                                 " is out of range 1..128");
+    }
+    static constexpr std::array<std::uint8_t, 16> kZero{};
+    std::array<std::uint8_t, 16> loopback{};
+    loopback[15] = 1;
+    if (b == kZero)
+      throw Error(Status::kInvalidParameter, bad_address(text, "is the unspecified address"));
+    if (b == loopback)
+      throw Error(Status::kInvalidParameter, bad_address(text, "is the loopback address"));
+    if (b[0] == 0xff)
+      throw Error(Status::kInvalidParameter, bad_address(text, "is a multicast address"));
+    static constexpr std::uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (std::memcmp(b.data(), kMapped, sizeof kMapped) == 0)
+      throw Error(Status::kInvalidParameter,
+                  bad_address(text, "is an IPv4-mapped IPv6 address; give the IPv4 address"));
+    inet_ntop(AF_INET6, b.data(), canonical, sizeof canonical);
+  }
+  out.address = canonical;
+  out.prefix_length = static_cast<std::uint8_t>(prefix_length);
+  return out;
+}
+
+std::optional<unsigned> ipv4_mask_prefix(std::string_view mask) {
+  const std::string s(mask);
+  std::uint8_t b[4];
+  if (s.empty() || s.size() > 15 || inet_pton(AF_INET, s.c_str(), b) != 1) return std::nullopt;
+  std::uint32_t m =
+      (std::uint32_t(b[0]) << 24) | (std::uint32_t(b[1]) << 16) | (std::uint32_t(b[2]) << 8) | b[3];
+  unsigned prefix = 0;
+  while (prefix < 32 && (m & (0x80000000u >> prefix))) ++prefix;
+  std::uint32_t contiguous = prefix == 0 ? 0 : ~std::uint32_t(0) << (32 - prefix);
+  if (m != contiguous) return std::nullopt;
+  return prefix;
+}
+
+std::string ipv4_prefix_mask(unsigned prefix_length) {
+  std::uint32_t m =
+      prefix_length == 0 ? 0 : ~std::uint32_t(0) << (32 - std::min(prefix_length, 32u));
+  return std::to_string(m >> 24) + "." + std::to_string((m >> 16) & 0xff) + "." +
+         std::to_string((m >> 8) & 0xff) + "." + std::to_string(m & 0xff);
+}
+
+std::string canonical_address(const PortAddress& a) {
+  int af = a.family == IpFamily::kIPv4 ? AF_INET : AF_INET6;
+  std::uint8_t b[16];
+  char text[INET6_ADDRSTRLEN] = {};
+  if (inet_pton(af, a.address.c_str(), b) != 1 || !inet_ntop(af, b, text, sizeof text))
+    return a.address;
+  return text;
+}
+
+std::string port_address_text(const PortAddress& a) {
+  return a.address + "/" + std::to_string(a.prefix_length);
+}
+
+bool is_link_local(const PortAddress& a) {
+  if (a.family != IpFamily::kIPv6) return false;
+  std::array<std::uint8_t, 16> b = address_bytes(a);
+  return b[0] == 0xfe && (b[1] & 0xc0) == 0x80;
+}
+
+bool subnets_overlap(const PortAddress& a, const PortAddress& b) {
+  if (a.family != b.family) return false;
+  std::array<std::uint8_t, 16> x = address_bytes(a), y = address_bytes(b);
+  // Two prefixes overlap when they agree on the shorter prefix's bits.
+  unsigned bits = std::min(a.prefix_length, b.prefix_length);
+  for (unsigned i = 0; i < bits; ++i) {
+    unsigned byte = i / 8, bit = 7 - i % 8;
+    if (((x[byte] >> bit) & 1) != ((y[byte] >> bit) & 1)) return false;
+  }
+  return true;
 }
 
 std::string default_vlan_name(VlanId id) {
@@ -205,9 +355,120 @@ std::string mode_text(const PortVlans& v) {
   return "?";
 }
 
+// A port's addresses checked one by one (make_port_address), in canonical
+// form, sorted; the same address twice or too many are refused.
+std::vector<PortAddress> normalized_addresses(const std::string& port,
+                                              const std::vector<PortAddress>& in) {
+  if (in.size() > kMaxAddressesPerPort) {
+    throw Error(Status::kInvalidParameter,
+                "port " + port + ": " + std::to_string(in.size()) + " addresses; at most " +
+                    std::to_string(kMaxAddressesPerPort) + " are allowed on one port");
+  }
+  std::vector<PortAddress> out;
+  for (const PortAddress& a : in) {
+    PortAddress c = make_port_address(a.address, a.prefix_length);
+    if (c.family != a.family) {
+      throw Error(Status::kInvalidParameter,
+                  "port " + port + ": " + a.address + " is not an address of the family given");
+    }
+    out.push_back(std::move(c));
+  }
+  std::sort(out.begin(), out.end());
+  for (std::size_t i = 1; i < out.size(); ++i) {
+    if (out[i].family == out[i - 1].family && out[i].address == out[i - 1].address) {
+      throw Error(Status::kAlreadyExists,
+                  "port " + port + ": address " + out[i].address + " is listed twice");
+    }
+  }
+  return out;
+}
+
+// Every address of an edited port against every address of the switch: the
+// same address on two ports is kAlreadyExists (link-local IPv6 excepted);
+// overlapping subnets (on one port or two) are kInvalidParameter. Sorted
+// sweeps, O(n log n) in the number of addresses on the switch.
+void check_addresses(const std::map<std::string, PortSettings, std::less<>>& target,
+                     const PortEdits& edited) {
+  if (std::all_of(edited.begin(), edited.end(),
+                  [](const auto& e) { return e.second.addresses.empty(); }))
+    return;
+  struct Entry {
+    const std::string* port;
+    const PortAddress* address;
+    std::array<std::uint8_t, 16> bytes;    // the address
+    std::array<std::uint8_t, 16> network;  // the address under its prefix
+    bool edited;
+    bool link_local;
+  };
+  std::vector<Entry> all;
+  for (const auto& [name, settings] : target) {
+    const bool is_edited = edited.count(name) > 0;
+    for (const PortAddress& a : settings.addresses) {
+      Entry e{&name, &a, address_bytes(a), {}, is_edited, is_link_local(a)};
+      for (unsigned i = 0; i < a.prefix_length && i < 128; ++i)
+        e.network[i / 8] |= e.bytes[i / 8] & (0x80 >> (i % 8));
+      all.push_back(e);
+    }
+  }
+  auto fam = [](const Entry& e) { return e.address->family; };
+  // 1. The same address twice: neighbours once sorted by address.
+  std::sort(all.begin(), all.end(), [&](const Entry& x, const Entry& y) {
+    return std::tie(x.address->family, x.bytes, *x.port) <
+           std::tie(y.address->family, y.bytes, *y.port);
+  });
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    for (std::size_t j = i + 1;
+         j < all.size() && fam(all[j]) == fam(all[i]) && all[j].bytes == all[i].bytes; ++j) {
+      if (!all[i].edited && !all[j].edited) continue;
+      if (*all[i].port != *all[j].port && all[i].link_local) continue;
+      const Entry& mine = all[i].edited ? all[i] : all[j];
+      const Entry& theirs = all[i].edited ? all[j] : all[i];
+      throw Error(Status::kAlreadyExists, "address " + mine.address->address +
+                                              " is already in use on port " + *theirs.port);
+    }
+  }
+  // 2. Overlapping subnets: sorted by network then prefix, a subnet overlaps
+  // another exactly when one contains the other, so a stack of the enclosing
+  // subnets finds every overlap.
+  std::erase_if(all, [](const Entry& e) { return e.link_local; });
+  std::sort(all.begin(), all.end(), [](const Entry& x, const Entry& y) {
+    return std::tie(x.address->family, x.network, x.address->prefix_length) <
+           std::tie(y.address->family, y.network, y.address->prefix_length);
+  });
+  auto contains = [](const Entry& outer, const Entry& inner) {
+    if (outer.address->family != inner.address->family) return false;
+    for (unsigned i = 0; i < outer.address->prefix_length; ++i) {
+      std::uint8_t bit = 0x80 >> (i % 8);
+      if ((outer.network[i / 8] & bit) != (inner.bytes[i / 8] & bit)) return false;
+    }
+    return true;
+  };
+  std::vector<const Entry*> enclosing;
+  for (const Entry& e : all) {
+    while (!enclosing.empty() && !contains(*enclosing.back(), e)) enclosing.pop_back();
+    const Entry* other = nullptr;
+    if (!enclosing.empty() && e.edited) other = enclosing.back();
+    for (const Entry* x : enclosing)
+      if (!other && x->edited) other = x;
+    if (other) {
+      const Entry& mine = e.edited ? e : *other;
+      const Entry& theirs = e.edited ? *other : e;
+      throw Error(Status::kInvalidParameter,
+                  "port " + *mine.port + ": subnet of " + port_address_text(*mine.address) +
+                      " overlaps " + port_address_text(*theirs.address) + " on port " +
+                      *theirs.port + "; a router's interfaces need separate subnets");
+    }
+    enclosing.push_back(&e);
+  }
+}
+
 }  // namespace
 
 void SwitchDriver::check_supported(const SwitchSettings&, const VlanEdits&, const PortEdits&) {}
+
+std::optional<std::string> SwitchDriver::routed_ports_unsupported() const {
+  return "the " + spec() + " switch driver has no routed (layer 3) ports";
+}
 
 std::vector<PortStatus> SwitchDriver::ports() {
   std::lock_guard lock(mutex_);
@@ -235,7 +496,8 @@ SwitchSettings SwitchDriver::settings() {
 SwitchSettings SwitchDriver::settings_locked() {
   SwitchSettings s;
   s.vlans = read_vlans();
-  for (const PortStatus& p : read_ports()) s.ports.push_back({p.name, p.admin_up, p.vlans});
+  for (const PortStatus& p : read_ports())
+    s.ports.push_back({p.name, p.admin_up, p.vlans, p.addresses});
   return s;
 }
 
@@ -263,6 +525,20 @@ void SwitchDriver::validate(const SwitchSettings& current, Prepared& edits) {
     }
     settings.port = name;
     settings.vlans = normalized(name, settings.vlans);
+    settings.addresses = normalized_addresses(name, settings.addresses);
+    if (settings.addresses != it->second.addresses) {
+      if (auto why = routed_ports_unsupported()) {
+        throw Error(Status::kNotSupported,
+                    "port " + name + ": cannot change its IP addresses: " + *why);
+      }
+    }
+    if (!settings.addresses.empty() && !settings.vlans.to_membership().empty()) {
+      throw Error(Status::kInvalidParameter, "port " + name + " is a routed port (IP address " +
+                                                 port_address_text(settings.addresses.front()) +
+                                                 ") and cannot also be a VLAN member (" +
+                                                 mode_text(settings.vlans) +
+                                                 " mode); remove its addresses first");
+    }
     it->second = settings;
   }
   // Every VLAN a changed port uses exists; no port uses a VLAN being removed.
@@ -304,6 +580,9 @@ void SwitchDriver::validate(const SwitchSettings& current, Prepared& edits) {
     bool same = b != before_ports.end() && *b->second == it->second;
     it = same ? edits.ports_.erase(it) : std::next(it);
   }
+  // Against the whole switch, for the ports that change (so a message names
+  // the port being changed first).
+  check_addresses(target, edits.ports_);
   check_supported(current, edits.vlans_, edits.ports_);
 }
 
@@ -353,6 +632,31 @@ Prepared SwitchDriver::prepare_locked(const SwitchSettings& current,
       PortSettings& p = port_of(s->port);
       p.vlans = normalized(s->port, s->vlans);
       out.ports_[s->port] = p;
+    } else if (auto* add = std::get_if<AddPortAddress>(&change)) {
+      PortSettings& p = port_of(add->port);
+      PortAddress a = make_port_address(add->address.address, add->address.prefix_length);
+      for (const PortAddress& have : p.addresses) {
+        if (have.family == a.family && have.address == a.address) {
+          throw Error(Status::kAlreadyExists,
+                      "port " + add->port + " already has address " + port_address_text(have));
+        }
+      }
+      p.addresses.push_back(std::move(a));
+      std::sort(p.addresses.begin(), p.addresses.end());
+      p.vlans = PortVlans::none();  // a routed port switches no VLAN
+      out.ports_[add->port] = p;
+    } else if (auto* rm = std::get_if<RemovePortAddress>(&change)) {
+      PortSettings& p = port_of(rm->port);
+      std::string wanted = canonical_address(rm->address);
+      auto it = std::find_if(p.addresses.begin(), p.addresses.end(), [&](const PortAddress& a) {
+        return a.family == rm->address.family && a.address == wanted;
+      });
+      if (it == p.addresses.end()) {
+        throw Error(Status::kNotFound,
+                    "port " + rm->port + " has no address " + rm->address.address);
+      }
+      p.addresses.erase(it);
+      out.ports_[rm->port] = p;
     }
   }
   return out;

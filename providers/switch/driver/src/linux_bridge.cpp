@@ -240,6 +240,12 @@ void classify(const Link& link, const EthtoolInfo& eth, PortStatus& p) {
   }
 }
 
+// "VLAN 10" or "VLANs 2-4094", for error messages.
+std::string vlan_text(const netlink::VlanRangeOp& r) {
+  if (r.last == r.first.vlan) return "VLAN " + std::to_string(r.first.vlan);
+  return "VLANs " + std::to_string(r.first.vlan) + "-" + std::to_string(r.last);
+}
+
 std::string filtering_hint(const std::string& bridge) {
   return "bridge " + bridge + " does not filter VLANs; enable it with: ip link set " + bridge +
          " type bridge vlan_filtering 1";
@@ -286,8 +292,11 @@ class LinuxBridge final : public SwitchDriver {
       p.max_mtu = l.max_mtu;
       p.link_technology = LinkTechnology::kEthernet;
       p.admin_up = (l.flags & IFF_UP) != 0;
-      p.oper_up = l.operstate == IF_OPER_UP ||
-                  (l.operstate == IF_OPER_UNKNOWN && p.admin_up && (l.flags & IFF_LOWER_UP));
+      // From the carrier (IFF_LOWER_UP), which the kernel changes at once,
+      // not from operstate alone, which its linkwatch worker catches up on
+      // later: a Get right after `ip link set PEER down` must see it.
+      p.oper_up = p.admin_up && (l.flags & IFF_LOWER_UP) != 0 && l.operstate != IF_OPER_DORMANT &&
+                  l.operstate != IF_OPER_TESTING && l.operstate != IF_OPER_NOTPRESENT;
       p.counters = l.counters;
       EthtoolInfo eth = read_ethtool(ethtool_fd_, l.name);
       p.full_duplex = eth.full_duplex;
@@ -317,6 +326,14 @@ class LinuxBridge final : public SwitchDriver {
     return out;
   }
 
+  // Routed ports: an interface enslaved to a bridge hands every frame to the
+  // bridge, so an address on it would not route; it would have to leave the
+  // bridge (and so stop being a port of this switch). Not done.
+  std::optional<std::string> routed_ports_unsupported() const override {
+    return "the linux-bridge driver has no routed (layer 3) ports: a port of bridge " + bridge_ +
+           " cannot hold an IP address of its own";
+  }
+
   void check_supported(const SwitchSettings& current, const VlanEdits& vlan_edits,
                        const PortEdits& port_edits) override {
     const Link br = find_bridge(dump_links());
@@ -343,13 +360,21 @@ class LinuxBridge final : public SwitchDriver {
       return std::any_of(self.begin(), self.end(),
                          [&](const VlanMembership& m) { return m.vlan == id; });
     };
-    // 1. New VLANs on the bridge itself, so ports can use them.
-    for (const auto& [id, name] : vlan_edits) {
-      if (name && !on_bridge(id)) {
-        netlink::Message m = netlink::bridge_vlan(true, br.ifindex, {id, false, false}, true);
-        socket_.request(m, "create VLAN " + std::to_string(id) + " on bridge " + bridge_);
+    // The bridge's own entries change in ranges of consecutive VLANs.
+    auto bridge_vlans = [&](bool add) {
+      std::vector<netlink::VlanOp> ops;
+      for (const auto& [id, name] : vlan_edits) {
+        if (name.has_value() == add && on_bridge(id) != add)
+          ops.push_back({add, {id, false, false}});
       }
-    }
+      for (const netlink::VlanRangeOp& r : netlink::coalesce_vlan_ops(ops)) {
+        netlink::Message m = netlink::bridge_vlan_range(add, br.ifindex, r.first, r.last, true);
+        socket_.request(m, (add ? "create " : "remove ") + vlan_text(r) +
+                               (add ? " on bridge " : " from bridge ") + bridge_);
+      }
+    };
+    // 1. New VLANs on the bridge itself, so ports can use them.
+    bridge_vlans(true);
     // 2. Ports: VLAN membership (adds before deletes, the PVID last), then admin state.
     for (const auto& [port, settings] : port_edits) {
       auto l = std::find_if(links.begin(), links.end(),
@@ -359,12 +384,12 @@ class LinuxBridge final : public SwitchDriver {
                     "port " + port + " is no longer a member of bridge " + bridge_);
       }
       if (br.vlan_filtering == 1) {
-        for (const netlink::VlanOp& op :
-             netlink::plan_port_vlans(current[l->ifindex], settings.vlans.to_membership())) {
-          netlink::Message m = netlink::bridge_vlan(op.add, l->ifindex, op.entry, false);
-          socket_.request(m, (op.add ? "add VLAN " : "remove VLAN ") +
-                                 std::to_string(op.entry.vlan) +
-                                 (op.add ? " to port " : " from port ") + port);
+        for (const netlink::VlanRangeOp& r : netlink::coalesce_vlan_ops(
+                 netlink::plan_port_vlans(current[l->ifindex], settings.vlans.to_membership()))) {
+          netlink::Message m =
+              netlink::bridge_vlan_range(r.add, l->ifindex, r.first, r.last, false);
+          socket_.request(m, (r.add ? "add " : "remove ") + vlan_text(r) +
+                                 (r.add ? " to port " : " from port ") + port);
         }
       }
       if (((l->flags & IFF_UP) != 0) != settings.admin_up) {
@@ -373,12 +398,7 @@ class LinuxBridge final : public SwitchDriver {
       }
     }
     // 3. VLANs removed from the bridge itself, now that no port needs them.
-    for (const auto& [id, name] : vlan_edits) {
-      if (!name && on_bridge(id)) {
-        netlink::Message m = netlink::bridge_vlan(false, br.ifindex, {id, false, false}, true);
-        socket_.request(m, "remove VLAN " + std::to_string(id) + " from bridge " + bridge_);
-      }
-    }
+    bridge_vlans(false);
     // 4. Names live here only (Linux has no VLAN names).
     for (const auto& [id, name] : vlan_edits) {
       if (name) {

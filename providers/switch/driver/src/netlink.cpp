@@ -61,6 +61,28 @@ Message bridge_vlan(bool add, int ifindex, const VlanMembership& vlan, bool self
   return m;
 }
 
+Message bridge_vlan_range(bool add, int ifindex, const VlanMembership& first, VlanId last,
+                          bool self) {
+  if (last == first.vlan) return bridge_vlan(add, ifindex, first, self);
+  Message m;
+  nlmsghdr* nlh = m.header();
+  nlh->nlmsg_type = add ? RTM_SETLINK : RTM_DELLINK;
+  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+  put_ifinfo(nlh, AF_BRIDGE, ifindex);
+  nlattr* spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+  if (self) mnl_attr_put_u16(nlh, IFLA_BRIDGE_FLAGS, BRIDGE_FLAGS_SELF);
+  bridge_vlan_info info{};
+  info.vid = first.vlan;
+  const std::uint16_t flags = first.untagged ? BRIDGE_VLAN_INFO_UNTAGGED : 0;
+  info.flags = flags | BRIDGE_VLAN_INFO_RANGE_BEGIN;
+  mnl_attr_put(nlh, IFLA_BRIDGE_VLAN_INFO, sizeof info, &info);
+  info.vid = last;
+  info.flags = flags | BRIDGE_VLAN_INFO_RANGE_END;
+  mnl_attr_put(nlh, IFLA_BRIDGE_VLAN_INFO, sizeof info, &info);
+  mnl_attr_nest_end(nlh, spec);
+  return m;
+}
+
 Message link_admin(int ifindex, bool up) {
   Message m;
   nlmsghdr* nlh = m.header();
@@ -149,6 +171,24 @@ std::vector<VlanOp> plan_port_vlans(const std::vector<VlanMembership>& have,
     if (!kept) ops.push_back({false, h});
   }
   return ops;
+}
+
+std::vector<VlanRangeOp> coalesce_vlan_ops(const std::vector<VlanOp>& ops) {
+  std::vector<VlanRangeOp> out;
+  for (const VlanOp& op : ops) {
+    VlanMembership entry = op.entry;
+    if (!op.add) entry.pvid = entry.untagged = false;
+    if (!out.empty()) {
+      VlanRangeOp& run = out.back();
+      if (run.add == op.add && !run.first.pvid && !entry.pvid &&
+          run.first.untagged == entry.untagged && entry.vlan == run.last + 1) {
+        run.last = entry.vlan;
+        continue;
+      }
+    }
+    out.push_back({op.add, entry, entry.vlan});
+  }
+  return out;
 }
 
 Socket::Socket() : receive_buffer_(kReceiveSize) {

@@ -36,6 +36,13 @@ class Message {
 // IFLA_BRIDGE_FLAGS (BRIDGE_FLAGS_SELF, only for `self`) and one
 // IFLA_BRIDGE_VLAN_INFO.
 Message bridge_vlan(bool add, int ifindex, const VlanMembership& vlan, bool self);
+// `bridge vlan add|del dev IFINDEX vid FIRST-LAST [untagged] [self]`: as
+// bridge_vlan(), with two IFLA_BRIDGE_VLAN_INFO entries flagged RANGE_BEGIN
+// (first) and RANGE_END (last), so one request covers up to 4094 VLANs. The
+// kernel refuses PVID on a range: `first.pvid` must be false unless
+// last == first.vlan (then this is bridge_vlan()).
+Message bridge_vlan_range(bool add, int ifindex, const VlanMembership& first, VlanId last,
+                          bool self);
 // `ip link set dev IFINDEX up|down`: RTM_NEWLINK with ifi_change = IFF_UP.
 Message link_admin(int ifindex, bool up);
 // RTM_GETLINK dump of every interface (AF_UNSPEC).
@@ -61,6 +68,19 @@ struct VlanOp {
 // the deletions of VLANs `want` does not have.
 std::vector<VlanOp> plan_port_vlans(const std::vector<VlanMembership>& have,
                                     std::vector<VlanMembership> want);
+
+// One request of a plan: `first`, with its flags, through VLAN `last`.
+struct VlanRangeOp {
+  bool add = true;
+  VlanMembership first;
+  VlanId last = 0;
+  bool operator==(const VlanRangeOp&) const = default;
+};
+// Merges runs of neighbouring ops of a plan (same direction, same untagged
+// flag, consecutive VLANs, no PVID) into ranges, keeping the plan's order.
+// Deletions carry no flags (the kernel ignores them there and refuses PVID
+// in a range), so any run of consecutive deletions merges.
+std::vector<VlanRangeOp> coalesce_vlan_ops(const std::vector<VlanOp>& ops);
 
 // One rtnetlink socket (NETLINK_ROUTE) in the calling thread's network
 // namespace. Not thread-safe; the driver serializes calls.

@@ -97,6 +97,10 @@ std::vector<Vlan> SimSwitch::read_vlans() {
   return vlans_;
 }
 
+std::optional<std::string> SimSwitch::routed_ports_unsupported() const {
+  return std::nullopt;
+}
+
 void SimSwitch::write(const VlanEdits& vlan_edits, const PortEdits& port_edits) {
   std::lock_guard lock(sim_mutex_);
   // Look every port up before changing anything: all or nothing.
@@ -118,6 +122,7 @@ void SimSwitch::write(const VlanEdits& vlan_edits, const PortEdits& port_edits) 
   for (auto& [port, settings] : targets) {
     port->status.admin_up = settings->admin_up;
     port->status.vlans = settings->vlans;
+    port->status.addresses = settings->addresses;
   }
 }
 

@@ -232,6 +232,13 @@ def kernel_vlans(dev, self_=False):
     return ' '.join(words)
 
 
+def kernel_state(devs):
+    """One line of admin state and VLANs per device plus the bridge's own VLANs."""
+    out = {d: (kernel_admin_up(d), kernel_vlans(d)) for d in devs}
+    out[bridge] = (kernel_admin_up(bridge), kernel_vlans(bridge))
+    return out
+
+
 def kernel(what, cond_fn):
     if driver != 'linux-bridge':
         return
@@ -293,12 +300,43 @@ def embedded_vlan(vid, name):
             % (CIM, XSI, name, vid))
 
 
+def embedded_ip(props):
+    """A client-side CIM_IPProtocolEndpoint as Set-NetworkSwitchEthernetPortIPAddress builds it."""
+    inner = ''.join('<q:%s>%s</q:%s>' % (k, v, k) for k, v in props)
+    return ('<p:ProtocolEndpoint xmlns:q="%sCIM_IPProtocolEndpoint" xsi:type="q:CIM_IPProtocolEndpoint_Type" '
+            'xmlns:xsi="%s">%s</p:ProtocolEndpoint>' % (CIM, XSI, inner))
+
+
+def ip_endpoints(port):
+    """Get-NetworkSwitchEthernetPort's IPAddress: port -> CIM_LANEndpoint -> CIM_IPProtocolEndpoint."""
+    lans = associated(port.epr, 'CIM_LANEndpoint')
+    check(len(lans) == 1, 'port -> one CIM_LANEndpoint')
+    return sorted(associated(lans[0].epr, 'CIM_IPProtocolEndpoint'),
+                  key=lambda e: e.get('IPv4Address') or e.get('IPv6Address'))
+
+
+def addresses(port):
+    return ['%s/%s' % (e.get('IPv4Address'), e.get('SubnetMask')) if e.get('IPv4Address')
+            else '%s/%s' % (e.get('IPv6Address'), e.get('PrefixLength')) for e in ip_endpoints(port)]
+
+
 def vlan_refs(vs):
     return ''.join(v.epr.xml('p:VLAN') for v in vs)
 
 
 def configure():
     cs, ns = discover()
+
+    step('switch -> the software that runs it (CIM_InstalledSoftwareIdentity)')
+    sw = associated(cs.epr, 'CIM_SoftwareIdentity')
+    check(len(sw) == 1 and sw[0].get('InstanceID') == 'cimnet:cimnetd' and sw[0].get('VersionString'),
+          'one CIM_SoftwareIdentity for cimnetd: %r' % [s.get('InstanceID') for s in sw])
+
+    step('MSFT_Feature: VLAN always, routed ports as the driver can')
+    features = {f.get('InstanceID'): f for f in enumerate_('MSFT_Feature', ns)}
+    check(features['cimnet:Feature:VLAN'].get('IsEnabled') == 'true', 'VLAN feature on')
+    check(features['cimnet:Feature:RoutedPorts'].get('IsEnabled') == ('true' if driver == 'sim' else 'false'),
+          'routed ports feature %r' % features['cimnet:Feature:RoutedPorts'].get('IsEnabled'))
 
     step('enumerate ports')
     ports = ports_of(ns)
@@ -308,6 +346,8 @@ def configure():
             check(p.element.find('{*}' + prop) is not None, '%s has %s' % (p.get('DeviceID'), prop))
         check(len(p.get('PermanentAddress') or '') == 12, 'PermanentAddress is 12 hex digits')
         check(p.list('OperationalStatus'), 'OperationalStatus')
+    if driver == 'linux-bridge':
+        kernel_ports(ports)
     p1, p2, p3 = ports[0], ports[1], ports[2]
     d1, d2, d3 = p1.get('DeviceID'), p2.get('DeviceID'), p3.get('DeviceID')
 
@@ -341,7 +381,7 @@ def configure():
     check(vs[10].get('ElementName') == 'blue' and vs[10].cls == 'MSFT_NetworkVLAN', 'VLAN 10 blue')
     check(vs[10].get('IsEnabled') == 'true', 'new VLAN enabled')
     v = kernel('bridge VLANs', lambda: kernel_vlans(bridge))
-    check(v is None or ('10:' in v and '20:' in v), 'kernel: bridge lacks VLAN 10/20: %r' % v)
+    check(v is None or v == '1:PU 10: 20:', 'kernel: bridge VLANs %r' % v)
     text = fault_text(invoke_xml(ss, 'AddVLAN', embedded_vlan(10, 'again')))
     check('already exists' in text, 'AddVLAN of an existing VLAN: ' + text)
 
@@ -372,6 +412,9 @@ def configure():
     v = kernel(d1 + ' VLANs', lambda: kernel_vlans(d1))
     check(v is None or v == '10:PU', 'kernel: %s VLANs %r' % (d1, v))
 
+    if driver == 'linux-bridge':
+        outside_changes(p1, vep1, p2)
+
     step('trunk mode with VLANs 10, 20 on ' + d2)
     vep2 = put(vep2.epr, [('DesiredEndpointMode', 5)])
     check(vep2.get('DesiredEndpointMode') == '5', 'DesiredEndpointMode 5')
@@ -386,12 +429,12 @@ def configure():
     _, rv = invoke(ss, 'AddVLAN', embedded_vlan(30, 'red'))
     check(rv == 0, 'AddVLAN 30')
     v = kernel('bridge VLANs', lambda: kernel_vlans(bridge))
-    check(v is None or '30:' in v, 'kernel: no VLAN 30 %r' % v)
+    check(v is None or v == '1:PU 10: 20: 30:', 'kernel: bridge VLANs %r' % v)
     _, rv = invoke(ss, 'RemoveVLAN', vlan_refs([vlans(ns)[30]]))
     check(rv == 0, 'RemoveVLAN 30')
     check(30 not in vlans(ns), 'VLAN 30 gone')
     v = kernel('bridge VLANs', lambda: kernel_vlans(bridge))
-    check(v is None or '30:' not in v, 'kernel: VLAN 30 still there %r' % v)
+    check(v is None or v == '1:PU 10: 20:', 'kernel: bridge VLANs %r' % v)
     text = fault_text(invoke_xml(ss, 'RemoveVLAN', vlan_refs([vlans(ns)[10]])))
     check('still used by port' in text, 'RemoveVLAN of a VLAN in use: ' + text)
 
@@ -406,20 +449,99 @@ def configure():
     v = kernel(d2 + ' VLANs', lambda: kernel_vlans(d2))
     check(v is None or v == '1:PU 10: 20:', 'kernel: %s VLANs %r' % (d2, v))
 
-    step('AddProtocolEndpoint is refused with a clear error')
-    text = fault_text(invoke_xml(ss, 'AddProtocolEndpoint'))
-    check('not supported' in text, text)
+    if driver == 'sim':
+        routed_port(ss, p2, p3)
+    else:
+        step('AddProtocolEndpoint is refused with a clear error (linux-bridge has no routed ports)')
+        before = kernel(d3 + ' VLANs', lambda: kernel_vlans(d3))
+        text = fault_text(invoke_xml(ss, 'AddProtocolEndpoint', p3.epr.xml('p:TargetInterface') + embedded_ip(
+            [('IPv4Address', '10.3.0.1'), ('SubnetMask', '255.255.255.0')])))
+        check('no routed (layer 3) ports' in text, text)
+        check(kernel(d3 + ' VLANs', lambda: kernel_vlans(d3)) == before, 'kernel: %s VLANs changed' % d3)
+        check(ip_endpoints(p3) == [], 'no CIM_IPProtocolEndpoint on ' + d3)
 
     step('CopyCurrentToStartup')
+    before = kernel('state', lambda: kernel_state([d1, d2, d3]))
     _, rv = invoke(ss, 'CopyCurrentToStartup')
     check(rv == 0, 'CopyCurrentToStartup returned %d' % rv)
+    after = kernel('state', lambda: kernel_state([d1, d2, d3]))
+    check(before == after, 'kernel: saving changed the switch: %r -> %r' % (before, after))
 
     step('changes after saving: %s disabled, %s back to VLAN 1' % (d3, d1))
     _, rv = invoke(p3.epr, 'RequestStateChange', '<p:RequestedState>3</p:RequestedState>')
     check(rv == 0, 'disable ' + d3)
+    check(kernel(d3 + ' admin up', lambda: kernel_admin_up(d3)) in (False, None), 'kernel: %s up' % d3)
     put(sd1.epr, [('AccessVLAN', 1)])
     v = kernel(d1 + ' VLANs', lambda: kernel_vlans(d1))
     check(v is None or v == '1:PU', 'kernel: %s VLANs %r' % (d1, v))
+    if driver == 'sim':
+        remove_ipv6(ss, p3)
+
+
+def routed_port(ss, p2, p3):
+    """Set-NetworkSwitchEthernetPortIPAddress / Set-NetworkSwitchPortMode -RouteMode,
+    Get-NetworkSwitchEthernetPort's IPAddress, Remove-NetworkSwitchEthernetPortIPAddress."""
+    d2, d3 = p2.get('DeviceID'), p3.get('DeviceID')
+    step('AddProtocolEndpoint: %s becomes a routed port with 10.3.0.1/255.255.255.0' % d3)
+    out, rv = invoke(ss, 'AddProtocolEndpoint', p3.epr.xml('p:TargetInterface') + embedded_ip(
+        [('IPv4Address', '10.3.0.1'), ('SubnetMask', '255.255.255.0')]))
+    check(rv == 0, 'AddProtocolEndpoint returned %d' % rv)
+    result = out.find('{*}ResultingEndpoint')
+    check(result is not None, 'AddProtocolEndpoint returns ResultingEndpoint')
+    eps = ip_endpoints(p3)
+    check(len(eps) == 1 and eps[0].cls == 'CIM_IPProtocolEndpoint', 'LANEndpoint -> one CIM_IPProtocolEndpoint')
+    check(eps[0].epr.same(Epr.parse(result)), 'ResultingEndpoint is the endpoint served')
+    check(eps[0].get('IPv4Address') == '10.3.0.1' and eps[0].get('SubnetMask') == '255.255.255.0',
+          'IPv4Address / SubnetMask %r' % addresses(p3))
+    check(eps[0].get('ProtocolIFType') == '4096' and eps[0].get('AddressOrigin') == '3', 'IPv4, static')
+    _, vep3, _ = port_chain(p3, None)
+    check(vep3.get('EnabledState') == '3', 'a routed port\'s VLAN endpoint is disabled')
+    members = [m for m in associated(vep3.epr, 'MSFT_NetworkVLAN')]
+    check(members == [], 'a routed port is no VLAN member: %r' % [m.get('VLANId') for m in members])
+
+    step('AddProtocolEndpoint: IPv6 2001:db8:3::1/64 on %s' % d3)
+    _, rv = invoke(ss, 'AddProtocolEndpoint', p3.epr.xml('p:TargetInterface') + embedded_ip(
+        [('IPv6Address', '2001:DB8:3::1'), ('PrefixLength', '64')]))
+    check(rv == 0, 'AddProtocolEndpoint IPv6 returned %d' % rv)
+    check(addresses(p3) == ['10.3.0.1/255.255.255.0', '2001:db8:3::1/64'], 'addresses %r' % addresses(p3))
+
+    step('bad AddProtocolEndpoint requests are refused and change nothing')
+    text = fault_text(invoke_xml(ss, 'AddProtocolEndpoint', p2.epr.xml('p:TargetInterface') + embedded_ip(
+        [('IPv4Address', '10.2.0.300'), ('SubnetMask', '255.255.255.0')])))
+    check('is not an IPv4 address' in text, 'bad address: ' + text)
+    unknown = Epr(p2.epr.resource, dict(p2.epr.selectors, DeviceID='Ethernet99'))
+    text = fault_text(invoke_xml(ss, 'AddProtocolEndpoint', unknown.xml('p:TargetInterface') + embedded_ip(
+        [('IPv4Address', '10.9.0.1'), ('SubnetMask', '255.255.255.0')])))
+    check('is not a port of this switch' in text, 'unknown port: ' + text)
+    text = fault_text(invoke_xml(ss, 'AddProtocolEndpoint', p2.epr.xml('p:TargetInterface') + embedded_ip(
+        [('IPv4Address', '10.3.0.1'), ('SubnetMask', '255.255.255.0')])))
+    check('already in use on port ' + d3 in text, 'duplicate address: ' + text)
+    text = fault_text(invoke_xml(ss, 'AddProtocolEndpoint', p2.epr.xml('p:TargetInterface') + embedded_ip(
+        [('IPv4Address', '10.3.0.9'), ('SubnetMask', '255.255.0.0')])))
+    check('overlaps' in text, 'overlapping subnet: ' + text)
+    text = fault_text(invoke_xml(ss, 'AddProtocolEndpoint', p2.epr.xml('p:TargetInterface') + embedded_ip(
+        [('IPv6Address', '2001:db8:2::1'), ('SubnetMask', '255.255.255.0')])))
+    check('SubnetMask is an IPv4 mask' in text, 'IPv6 with a mask: ' + text)
+    check(addresses(p2) == [], '%s got no address' % d2)
+    _, vep2, _ = port_chain(p2, None)
+    check(vep2.get('DesiredEndpointMode') == '5', '%s still a trunk' % d2)
+    _, _, sd3 = port_chain(p3, None)
+    text = fault_text(envelope(T + 'Put', sd3.epr.resource,
+                               '<x:CIM_VLANEndpointSettingData xmlns:x="%sCIM_VLANEndpointSettingData">'
+                               '<x:AccessVLAN>10</x:AccessVLAN></x:CIM_VLANEndpointSettingData>' % CIM,
+                               sd3.epr.selectors))
+    check('is a routed port' in text, 'AccessVLAN on a routed port: ' + text)
+
+
+def remove_ipv6(ss, p3):
+    d3 = p3.get('DeviceID')
+    step('RemoveProtocolEndpoint of the IPv6 endpoint (Remove-NetworkSwitchEthernetPortIPAddress)')
+    v6 = [e for e in ip_endpoints(p3) if e.get('IPv6Address')][0]
+    _, rv = invoke(ss, 'RemoveProtocolEndpoint', v6.epr.xml('p:Endpoint'))
+    check(rv == 0, 'RemoveProtocolEndpoint returned %d' % rv)
+    check(addresses(p3) == ['10.3.0.1/255.255.255.0'], 'addresses %r' % addresses(p3))
+    text = fault_text(invoke_xml(ss, 'RemoveProtocolEndpoint', v6.epr.xml('p:Endpoint')))
+    check('no IP endpoint' in text, 'removing it twice: ' + text)
 
 
 def after_restart():
@@ -436,6 +558,16 @@ def after_restart():
     _, _, sd2 = port_chain(p2, ns)
     check(sd2.list('TrunkedVLANList') == ['10', '20'], '%s still trunks 10, 20' % d2)
     check(sorted(vlans(ns)) == [1, 10, 20], 'VLANs after restart')
+    if driver == 'sim':
+        check(addresses(p3) == ['10.3.0.1/255.255.255.0'], '%s addresses after restart %r' % (d3, addresses(p3)))
+    else:
+        check(ip_endpoints(p3) == [], 'no CIM_IPProtocolEndpoint on ' + d3)
+    v = kernel(d1 + ' VLANs', lambda: kernel_vlans(d1))
+    check(v is None or v == '1:PU', 'kernel: %s VLANs %r' % (d1, v))
+    v = kernel(d2 + ' VLANs', lambda: kernel_vlans(d2))
+    check(v is None or v == '1:PU 10: 20:', 'kernel: %s VLANs %r' % (d2, v))
+    v = kernel('bridge VLANs', lambda: kernel_vlans(bridge))
+    check(v is None or v == '1:PU 10: 20:', 'kernel: bridge VLANs %r' % v)
 
     step('CopyStartupToCurrent')
     _, rv = invoke(service(ns), 'CopyStartupToCurrent')
@@ -447,6 +579,81 @@ def after_restart():
     check(v is None or v == '10:PU', 'kernel: %s VLANs %r' % (d1, v))
     v = kernel(d2 + ' VLANs', lambda: kernel_vlans(d2))
     check(v is None or v == '1:PU 10: 20:', 'kernel: %s VLANs %r' % (d2, v))
+    v = kernel('bridge VLANs', lambda: kernel_vlans(bridge))
+    check(v is None or v == '1:PU 10: 20:', 'kernel: bridge VLANs %r' % v)
+
+    if driver == 'sim':
+        check(addresses(p3) == ['10.3.0.1/255.255.255.0', '2001:db8:3::1/64'],
+              'the saved addresses are back: %r' % addresses(p3))
+        step('RemoveProtocolEndpoint of every address of %s: it switches VLAN 1 again' % d3)
+        for e in ip_endpoints(p3):
+            _, rv = invoke(service(ns), 'RemoveProtocolEndpoint', e.epr.xml('p:Endpoint'))
+            check(rv == 0, 'RemoveProtocolEndpoint returned %d' % rv)
+        check(addresses(p3) == [], '%s has no address' % d3)
+        _, vep3, sd3 = port_chain(p3, ns)
+        check(vep3.get('EnabledState') == '2' and sd3.get('AccessVLAN') == '1', 'back on VLAN 1')
+        check([v.get('VLANId') for v in associated(vep3.epr, 'MSFT_NetworkVLAN')] == ['1'],
+              '%s is a member of VLAN 1 again' % d3)
+
+
+def kernel_ports(ports):
+    """The enumerated ports are the bridge's members as `ip -d -j link show
+    master BRIDGE` lists them, with the kernel's numbers, MACs, MTUs, state."""
+    members = {l['ifname']: l for l in json.loads(sh('ip', '-d', '-j', 'link', 'show', 'master', bridge))}
+    names = [p.get('DeviceID') for p in ports]
+    print('  kernel: members of %s -> %s' % (bridge, ' '.join(sorted(members))), flush=True)
+    check(sorted(names) == sorted(members), 'ports %r, kernel %r' % (names, sorted(members)))
+    for p in ports:
+        link = members[p.get('DeviceID')]
+        what = p.get('DeviceID') + ': '
+        mac = link['address'].replace(':', '').upper()
+        check(p.list('NetworkAddresses')[0].upper() == mac, what + 'MAC %r vs %r'
+              % (p.list('NetworkAddresses'), mac))
+        check(p.get('ActiveMaximumTransmissionUnit') == str(link['mtu']), what + 'MTU')
+        check(p.get('PortNumber') == str(int(link['linkinfo']['info_slave_data']['no'], 16)),
+              what + 'PortNumber %s vs kernel port no %s'
+              % (p.get('PortNumber'), link['linkinfo']['info_slave_data']['no']))
+        check(p.get('EnabledState') == ('2' if 'UP' in link['flags'] else '3'), what + 'EnabledState')
+        check(p.get('Speed') == '10000000000', what + 'veth speed %s' % p.get('Speed'))
+
+
+def outside_changes(p1, vep1, p2):
+    """Changes made with ip/bridge behind the agent's back show at the next Get
+    (linux-bridge only; p1 is an access port on VLAN 10, p2 is enabled)."""
+    d1, d2 = p1.get('DeviceID'), p2.get('DeviceID')
+    step('outside: ip link set %s down, then up' % d2)
+    sh('ip', 'link', 'set', d2, 'down')
+    kernel(d2 + ' admin up', lambda: kernel_admin_up(d2))
+    g = get(p2.epr)
+    check(g.get('EnabledState') == '3', 'EnabledState after ip link set down: %s' % g.get('EnabledState'))
+    check(g.list('OperationalStatus') == ['10'], 'OperationalStatus Stopped: %r' % g.list('OperationalStatus'))
+    check(g.get('RequestedState') == '2', 'RequestedState is still what was asked: %s' % g.get('RequestedState'))
+    sh('ip', 'link', 'set', d2, 'up')
+    kernel(d2 + ' admin up', lambda: kernel_admin_up(d2))
+    g = get(p2.epr)
+    check(g.get('EnabledState') == '2', 'EnabledState 2 after ip link set up')
+    check(g.list('OperationalStatus') == ['2'], '%s OK again after ip link set up: %r'
+          % (d2, g.list('OperationalStatus')))
+
+    step('outside: the cable side (%sx) goes down, then up' % d2)
+    sh('ip', 'link', 'set', d2 + 'x', 'down')
+    g = get(p2.epr)
+    check(g.get('EnabledState') == '2', '%s stays enabled without carrier' % d2)
+    check(g.list('OperationalStatus') == ['13'], 'OperationalStatus Lost Communication: %r'
+          % g.list('OperationalStatus'))
+    sh('ip', 'link', 'set', d2 + 'x', 'up')
+    check(get(p2.epr).list('OperationalStatus') == ['2'], '%s carrier back' % d2)
+
+    step('outside: bridge vlan add dev %s vid 20, then del' % d1)
+    sh('bridge', 'vlan', 'add', 'dev', d1, 'vid', '20')
+    v = kernel(d1 + ' VLANs', lambda: kernel_vlans(d1))
+    check(v == '10:PU 20:', 'kernel: %s VLANs %r' % (d1, v))
+    g = get(vep1.epr)
+    check(g.get('OperationalEndpointMode') == '5', 'an extra tagged VLAN makes %s a trunk: %s'
+          % (d1, g.get('OperationalEndpointMode')))
+    check(g.get('DesiredEndpointMode') == '2', 'the asked-for mode stays access')
+    sh('bridge', 'vlan', 'del', 'dev', d1, 'vid', '20')
+    check(get(vep1.epr).get('OperationalEndpointMode') == '2', '%s access again' % d1)
 
 
 try:

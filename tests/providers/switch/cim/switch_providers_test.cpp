@@ -10,6 +10,7 @@
 
 #include <filesystem>
 
+#include "agent/provider/software_identity.h"
 #include "cimnet/cim/served_schema.h"
 #include "cimnet/switching/sim_switch.h"
 
@@ -86,6 +87,8 @@ class Providers : public ::testing::Test {
 };
 
 TEST_F(Providers, EveryInstanceIsValidAgainstTheServedSchema) {
+  state_->add_port_addresses(
+      "Ethernet3", {make_port_address("10.3.0.1", 24), make_port_address("2001:db8:3::1", 64)});
   for (const auto& name : switch_classes_cimv2()) {
     auto items = all(name);
     if (name != "CIM_ElementConformsToProfile") {
@@ -129,10 +132,12 @@ TEST_F(Providers, EthernetSwitchProfileLeadsToTheSwitchAcrossNamespaces) {
 }
 
 TEST_F(Providers, AssociationReferencesResolve) {
+  state_->add_port_addresses("Ethernet2", {make_port_address("10.2.0.1", 24)});
   for (const char* assoc :
        {"CIM_SystemDevice", "CIM_HostedAccessPoint", "CIM_DeviceSAPImplementation",
         "CIM_BindsToLANEndpoint", "CIM_ElementSettingData", "CIM_HostedCollection",
-        "CIM_MemberOfCollection", "CIM_HostedService", "CIM_ElementCapabilities"}) {
+        "CIM_MemberOfCollection", "CIM_HostedService", "CIM_ElementCapabilities",
+        "CIM_InstalledSoftwareIdentity", "CIM_ElementSoftwareIdentity"}) {
     auto items = all(assoc);
     EXPECT_FALSE(items.empty()) << assoc;
     for (const auto& a : items)
@@ -140,6 +145,12 @@ TEST_F(Providers, AssociationReferencesResolve) {
         if (p.value.type() != cim::Type::kReference) continue;
         const ObjectPath& r = p.value.as_reference();
         EXPECT_EQ(r.ns(), "root/cimv2");
+        if (r.class_name() == "CIM_SoftwareIdentity") {  // cimnetd's own provider serves it
+          EXPECT_TRUE(
+              provider::matches_path(provider::SoftwareIdentityProvider("0.1.0").instance(), r))
+              << r.to_string();
+          continue;
+        }
         EXPECT_NO_THROW(provider_->get(ctx(), cls(r.class_name()), r))
             << assoc << "." << p.name << " -> " << r.to_string();
       }
@@ -298,8 +309,9 @@ TEST_F(Providers, VlanMethodsAndProperties) {
                 },
                 &msg),
             cim::Status::kAlreadyExists);
-  EXPECT_EQ(status_of([&] { call("AddProtocolEndpoint", {}); }, &msg), cim::Status::kNotSupported);
-  EXPECT_THAT(msg, HasSubstr("not supported"));
+  EXPECT_EQ(status_of([&] { call("AddProtocolEndpoint", {}); }, &msg),
+            cim::Status::kInvalidParameter);
+  EXPECT_THAT(msg, HasSubstr("needs TargetInterface"));
 
   call("RemoveVLAN", {{"VLAN", refs}});
   EXPECT_EQ(sim_->vlans().size(), 1u);
@@ -317,6 +329,249 @@ TEST_F(Providers, SaveAndRestoreThroughTheService) {
   call("CopyStartupToCurrent", {});
   EXPECT_EQ(sim_->vlans().size(), 2u);
   EXPECT_EQ(all("MSFT_NetworkVLAN").size(), 2u);
+}
+
+// Set-NetworkSwitchEthernetPortIPAddress / Set-NetworkSwitchPortMode -RouteMode
+// send AddProtocolEndpoint(TargetInterface = port, ProtocolEndpoint = an
+// embedded CIM_IPProtocolEndpoint); Get-NetworkSwitchEthernetPort walks port ->
+// CIM_LANEndpoint -> CIM_IPProtocolEndpoint; Remove-... calls
+// RemoveProtocolEndpoint(Endpoint = that endpoint).
+class RoutedPorts : public Providers {
+ protected:
+  static Instance ip(std::vector<std::pair<const char*, Value>> props) {
+    Instance e("CIM_IPProtocolEndpoint");
+    for (auto& [name, value] : props) e.set(name, value);
+    return e;
+  }
+  provider::MethodResult add(const std::string& port, std::vector<Instance> eps) {
+    std::vector<Value> items;
+    for (auto& e : eps) items.push_back(Value::instance(e));
+    return call("AddProtocolEndpoint",
+                {{"TargetInterface", Value::reference(provider_->port_path(port))},
+                 {"ProtocolEndpoint", Value::array(cim::Type::kInstance, items)}});
+  }
+  // Runs fn, expects `status` and a message containing `text`, and no change.
+  void refused(const std::function<void()>& fn, cim::Status status, const std::string& text) {
+    SwitchSettings before = sim_->settings();
+    std::string msg;
+    EXPECT_EQ(status_of(fn, &msg), status) << msg;
+    EXPECT_THAT(msg, HasSubstr(text));
+    EXPECT_EQ(sim_->settings(), before);
+  }
+  bool associated(const char* assoc, const ObjectPath& a, const ObjectPath& b) {
+    for (const auto& i : all(assoc)) {
+      std::vector<ObjectPath> refs;
+      for (const auto& p : i.properties())
+        if (p.value.type() == cim::Type::kReference) refs.push_back(p.value.as_reference());
+      if (refs.size() == 2 && refs[0] == a && refs[1] == b) return true;
+    }
+    return false;
+  }
+};
+
+TEST_F(RoutedPorts, AddProtocolEndpointMakesARoutedPort) {
+  auto r = add("Ethernet4", {ip({{"IPv4Address", Value::string("10.4.0.1")},
+                                 {"SubnetMask", Value::string("255.255.255.0")}})});
+  EXPECT_EQ(r.return_value.as_uint(), 0u);
+  PortAddress a = make_port_address("10.4.0.1", 24);
+  ObjectPath ep = provider_->ip_endpoint_path("Ethernet4", a);
+  ASSERT_EQ(r.out.size(), 1u);
+  EXPECT_EQ(r.out[0].name, "ResultingEndpoint");
+  EXPECT_EQ(r.out[0].value.as_reference(), ep);
+
+  Instance i = provider_->get(ctx(), cls("CIM_IPProtocolEndpoint"), ep);
+  EXPECT_NO_THROW(repo_.validate_instance("root/cimv2", i, cim::Validation::kCreate));
+  EXPECT_EQ(i.get("IPv4Address")->as_string(), "10.4.0.1");
+  EXPECT_EQ(i.get("SubnetMask")->as_string(), "255.255.255.0");
+  EXPECT_EQ(i.get("ProtocolIFType")->as_uint(), 4096u);
+  EXPECT_EQ(i.get("AddressOrigin")->as_uint(), 3u);  // Static
+  EXPECT_EQ(i.get("EnabledState")->as_uint(), 2u);
+  EXPECT_EQ(sim_->port("Ethernet4").addresses, std::vector<PortAddress>{a});
+  EXPECT_EQ(sim_->port("Ethernet4").vlans, PortVlans::none());
+
+  // The graph Windows walks: port -> LAN endpoint -> IP endpoint; the switch hosts it.
+  EXPECT_TRUE(associated("CIM_BindsToLANEndpoint", provider_->lan_endpoint_path("Ethernet4"), ep));
+  EXPECT_TRUE(associated("CIM_HostedAccessPoint", provider_->system_path(), ep));
+  // Its VLAN endpoint waits, disabled; it is no VLAN's member.
+  Instance vep =
+      provider_->get(ctx(), cls("CIM_VLANEndpoint"), provider_->vlan_endpoint_path("Ethernet4"));
+  EXPECT_EQ(vep.get("DesiredEndpointMode")->as_uint(), 2u);
+  EXPECT_EQ(vep.get("OperationalEndpointMode")->as_uint(), 1u);
+  EXPECT_THAT(vep.get("OtherEndpointMode")->as_string(), HasSubstr("routed"));
+  EXPECT_EQ(vep.get("EnabledState")->as_uint(), 3u);
+  EXPECT_FALSE(associated("CIM_MemberOfCollection", provider_->vlan_path(1),
+                          provider_->vlan_endpoint_path("Ethernet4")));
+
+  // IPv6 with PrefixLength (uint8) on the same port.
+  add("Ethernet4", {ip({{"IPv6Address", Value::string("2001:DB8:4::1")},
+                        {"PrefixLength", Value::uint8(64)},
+                        {"ProtocolIFType", Value::uint16(4097)},
+                        {"AddressOrigin", Value::uint16(3)}})});
+  Instance v6 = provider_->get(
+      ctx(), cls("CIM_IPProtocolEndpoint"),
+      provider_->ip_endpoint_path("Ethernet4", make_port_address("2001:db8:4::1", 64)));
+  EXPECT_EQ(v6.get("IPv6Address")->as_string(), "2001:db8:4::1");
+  EXPECT_EQ(v6.get("PrefixLength")->as_uint(), 64u);
+  EXPECT_EQ(v6.get("ProtocolIFType")->as_uint(), 4097u);
+  EXPECT_EQ(all("CIM_IPProtocolEndpoint").size(), 2u);
+
+  // A VLAN Put on the routed port says what to do first.
+  Instance access("CIM_VLANEndpointSettingData");
+  access.set("AccessVLAN", Value::uint16(1));
+  access.set("NativeVLAN", Value::uint16(1));
+  refused(
+      [&] {
+        modify("CIM_VLANEndpointSettingData", provider_->vlan_setting_path("Ethernet4"), access);
+      },
+      cim::Status::kInvalidParameter, "is a routed port (IP address 10.4.0.1/24)");
+  // Even a mode it already has waiting: Set-NetworkSwitchPortMode -AccessMode
+  // on a routed port must not look done.
+  Instance same_mode("CIM_VLANEndpoint");
+  same_mode.set("DesiredEndpointMode", Value::uint16(2));
+  refused(
+      [&] { modify("CIM_VLANEndpoint", provider_->vlan_endpoint_path("Ethernet4"), same_mode); },
+      cim::Status::kInvalidParameter, "before setting its VLAN mode");
+
+  // RemoveProtocolEndpoint, one address at a time; then the port switches again.
+  r = call("RemoveProtocolEndpoint", {{"Endpoint", Value::reference(ep)}});
+  EXPECT_EQ(r.return_value.as_uint(), 0u);
+  EXPECT_EQ(all("CIM_IPProtocolEndpoint").size(), 1u);
+  refused(
+      [&] {
+        call("RemoveProtocolEndpoint", {{"Endpoint", Value::reference(ep)}});
+      },
+      cim::Status::kNotFound, "no IP endpoint");
+  ObjectPath v6_path = v6.path(cls("CIM_IPProtocolEndpoint"), "root/cimv2");
+  call("RemoveProtocolEndpoint", {{"Endpoint", Value::reference(v6_path)}});
+  EXPECT_TRUE(all("CIM_IPProtocolEndpoint").empty());
+  EXPECT_EQ(sim_->port("Ethernet4").vlans, PortVlans::access(1));
+  EXPECT_TRUE(associated("CIM_MemberOfCollection", provider_->vlan_path(1),
+                         provider_->vlan_endpoint_path("Ethernet4")));
+}
+
+TEST_F(RoutedPorts, BadRequestsSayWhatIsWrongAndChangeNothing) {
+  add("Ethernet1", {ip({{"IPv4Address", Value::string("10.1.0.1")},
+                        {"SubnetMask", Value::string("255.255.0.0")}})});
+  auto v4 = [](const char* address, const char* mask) {
+    return ip({{"IPv4Address", Value::string(address)}, {"SubnetMask", Value::string(mask)}});
+  };
+  refused([&] { add("Ethernet2", {v4("10.2.0.300", "255.255.255.0")}); },
+          cim::Status::kInvalidParameter, "is not an IPv4 address");
+  refused([&] { add("Ethernet9", {v4("10.9.0.1", "255.255.255.0")}); }, cim::Status::kNotFound,
+          "is not a port of this switch");
+  refused([&] { add("Ethernet2", {v4("10.1.0.1", "255.255.255.0")}); }, cim::Status::kAlreadyExists,
+          "10.1.0.1 is already in use on port Ethernet1");
+  refused([&] { add("Ethernet2", {v4("10.1.7.1", "255.255.255.0")}); },
+          cim::Status::kInvalidParameter, "overlaps 10.1.0.1/16 on port Ethernet1");
+  refused([&] { add("Ethernet2", {v4("10.2.0.1", "255.0.255.0")}); },
+          cim::Status::kInvalidParameter, "contiguous");
+  refused([&] { add("Ethernet2", {v4("10.2.0.0", "255.255.255.0")}); },
+          cim::Status::kInvalidParameter, "network address");
+  refused(
+      [&] {
+        add("Ethernet2", {ip({{"IPv4Address", Value::string("10.2.0.1")}})});
+      },
+      cim::Status::kInvalidParameter, "needs a SubnetMask");
+  refused(
+      [&] {
+        add("Ethernet2", {ip({{"IPv4Address", Value::string("10.2.0.1")},
+                              {"SubnetMask", Value::string("255.255.255.0")},
+                              {"PrefixLength", Value::uint8(16)}})});
+      },
+      cim::Status::kInvalidParameter, "disagree");
+  refused(
+      [&] {
+        add("Ethernet2", {ip({{"IPv6Address", Value::string("2001:db8::1")},
+                              {"SubnetMask", Value::string("255.255.255.0")}})});
+      },
+      cim::Status::kInvalidParameter, "SubnetMask is an IPv4 mask");
+  refused(
+      [&] {
+        add("Ethernet2", {ip({{"IPv6Address", Value::string("2001:db8::1")}})});
+      },
+      cim::Status::kInvalidParameter, "needs a PrefixLength");
+  refused(
+      [&] {
+        add("Ethernet2", {ip({{"IPv4Address", Value::string("2001:db8::1")},
+                              {"PrefixLength", Value::uint8(64)}})});
+      },
+      cim::Status::kInvalidParameter, "put it in IPv6Address");
+  refused(
+      [&] {
+        add("Ethernet2", {ip({{"IPv4Address", Value::string("10.2.0.1")},
+                              {"IPv6Address", Value::string("2001:db8::1")},
+                              {"PrefixLength", Value::uint8(64)}})});
+      },
+      cim::Status::kInvalidParameter, "both IPv4Address and IPv6Address");
+  refused(
+      [&] {
+        add("Ethernet2", {ip({{"IPv4Address", Value::string("10.2.0.1")},
+                              {"SubnetMask", Value::string("255.255.255.0")},
+                              {"AddressOrigin", Value::uint16(4)}})});
+      },
+      cim::Status::kNotSupported, "static addresses only");
+  refused(
+      [&] {
+        add("Ethernet2", {ip({{"IPv4Address", Value::string("10.2.0.1")},
+                              {"SubnetMask", Value::string("255.255.255.0")},
+                              {"ProtocolIFType", Value::uint16(4097)}})});
+      },
+      cim::Status::kInvalidParameter, "ProtocolIFType 4097");
+  // Two endpoints in one call: all or none.
+  refused(
+      [&] {
+        add("Ethernet2", {v4("10.2.0.1", "255.255.255.0"), v4("10.1.0.1", "255.255.255.0")});
+      },
+      cim::Status::kAlreadyExists, "already in use");
+  refused([&] { add("Ethernet2", {}); }, cim::Status::kInvalidParameter, "needs ProtocolEndpoint");
+  Instance vlan_ep("CIM_VLANEndpoint");
+  refused([&] { add("Ethernet2", {vlan_ep}); }, cim::Status::kNotSupported,
+          "adds CIM_IPProtocolEndpoint only");
+  refused(
+      [&] {
+        call("AddProtocolEndpoint",
+             {{"TargetInterface", Value::reference(provider_->system_path())},
+              {"ProtocolEndpoint",
+               Value::array(cim::Type::kInstance,
+                            {Value::instance(v4("10.2.0.1", "255.255.255.0"))})}});
+      },
+      cim::Status::kNotSupported, "no VLAN (SVI) or loopback interfaces");
+  refused(
+      [&] {
+        call("RemoveProtocolEndpoint",
+             {{"Endpoint", Value::reference(provider_->lan_endpoint_path("Ethernet1"))}});
+      },
+      cim::Status::kNotSupported, "belong to their port");
+  refused([&] { call("RemoveProtocolEndpoint", {}); }, cim::Status::kInvalidParameter,
+          "needs Endpoint");
+  EXPECT_EQ(all("CIM_IPProtocolEndpoint").size(), 1u);
+}
+
+TEST_F(Providers, FeaturesSayWhatTheDriverCanDo) {
+  auto features = all("MSFT_Feature");
+  ASSERT_EQ(features.size(), 2u);
+  EXPECT_EQ(features[0].get("InstanceID")->as_string(), "cimnet:Feature:VLAN");
+  EXPECT_EQ(features[1].get("InstanceID")->as_string(), "cimnet:Feature:RoutedPorts");
+  EXPECT_TRUE(features[1].get("IsEnabled")->as_bool());  // the sim routes
+  ObjectPath routed = features[1].path(cls("MSFT_Feature"), "root/cimv2");
+  // Enable-NetworkSwitchFeature on an enabled feature changes nothing and succeeds.
+  Instance on("MSFT_Feature");
+  on.set("IsEnabled", Value::boolean(true));
+  EXPECT_TRUE(modify("MSFT_Feature", routed, on).get("IsEnabled")->as_bool());
+  Instance off("MSFT_Feature");
+  off.set("IsEnabled", Value::boolean(false));
+  std::string msg;
+  EXPECT_EQ(status_of([&] { modify("MSFT_Feature", routed, off); }, &msg),
+            cim::Status::kNotSupported);
+  EXPECT_THAT(msg, HasSubstr("come with the switch driver (sim:4)"));
+  // The switch runs cimnetd: CIM_InstalledSoftwareIdentity and
+  // CIM_ElementSoftwareIdentity (Current, Installed).
+  auto esi = all("CIM_ElementSoftwareIdentity");
+  ASSERT_EQ(esi.size(), 1u);
+  EXPECT_EQ(esi[0].get("Dependent")->as_reference(), provider_->system_path());
+  EXPECT_EQ(esi[0].get("ElementSoftwareStatus")->at(0).as_uint(), 2u);
+  EXPECT_EQ(all("CIM_InstalledSoftwareIdentity")[0].get("InstalledSoftware")->as_reference(),
+            provider_->software_path());
 }
 
 }  // namespace

@@ -257,3 +257,159 @@ TEST(SwitchState, ADisabledVlanIsCarriedByNoPortUntilEnabled) {
 
 }  // namespace
 }  // namespace cimnet::switching
+
+namespace cimnet::switching {
+namespace {
+
+PortAddress v4(const char* text, unsigned prefix) {
+  return make_port_address(text, prefix);
+}
+
+TEST(SwitchState, RoutedPortsGoThroughTheStoreAndSurviveARestart) {
+  TempDir dir("routed");
+  {
+    auto store = open_store(dir);
+    SimSwitch sim(4);
+    SwitchState state(*store, sim);
+    state.add_vlans({{10, "blue", true, "", ""}});
+    state.set_port_vlans("Ethernet2", access_edit(10));
+    std::vector<PortAddress> added = state.add_port_addresses(
+        "Ethernet2", {v4("10.2.0.1", 24), {IpFamily::kIPv6, "2001:DB8:0::2", 64}});
+    ASSERT_EQ(added.size(), 2u);
+    EXPECT_EQ(added[1].address, "2001:db8::2");  // canonical
+    EXPECT_EQ(store->get(yang_path::port_address("Ethernet2", added[0]) + "/prefix-length"), "24");
+    EXPECT_EQ(store->get(yang_path::port("Ethernet2") +
+                         "/ietf-ip:ipv6/address[ip='2001:db8::2']/prefix-length"),
+              "64");
+    PortStatus live = sim.port("Ethernet2");
+    EXPECT_EQ(live.addresses.size(), 2u);
+    EXPECT_EQ(live.vlans, PortVlans::none());
+    // The switchport settings wait in the store for the port to switch again.
+    const SwitchConfig config = state.config();
+    const PortConfig* p = config.port("Ethernet2");
+    ASSERT_NE(p, nullptr);
+    EXPECT_TRUE(p->routed());
+    EXPECT_EQ(*p->vlans, PortVlans::access(10));
+
+    std::string msg;
+    EXPECT_EQ(status_of([&] { state.set_port_vlans("Ethernet2", access_edit(1)); }, &msg),
+              cim::Status::kInvalidParameter);
+    EXPECT_THAT(msg, HasSubstr("port Ethernet2 is a routed port (IP address 10.2.0.1/24)"));
+    EXPECT_THAT(msg, HasSubstr("RemoveProtocolEndpoint"));
+    EXPECT_EQ(status_of([&] { state.set_port_mode("Ethernet2", PortMode::kTrunk); }),
+              cim::Status::kInvalidParameter);
+    EXPECT_EQ(status_of([&] { state.remove_vlans({10}); }, &msg), cim::Status::kInvalidParameter);
+    EXPECT_THAT(msg, HasSubstr("when its IP addresses are removed"));
+
+    state.save_startup();
+    state.remove_port_address("Ethernet2", {IpFamily::kIPv6, "2001:db8::2", 0});
+    EXPECT_EQ(sim.port("Ethernet2").addresses.size(), 1u);
+    store->read([](const config::ConfigView& v) {
+      EXPECT_FALSE(v.exists(yang_path::port("Ethernet2") + "/ietf-ip:ipv6"));
+      EXPECT_TRUE(v.exists(yang_path::port("Ethernet2") + "/ietf-ip:ipv4"));
+    });
+  }
+  // Restart on a fresh switch: the store puts the routed port back.
+  auto store = open_store(dir);
+  SimSwitch sim(4);
+  SwitchState state(*store, sim);
+  EXPECT_EQ(state.backend().load_problem(), "");
+  PortStatus live = sim.port("Ethernet2");
+  ASSERT_EQ(live.addresses.size(), 1u);
+  EXPECT_EQ(port_address_text(live.addresses[0]), "10.2.0.1/24");
+  EXPECT_EQ(live.vlans, PortVlans::none());
+  // CopyStartupToCurrent brings the IPv6 address back too.
+  state.restore_startup();
+  EXPECT_EQ(sim.port("Ethernet2").addresses.size(), 2u);
+  // Without addresses the port switches its saved VLAN again.
+  state.remove_port_address("Ethernet2", v4("10.2.0.1", 24));
+  state.remove_port_address("Ethernet2", {IpFamily::kIPv6, "2001:db8::2", 0});
+  live = sim.port("Ethernet2");
+  EXPECT_TRUE(live.addresses.empty());
+  EXPECT_EQ(live.vlans, PortVlans::access(10));
+  EXPECT_FALSE(state.config().port("Ethernet2")->routed());
+}
+
+TEST(SwitchState, AddressRefusalsSayWhatIsWrongAndChangeNothing) {
+  TempDir dir("badaddr");
+  auto store = open_store(dir);
+  SimSwitch sim(4);
+  SwitchState state(*store, sim);
+  state.add_port_addresses("Ethernet1", {v4("192.0.2.1", 24)});
+  const SwitchSettings before = sim.settings();
+  const std::uint64_t generation = store->generation();
+  std::string msg;
+  EXPECT_EQ(status_of([&] { state.add_port_addresses("Ethernet2", {v4("192.0.2.1", 24)}); }, &msg),
+            cim::Status::kAlreadyExists);
+  EXPECT_THAT(msg, HasSubstr("192.0.2.1 is already in use on port Ethernet1"));
+  EXPECT_EQ(
+      status_of(
+          [&] {
+            state.add_port_addresses("Ethernet2", {v4("198.51.100.1", 24), v4("198.51.100.1", 24)});
+          },
+          &msg),
+      cim::Status::kAlreadyExists);
+  EXPECT_THAT(msg, HasSubstr("given twice"));
+  // Overlap is the driver's refusal, carried out with its CIM status.
+  EXPECT_EQ(status_of([&] { state.add_port_addresses("Ethernet2", {v4("192.0.9.1", 16)}); }, &msg),
+            cim::Status::kInvalidParameter);
+  EXPECT_THAT(msg, HasSubstr("overlaps 192.0.2.1/24 on port Ethernet1"));
+  EXPECT_EQ(status_of(
+                [&] {
+                  state.add_port_addresses("Ethernet2", {{IpFamily::kIPv4, "192.0.2.300", 24}});
+                },
+                &msg),
+            cim::Status::kInvalidParameter);
+  EXPECT_THAT(msg, HasSubstr("is not an IPv4 address"));
+  EXPECT_EQ(
+      status_of([&] { state.add_port_addresses("Ethernet9", {v4("198.51.100.1", 24)}); }, &msg),
+      cim::Status::kNotFound);
+  EXPECT_EQ(status_of([&] { state.add_port_addresses("Ethernet2", {}); }),
+            cim::Status::kInvalidParameter);
+  EXPECT_EQ(status_of([&] { state.remove_port_address("Ethernet1", v4("192.0.2.2", 24)); }, &msg),
+            cim::Status::kNotFound);
+  EXPECT_THAT(msg, HasSubstr("has no IP address 192.0.2.2 (it has 192.0.2.1/24)"));
+  EXPECT_EQ(status_of([&] { state.remove_port_address("Ethernet2", v4("192.0.2.1", 24)); }),
+            cim::Status::kNotFound);
+  EXPECT_EQ(status_of([&] { state.remove_port_address("Ethernet9", v4("192.0.2.1", 24)); }),
+            cim::Status::kNotFound);
+  EXPECT_EQ(sim.settings(), before);
+  EXPECT_EQ(store->generation(), generation);
+
+  // Whoever writes the store (config import, a script) meets the same checks:
+  // the switch backend refuses a duplicate address, and YANG (deviations in
+  // module cimnet) refuses the parts of ietf-ip the switch does not implement.
+  auto expect_refused = [&](const std::string& path, const std::string& value,
+                            const std::string& text) {
+    auto tx = store->begin();
+    try {
+      tx.set(path, value);
+      tx.commit();
+      ADD_FAILURE() << "the store took " << path;
+    } catch (const config::ConfigError& e) {
+      EXPECT_THAT(e.what(), HasSubstr(text)) << path;
+    }
+  };
+  expect_refused(yang_path::port_address("Ethernet3", v4("192.0.2.1", 24)) + "/prefix-length", "24",
+                 "192.0.2.1 is already in use on port Ethernet1");
+  expect_refused(yang_path::port("Ethernet3") + "/ietf-ip:ipv4/mtu", "1400", "mtu");
+  expect_refused(yang_path::port("Ethernet3") + "/ietf-ip:ipv6/autoconf/create-global-addresses",
+                 "true", "autoconf");
+  // ipv4 "enabled" false: the address rests and the port switches again.
+  {
+    auto tx = store->begin();
+    tx.set(yang_path::port("Ethernet1") + "/ietf-ip:ipv4/enabled", "false");
+    tx.commit();
+  }
+  EXPECT_TRUE(sim.port("Ethernet1").addresses.empty());
+  EXPECT_EQ(sim.port("Ethernet1").vlans, PortVlans::access(1));
+  {
+    auto tx = store->begin();
+    tx.set(yang_path::port("Ethernet1") + "/ietf-ip:ipv4/enabled", "true");
+    tx.commit();
+  }
+  EXPECT_EQ(sim.settings(), before);
+}
+
+}  // namespace
+}  // namespace cimnet::switching

@@ -8,7 +8,8 @@
 // CIM_ElementConformsToProfile pointing at the switch's CIM_ComputerSystem in
 // root/cimv2 (a cross-namespace reference).
 // root/cimv2: the switch (CIM_ComputerSystem), its ports (CIM_EthernetPort,
-// CIM_LANEndpoint, CIM_VLANEndpoint, CIM_VLANEndpointSettingData), VLANs
+// CIM_LANEndpoint, CIM_VLANEndpoint, CIM_VLANEndpointSettingData, and
+// CIM_IPProtocolEndpoint for each address of a routed port), VLANs
 // (MSFT_NetworkVLAN), MSFT_SwitchService, MSFT_Feature,
 // MSFT_GlobalEthernetSwitchSettingData, CIM_EnabledLogicalElementCapabilities
 // and the associations between them, served as association classes whose
@@ -66,8 +67,15 @@ class SwitchProvider : public provider::Provider {
   cim::ObjectPath vlan_setting_path(const std::string& port) const;
   cim::ObjectPath vlan_path(VlanId id) const;
   cim::ObjectPath service_path() const;
+  // The agent's CIM_SoftwareIdentity (served by cimnetd, not by this provider).
+  cim::ObjectPath software_path() const;
+  // The CIM_IPProtocolEndpoint of one address of a routed port.
+  cim::ObjectPath ip_endpoint_path(const std::string& port, const PortAddress& address) const;
 
  private:
+  provider::MethodResult add_protocol_endpoint(const std::vector<cim::PropertyValue>& in);
+  void remove_protocol_endpoint(const std::vector<cim::PropertyValue>& in);
+
   SwitchState& state_;
   SwitchIdentity identity_;
 };

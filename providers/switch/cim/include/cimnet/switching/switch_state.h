@@ -25,6 +25,8 @@ namespace cimnet::switching {
 namespace yang_path {
 inline constexpr const char* kVlans = "/cimnet:vlans/vlan";
 inline constexpr const char* kInterfaces = "/ietf-interfaces:interfaces/interface";
+// port(name) + "/ietf-ip:ipv4/address[ip='10.0.0.1']" (ipv6 for IPv6).
+std::string port_address(std::string_view port, const PortAddress& address);
 // "/cimnet:vlans/vlan[id='10']".
 std::string vlan(VlanId id);
 // "/ietf-interfaces:interfaces/interface[name='Ethernet1']".
@@ -45,12 +47,16 @@ struct VlanConfig {
 
 // One configured port. `vlans` is nullopt when the store holds no VLAN
 // settings for the port (a port found on the switch in a shape the model
-// cannot express): the driver keeps whatever it has.
+// cannot express): the driver keeps whatever it has. A port with
+// `addresses` (ietf-ip) is a routed port: the driver gets no VLAN for it, and
+// `vlans` are kept for when its last address is removed.
 struct PortConfig {
   std::string name;
   bool enabled = true;
   std::string description;
   std::optional<PortVlans> vlans;
+  std::vector<PortAddress> addresses;  // sorted
+  bool routed() const { return !addresses.empty(); }
   bool operator==(const PortConfig&) const = default;
 };
 
@@ -118,6 +124,10 @@ class SwitchState {
   // The running switch configuration.
   SwitchConfig config() const;
 
+  // Throws kInvalidParameter, saying how to undo it, when `port` is a routed
+  // port (it has IP addresses): its VLAN settings (`what`) cannot be set.
+  void require_switched(const std::string& port, const std::string& what) const;
+
   // Ports.
   void set_port_enabled(const std::string& port, bool enabled);
   void set_port_description(const std::string& port, const std::string& description);
@@ -134,6 +144,19 @@ class SwitchState {
     std::optional<std::optional<VlanId>> native_vlan;
   };
   void set_port_vlans(const std::string& port, const VlanSettingsEdit& edit);
+
+  // Routed ports. add_port_addresses gives a port addresses (all or none, in
+  // one transaction), making it a routed port: it leaves its VLANs until its
+  // last address is removed. Each address is checked (make_port_address);
+  // an address already on any port is kAlreadyExists, an overlapping subnet
+  // kInvalidParameter, an unknown port kNotFound, a driver without routed
+  // ports kNotSupported. Returns the addresses as stored (canonical).
+  std::vector<PortAddress> add_port_addresses(const std::string& port,
+                                              const std::vector<PortAddress>& addresses);
+  // Removes one address (matched by family and address); kNotFound when the
+  // port does not have it. The port switches its saved VLANs again when it
+  // was the last one.
+  void remove_port_address(const std::string& port, const PortAddress& address);
 
   // VLANs. add_vlans creates all or none (kAlreadyExists when one exists);
   // remove_vlans refuses a VLAN that a port still uses.

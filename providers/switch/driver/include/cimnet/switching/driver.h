@@ -97,12 +97,55 @@ struct PortVlans {
   static PortVlans trunk(std::vector<VlanId> tagged, std::optional<VlanId> native = std::nullopt);
   // The forwarding-plane membership this configuration means, sorted by VLAN.
   std::vector<VlanMembership> to_membership() const;
+  // No VLAN at all: what a routed (layer 3) port has. Mode kOther with an
+  // empty membership, which is also what from_membership({}) gives.
+  static PortVlans none();
   // The configuration a membership list represents: access when it is exactly
   // one VLAN that is PVID and untagged; trunk when every VLAN is tagged except
   // at most one that is PVID and untagged; otherwise kOther with the list.
   static PortVlans from_membership(std::vector<VlanMembership> membership);
   bool operator==(const PortVlans&) const = default;
 };
+
+// Address family of a routed port's address.
+enum class IpFamily : std::uint8_t { kIPv4 = 4, kIPv6 = 6 };
+
+// At most this many addresses on one routed port.
+inline constexpr std::size_t kMaxAddressesPerPort = 32;
+
+// One address of a routed (layer 3) port, with its prefix length
+// (CIM_IPProtocolEndpoint; ietf-ip ipv4/ipv6 address). `address` is always in
+// canonical text form (inet_ntop: "10.0.0.1", "2001:db8::1"), so two equal
+// addresses compare equal.
+struct PortAddress {
+  IpFamily family = IpFamily::kIPv4;
+  std::string address;
+  std::uint8_t prefix_length = 0;
+  auto operator<=>(const PortAddress&) const = default;
+};
+
+// Builds a checked PortAddress from text and a prefix length. Throws
+// cim::Error(kInvalidParameter) with a message saying what is wrong when the
+// text is not an IPv4 or IPv6 address, the prefix is out of range (IPv4
+// 1..32, IPv6 1..128), or the address cannot be an interface address:
+// unspecified, loopback, multicast, IPv4 broadcast or class E, IPv4-mapped
+// IPv6, or an IPv4 subnet's network or broadcast address (prefixes up to /30).
+PortAddress make_port_address(std::string_view text, unsigned prefix_length);
+// The prefix length of a dotted-decimal IPv4 subnet mask ("255.255.255.0" ->
+// 24); nullopt when the text is not a mask or its one-bits are not contiguous.
+std::optional<unsigned> ipv4_mask_prefix(std::string_view mask);
+// "255.255.255.0" for 24 (0..32).
+std::string ipv4_prefix_mask(unsigned prefix_length);
+// The canonical text of a.address in a.family ("2001:DB8:0::1" ->
+// "2001:db8::1"); the text unchanged when it is not an address of that family.
+std::string canonical_address(const PortAddress& a);
+// "10.0.0.1/24", "2001:db8::1/64".
+std::string port_address_text(const PortAddress& a);
+// True for IPv6 link-local addresses (fe80::/10): the same one may sit on
+// several ports, and their subnets do not count as overlapping.
+bool is_link_local(const PortAddress& a);
+// True when the subnets of a and b (same family) share an address.
+bool subnets_overlap(const PortAddress& a, const PortAddress& b);
 
 // Packet counters since the port came into existence (not resettable).
 struct PortCounters {
@@ -131,6 +174,8 @@ struct PortStatus {
   bool oper_up = false;  // carrier and operationally up (OperationalStatus)
   PortCounters counters;
   PortVlans vlans;  // the VLAN configuration read back
+  // Routed ports only: the port's IP addresses, sorted (empty: a switched port).
+  std::vector<PortAddress> addresses;
 };
 
 // A VLAN defined on the switch (CIM_NetworkVLAN VLANId, ElementName).
@@ -140,11 +185,14 @@ struct Vlan {
   bool operator==(const Vlan&) const = default;
 };
 
-// The configurable state of one port.
+// The configurable state of one port. A port with addresses is a routed
+// (layer 3) port: it takes no part in VLAN switching, so its `vlans` must be
+// PortVlans::none(); prepare() refuses anything else.
 struct PortSettings {
   std::string port;
   bool admin_up = true;
   PortVlans vlans;
+  std::vector<PortAddress> addresses;  // sorted, unique
   bool operator==(const PortSettings&) const = default;
 };
 
@@ -178,7 +226,24 @@ struct SetPortVlans {
   std::string port;
   PortVlans vlans;
 };
-using Change = std::variant<CreateVlan, RemoveVlan, RenameVlan, SetPortAdmin, SetPortVlans>;
+// Gives a port an address (built with make_port_address). The port becomes a
+// routed port: its VLAN membership is dropped (PortVlans::none()). Another
+// port's address in an overlapping subnet, or the same address anywhere, is
+// refused (link-local IPv6 addresses may repeat on different ports).
+struct AddPortAddress {
+  std::string port;
+  PortAddress address;
+};
+// Takes an address (matched by family and address; the prefix length is not
+// compared) off a port. The port keeps no VLAN membership: when it was the
+// last address, give the port its VLANs back with SetPortVlans in the same
+// batch (the configuration store does so from its saved switchport settings).
+struct RemovePortAddress {
+  std::string port;
+  PortAddress address;
+};
+using Change = std::variant<CreateVlan, RemoveVlan, RenameVlan, SetPortAdmin, SetPortVlans,
+                            AddPortAddress, RemovePortAddress>;
 
 // Final values of the items a batch touches: a VLAN's name (nullopt: the VLAN
 // is removed) and a port's settings.
@@ -250,6 +315,11 @@ class SwitchDriver {
   ApplyResult apply(Prepared&& prepared) noexcept;
   // prepare + apply in one go; throws cim::Error(kFailed) if apply fails.
   void change(const std::vector<Change>& changes);
+
+  // Why this driver cannot have routed (layer 3) ports, or nullopt when it
+  // can. A batch that changes any port's addresses is refused with
+  // kNotSupported and this text. Default: refused (a driver must opt in).
+  virtual std::optional<std::string> routed_ports_unsupported() const;
 
  protected:
   SwitchDriver() = default;

@@ -14,7 +14,9 @@ namespace cimnet::switching {
 // 10G uplinks (10GBase-SR), the others 1000BaseT. Each port's permanent MAC is
 // locally administered and derived from its number (02:63:6e:73:HH:LL), so it
 // is the same on every run. At start VLAN 1 "default" exists, every port is
-// administratively up, in access mode on VLAN 1, with carrier.
+// administratively up, in access mode on VLAN 1, with carrier. Any port can
+// be made a routed (layer 3) port by giving it IP addresses (AddPortAddress);
+// the sim keeps them and leaves the port out of every VLAN meanwhile.
 // Persistence is not its business: the store replays the configuration.
 class SimSwitch final : public SwitchDriver {
  public:
@@ -25,6 +27,8 @@ class SimSwitch final : public SwitchDriver {
   explicit SimSwitch(int port_count = kDefaultPorts);
 
   std::string spec() const override;
+  // nullopt: every sim port can be routed.
+  std::optional<std::string> routed_ports_unsupported() const override;
 
   // Simulation hooks (what a cable or traffic would do); kNotFound for an
   // unknown port. Carrier off makes the port operationally down even when
