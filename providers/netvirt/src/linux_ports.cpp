@@ -51,8 +51,7 @@ dp::MacAddress interface_mac(const std::string& name) {
   int r = fd < 0 ? -1 : ::ioctl(fd, SIOCGIFHWADDR, &ifr);
   int e = errno;
   if (fd >= 0) ::close(fd);
-  if (r < 0)
-    throw dp::IoError("cannot read the MAC address of " + name + ": " + std::strerror(e));
+  if (r < 0) throw dp::IoError("cannot read the MAC address of " + name + ": " + std::strerror(e));
   dp::MacAddress m;
   std::memcpy(m.bytes.data(), ifr.ifr_hwaddr.sa_data, 6);
   return m;
@@ -143,7 +142,8 @@ bool LinuxPorts::reconcile(const PortLayout& layout, std::string& problems) {
       }
     }
     // A provider that cannot be opened (yet) leaves the VMs local delivery.
-    if (!new_provider && (!provider_ || !provider_is_idle)) new_provider = std::make_unique<IdleIo>();
+    if (!new_provider && (!provider_ || !provider_is_idle))
+      new_provider = std::make_unique<IdleIo>();
     changed |= new_provider != nullptr;
     if (!new_provider) {  // still idle: only remember which interface it waits for
       provider_ifindex_ = ifindex;

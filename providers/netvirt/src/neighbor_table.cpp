@@ -110,7 +110,9 @@ NeighborWatch::~NeighborWatch() {
   mnl_socket_close(dumps_);
 }
 
-int NeighborWatch::event_fd() const { return mnl_socket_get_fd(events_); }
+int NeighborWatch::event_fd() const {
+  return mnl_socket_get_fd(events_);
+}
 
 bool NeighborWatch::read_events(Table& table) {
   std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE);

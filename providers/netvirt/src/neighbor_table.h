@@ -44,7 +44,8 @@ class NeighborWatch {
   int event_fd() const;
   // Reads every pending event (non-blocking) into `table`. Returns false when
   // events were lost (socket overrun): call dump() to resynchronise.
-  bool read_events(std::map<std::pair<uint32_t, dataplane::IpAddress>, dataplane::MacAddress>& table);
+  bool read_events(
+      std::map<std::pair<uint32_t, dataplane::IpAddress>, dataplane::MacAddress>& table);
   // Replaces `table` by a full dump of the kernel's usable neighbour entries.
   // Throws std::runtime_error.
   void dump(std::map<std::pair<uint32_t, dataplane::IpAddress>, dataplane::MacAddress>& table);

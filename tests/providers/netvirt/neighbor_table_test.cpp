@@ -82,8 +82,8 @@ TEST(NeighborMessages, UnresolvedDeletedOrMulticastEntriesWithdraw) {
   EXPECT_EQ(n.address, *dp::IpAddress::parse("192.168.1.12"));  // which address to withdraw
   usable = true;
   ASSERT_TRUE(parse_neighbor_message(
-      neighbour(RTM_NEWNEIGH, AF_INET, 7, NUD_PERMANENT, kPa, {0x01, 0, 0x5e, 0, 0, 1}).header(),
-      n, usable));
+      neighbour(RTM_NEWNEIGH, AF_INET, 7, NUD_PERMANENT, kPa, {0x01, 0, 0x5e, 0, 0, 1}).header(), n,
+      usable));
   EXPECT_FALSE(usable);
 }
 

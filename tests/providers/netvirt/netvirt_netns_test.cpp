@@ -77,8 +77,8 @@ class CimnetdNetns : public ::testing::Test {
     ASSERT_TRUE(fs::exists(bin_ + "/cimnetd"));
     ASSERT_TRUE(fs::exists(bin_ + "/cimnet-dataplane"));
     std::string out;
-    ASSERT_EQ(sh(src_ + "/netns/topology.sh up " + prefix_ + " " + bin_ + "/cimnet-dataplane", &out),
-              0)
+    ASSERT_EQ(
+        sh(src_ + "/netns/topology.sh up " + prefix_ + " " + bin_ + "/cimnet-dataplane", &out), 0)
         << out;
   }
 
@@ -92,8 +92,7 @@ class CimnetdNetns : public ::testing::Test {
     if (HasFailure() && !skipped_)
       for (const auto& e : fs::directory_iterator(dir_))
         if (e.path().filename().string().rfind("run", 0) == 0)
-          std::cerr << "--- " << e.path().filename().string() << ":\n"
-                    << tp::read_file(e.path());
+          std::cerr << "--- " << e.path().filename().string() << ":\n" << tp::read_file(e.path());
     if (!skipped_) sh(src_ + "/netns/topology.sh down " + prefix_);
     std::error_code ec;
     fs::remove_all(dir_, ec);
@@ -110,9 +109,9 @@ class CimnetdNetns : public ::testing::Test {
     fs::path ports = dir_ / ("ports" + std::to_string(h));
     fs::remove(ports);
     if (!fs::exists(fs::path(state) / "users")) {
-      auto r = tp::run({bin_ + "/cimnetd", "user", "add", "admin", "--role", "admin", "--state-dir",
-                        state},
-                       "secret-admin\n");
+      auto r = tp::run(
+          {bin_ + "/cimnetd", "user", "add", "admin", "--role", "admin", "--state-dir", state},
+          "secret-admin\n");
       ASSERT_EQ(r.status, 0) << r.output;
     }
     // One log file per start: run<host>-<n>.
@@ -138,8 +137,8 @@ class CimnetdNetns : public ::testing::Test {
   // netns_policy.py against host h's agent, run in h's namespace.
   void policy(int h, const std::string& args) {
     std::string out;
-    int status = sh(in("h" + std::to_string(h), "/usr/bin/python3 " + src_ + "/netns_policy.py " +
-                                                    port_[h] + " " + args),
+    int status = sh(in("h" + std::to_string(h),
+                       "/usr/bin/python3 " + src_ + "/netns_policy.py " + port_[h] + " " + args),
                     &out);
     EXPECT_EQ(status, 0) << "netns_policy.py " << args << ":\n"
                          << out << "\n--- cimnetd log:\n"
@@ -197,16 +196,18 @@ class CimnetdNetns : public ::testing::Test {
 TEST_F(CimnetdNetns, TwoTenantsOverWsman) {
   // Host 1 knows its provider neighbour before its agent starts (read by the
   // dump); host 2 learns it while running (neighbour event).
-  ASSERT_EQ(sh(in("h1", "ip neigh replace 192.168.1.12 lladdr 02:aa:00:00:00:12 dev pa0 nud "
-                        "permanent")),
+  ASSERT_EQ(sh(in("h1",
+                  "ip neigh replace 192.168.1.12 lladdr 02:aa:00:00:00:12 dev pa0 nud "
+                  "permanent")),
             0);
   ASSERT_NO_FATAL_FAILURE(start_agent(1));
   ASSERT_NO_FATAL_FAILURE(start_agent(2));
   policy(1, "configure 1 " + ifindex("h1"));
   policy(2, "configure 2 " + ifindex("h2"));
   ASSERT_FALSE(HasFailure());
-  ASSERT_EQ(sh(in("h2", "ip neigh replace 192.168.1.11 lladdr 02:aa:00:00:00:11 dev pa0 nud "
-                        "permanent")),
+  ASSERT_EQ(sh(in("h2",
+                  "ip neigh replace 192.168.1.11 lladdr 02:aa:00:00:00:11 dev pa0 nud "
+                  "permanent")),
             0);
 
   // Within each tenant; the echo lands in that tenant's VM only.
@@ -251,14 +252,17 @@ TEST_F(CimnetdNetns, TwoTenantsOverWsman) {
   // An adapter whose interface does not exist yet is reported, then attached
   // once the interface appears, without disturbing the others.
   policy(1, "create-adapter vx1 00155d0030ee 5030");
-  EXPECT_TRUE(wait_for([&] {
-    return tp::read_file(run_log_[1]).find("VM adapter interface vx1") != std::string::npos;
-  }, 20s)) << tp::read_file(run_log_[1]);
+  EXPECT_TRUE(wait_for(
+      [&] {
+        return tp::read_file(run_log_[1]).find("VM adapter interface vx1") != std::string::npos;
+      },
+      20s))
+      << tp::read_file(run_log_[1]);
   ASSERT_EQ(sh(in("h1", "ip link add vx1 type veth peer name vx1p")), 0);
   ASSERT_EQ(sh(in("h1", "ip link set vx1 up")), 0);
-  EXPECT_TRUE(wait_for([&] {
-    return tp::read_file(run_log_[1]).find("attached on vx1") != std::string::npos;
-  }, 20s)) << tp::read_file(run_log_[1]);
+  EXPECT_TRUE(wait_for(
+      [&] { return tp::read_file(run_log_[1]).find("attached on vx1") != std::string::npos; }, 20s))
+      << tp::read_file(run_log_[1]);
   EXPECT_TRUE(ping("b1", "10.1.1.2")) << "Blue after another adapter was attached";
   policy(1, "delete-adapter vx1");
 
