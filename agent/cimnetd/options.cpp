@@ -62,7 +62,7 @@ std::string usage() {
          "                      each CIMNET_VMNetworkAdapter's InterfaceName is a VM port, attached\n"
          "                      and detached as adapters are created and deleted; provider next-hop\n"
          "                      MACs come from the kernel's neighbour table of the provider interface\n"
-         "  --threads N         request threads (default 8; commits waiting on the disk share syncs)\n";
+         "  --threads N         request threads (default 4; commits waiting on the disk share syncs)\n";
 }
 
 CommandLine parse_command_line(const std::vector<std::string>& args) {

@@ -24,8 +24,9 @@ struct DaemonOptions {
   http::Limits limits;
   // Request threads. A request that commits waits for the journal's
   // fdatasync in its thread; concurrent commits share one sync (group commit),
-  // so more threads than cores keep the disk busy, not the CPU.
-  unsigned threads = 8;
+  // so a few more threads than cores batch syncs (4 measured best on 2 cores
+  // with 8 clients: as fast as 8 threads, ~20% less CPU per request).
+  unsigned threads = 4;
   size_t max_enumerations_per_user = 64;
   size_t max_enumerations = 1024;
   uint32_t enumeration_expiry_seconds = 120;
