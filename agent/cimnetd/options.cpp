@@ -53,7 +53,16 @@ std::string usage() {
          "       cimnetd user add NAME --role admin|reader [--state-dir DIR]   (password on stdin)\n"
          "       cimnetd user del NAME [--state-dir DIR]\n"
          "       cimnetd user list [--state-dir DIR]\n"
-         "       cimnetd user passwd NAME [--state-dir DIR]                    (password on stdin)\n";
+         "       cimnetd user passwd NAME [--state-dir DIR]                    (password on stdin)\n"
+         "\n"
+         "  --datapath memory   the NVGRE datapath in memory only (default)\n"
+         "  --datapath linux    the datapath on Linux interfaces (AF_PACKET, needs CAP_NET_RAW):\n"
+         "                      the provider port is the interface of the provider addresses\n"
+         "                      (MSFT_NetVirtualizationProviderAddressSettingData.InterfaceIndex),\n"
+         "                      each CIMNET_VMNetworkAdapter's InterfaceName is a VM port, attached\n"
+         "                      and detached as adapters are created and deleted; provider next-hop\n"
+         "                      MACs come from the kernel's neighbour table of the provider interface\n"
+         "  --threads N         request threads (default 4; commits waiting on the disk share syncs)\n";
 }
 
 CommandLine parse_command_line(const std::vector<std::string>& args) {

@@ -22,7 +22,11 @@ struct DaemonOptions {
   std::string schema_file;  // a MOF file replacing the built-in schema; empty: built in
   log::Level log_level = log::Level::kInfo;
   http::Limits limits;
-  unsigned threads = 2;
+  // Request threads. A request that commits waits for the journal's
+  // fdatasync in its thread; concurrent commits share one sync (group commit),
+  // so a few more threads than cores batch syncs (4 measured best on 2 cores
+  // with 8 clients: as fast as 8 threads, ~20% less CPU per request).
+  unsigned threads = 4;
   size_t max_enumerations_per_user = 64;
   size_t max_enumerations = 1024;
   uint32_t enumeration_expiry_seconds = 120;

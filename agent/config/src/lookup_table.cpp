@@ -1,5 +1,6 @@
 #include "lookup_table.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace cimnet::config {
@@ -72,6 +73,91 @@ LookupRecord LookupTable::expand(const LookupKey& key, const CompactLookupValue&
   return r;
 }
 
+std::size_t LookupMap::chunk_for(const LookupKey& key) const {
+  // First chunk whose last key is >= key (the last chunk when key is beyond all).
+  std::size_t lo = 0, hi = chunks_.size();
+  while (lo < hi) {
+    std::size_t mid = (lo + hi) / 2;
+    if (chunks_[mid].back().first < key)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo == chunks_.size() && lo > 0 ? lo - 1 : lo;
+}
+
+LookupMap::const_iterator LookupMap::find(const LookupKey& key) const {
+  if (chunks_.empty()) return end();
+  std::size_t c = chunk_for(key);
+  const auto& chunk = chunks_[c];
+  auto it = std::lower_bound(chunk.begin(), chunk.end(), key,
+                             [](const Entry& e, const LookupKey& k) { return e.first < k; });
+  if (it == chunk.end() || it->first != key) return end();
+  return {&chunks_, c, std::size_t(it - chunk.begin())};
+}
+
+LookupMap::const_iterator LookupMap::upper_bound(const LookupKey& key) const {
+  if (chunks_.empty()) return end();
+  std::size_t c = chunk_for(key);
+  const auto& chunk = chunks_[c];
+  auto it = std::upper_bound(chunk.begin(), chunk.end(), key,
+                             [](const LookupKey& k, const Entry& e) { return k < e.first; });
+  if (it == chunk.end()) return {&chunks_, c + 1, 0};
+  return {&chunks_, c, std::size_t(it - chunk.begin())};
+}
+
+CompactLookupValue* LookupMap::lookup(const LookupKey& key) {
+  if (chunks_.empty()) return nullptr;
+  auto& chunk = chunks_[chunk_for(key)];
+  auto it = std::lower_bound(chunk.begin(), chunk.end(), key,
+                             [](const Entry& e, const LookupKey& k) { return e.first < k; });
+  return it != chunk.end() && it->first == key ? &it->second : nullptr;
+}
+
+bool LookupMap::insert(const LookupKey& key, const CompactLookupValue& value) {
+  if (chunks_.empty() || (chunks_.back().size() == kChunk && chunks_.back().back().first < key)) {
+    // Appending in key order: a new chunk, filled completely before the next.
+    chunks_.emplace_back().reserve(kChunk);
+    chunks_.back().push_back({key, value});
+    ++size_;
+    return true;
+  }
+  std::size_t c = chunk_for(key);
+  auto* chunk = &chunks_[c];
+  auto it = std::lower_bound(chunk->begin(), chunk->end(), key,
+                             [](const Entry& e, const LookupKey& k) { return e.first < k; });
+  if (it != chunk->end() && it->first == key) return false;
+  if (chunk->size() == kChunk) {
+    // Split the full chunk in two halves and insert into the right one.
+    std::vector<Entry> right;
+    right.reserve(kChunk);
+    right.assign(chunk->begin() + kChunk / 2, chunk->end());
+    chunk->resize(kChunk / 2);
+    chunks_.insert(chunks_.begin() + std::ptrdiff_t(c) + 1, std::move(right));
+    if (chunks_[c].back().first < key) ++c;
+    chunk = &chunks_[c];
+    it = std::lower_bound(chunk->begin(), chunk->end(), key,
+                          [](const Entry& e, const LookupKey& k) { return e.first < k; });
+  }
+  chunk->insert(it, {key, value});
+  ++size_;
+  return true;
+}
+
+bool LookupMap::erase(const LookupKey& key, CompactLookupValue* removed) {
+  if (chunks_.empty()) return false;
+  std::size_t c = chunk_for(key);
+  auto& chunk = chunks_[c];
+  auto it = std::lower_bound(chunk.begin(), chunk.end(), key,
+                             [](const Entry& e, const LookupKey& k) { return e.first < k; });
+  if (it == chunk.end() || it->first != key) return false;
+  if (removed) *removed = it->second;
+  chunk.erase(it);
+  if (chunk.empty()) chunks_.erase(chunks_.begin() + std::ptrdiff_t(c));
+  --size_;
+  return true;
+}
+
 std::optional<LookupRecord> LookupTable::find(const LookupKey& key) const {
   auto it = map_.find(key);
   if (it == map_.end()) return std::nullopt;
@@ -80,26 +166,25 @@ std::optional<LookupRecord> LookupTable::find(const LookupKey& key) const {
 
 void LookupTable::put(const LookupRecord& record) {
   CompactLookupValue v = compact(record);
-  auto [it, inserted] = map_.try_emplace(record.key, v);
-  if (!inserted) {
-    release(it->second);
-    it->second = v;
+  if (CompactLookupValue* old = map_.lookup(record.key)) {
+    release(*old);
+    *old = v;
+  } else {
+    map_.insert(record.key, v);
   }
 }
 
 void LookupTable::append_sorted(const LookupRecord& record) {
-  if (!map_.empty() && !(map_.rbegin()->first < record.key)) {
+  if (!map_.empty() && !(map_.last_key() < record.key)) {
     put(record);
     return;
   }
-  map_.emplace_hint(map_.end(), record.key, compact(record));
+  map_.insert(record.key, compact(record));
 }
 
 void LookupTable::erase(const LookupKey& key) {
-  auto it = map_.find(key);
-  if (it == map_.end()) return;
-  release(it->second);
-  map_.erase(it);
+  CompactLookupValue old;
+  if (map_.erase(key, &old)) release(old);
 }
 
 std::optional<LookupRecord> LookupOverlay::find(const LookupTable& base,

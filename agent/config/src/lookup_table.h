@@ -47,10 +47,75 @@ struct CompactLookupValue {
   uint32_t vm_name = 0;
 };
 
+// An ordered map LookupKey -> CompactLookupValue kept in sorted chunks of at
+// most kChunk entries (60 bytes each, no per-entry node or malloc header):
+// about half the memory of std::map at 1,000,000 records. Appending in key
+// order fills chunks completely; a full chunk hit in the middle splits in two.
+// Any insert or erase invalidates iterators.
+class LookupMap {
+ public:
+  struct Entry {
+    LookupKey first;
+    CompactLookupValue second;
+  };
+  static constexpr std::size_t kChunk = 128;
+
+  class const_iterator {
+   public:
+    const_iterator() = default;
+    const Entry& operator*() const { return (*chunks_)[chunk_][pos_]; }
+    const Entry* operator->() const { return &(*chunks_)[chunk_][pos_]; }
+    const_iterator& operator++() {
+      if (++pos_ == (*chunks_)[chunk_].size()) {
+        ++chunk_;
+        pos_ = 0;
+      }
+      return *this;
+    }
+    bool operator==(const const_iterator& o) const {
+      return chunk_ == o.chunk_ && pos_ == o.pos_;
+    }
+
+   private:
+    friend class LookupMap;
+    const_iterator(const std::vector<std::vector<Entry>>* chunks, std::size_t c, std::size_t p)
+        : chunks_(chunks), chunk_(c), pos_(p) {}
+    const std::vector<std::vector<Entry>>* chunks_ = nullptr;
+    std::size_t chunk_ = 0;
+    std::size_t pos_ = 0;
+  };
+
+  const_iterator begin() const { return {&chunks_, 0, 0}; }
+  const_iterator end() const { return {&chunks_, chunks_.size(), 0}; }
+  const_iterator find(const LookupKey& key) const;
+  const_iterator upper_bound(const LookupKey& key) const;
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  std::size_t count(const LookupKey& key) const { return find(key) != end() ? 1 : 0; }
+  // The largest key; the map must not be empty.
+  const LookupKey& last_key() const { return chunks_.back().back().first; }
+  // The value of `key`, or nullptr.
+  CompactLookupValue* lookup(const LookupKey& key);
+  // Inserts (key, value) when `key` is absent; returns false (nothing changed) otherwise.
+  bool insert(const LookupKey& key, const CompactLookupValue& value);
+  // Removes `key` if present; returns the removed value through `removed`.
+  bool erase(const LookupKey& key, CompactLookupValue* removed);
+  void swap(LookupMap& other) noexcept {
+    chunks_.swap(other.chunks_);
+    std::swap(size_, other.size_);
+  }
+
+ private:
+  // The chunk that holds `key` or where it belongs.
+  std::size_t chunk_for(const LookupKey& key) const;
+  std::vector<std::vector<Entry>> chunks_;
+  std::size_t size_ = 0;
+};
+
 // The running (or a replacement) table of lookup records, ordered by key.
 class LookupTable {
  public:
-  using Map = std::map<LookupKey, CompactLookupValue>;
+  using Map = LookupMap;
 
   LookupTable() = default;
   LookupTable(const LookupTable&) = delete;

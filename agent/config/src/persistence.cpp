@@ -248,7 +248,13 @@ void Journal::open(const std::filesystem::path& path, bool fsync,
   size_ = pos;
 }
 
-void Journal::append(std::string_view payload) {
+void Journal::append(std::string_view payload) { write_record(payload, fsync_); }
+
+void Journal::append_unsynced(std::string_view payload) { write_record(payload, false); }
+
+bool Journal::sync() const { return !fsync_ || (fd_ >= 0 && ::fdatasync(fd_) == 0); }
+
+void Journal::write_record(std::string_view payload, bool sync) {
   if (fd_ < 0 || broken_) {
     throw ConfigError(ErrorKind::kIo, "the journal " + path_.string() +
                                           " is not writable after an earlier failure");
@@ -261,7 +267,7 @@ void Journal::append(std::string_view payload) {
           crc(std::string_view(frame.data() + 4, 4 + payload.size())));
   try {
     write_all(fd_, frame.data(), frame.size(), path_);
-    if (fsync_ && ::fdatasync(fd_) != 0) throw_io("cannot sync", path_);
+    if (sync && ::fdatasync(fd_) != 0) throw_io("cannot sync", path_);
   } catch (const ConfigError&) {
     if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0 ||
         ::lseek(fd_, static_cast<off_t>(size_), SEEK_SET) < 0) {

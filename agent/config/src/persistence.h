@@ -70,11 +70,20 @@ class Journal {
   // previous length (so a later append does not follow garbage) and
   // ConfigError(kIo) is thrown.
   void append(std::string_view payload);
+  // Like append() but without the sync: the caller makes the record durable
+  // with sync() (several records can share one fdatasync).
+  void append_unsynced(std::string_view payload);
+  // Makes every record appended before the call durable (fdatasync). Safe to
+  // call from another thread while append_unsynced() runs, not while the
+  // journal is opened or closed. Returns false when the sync failed.
+  bool sync() const;
   void close();
   std::uint64_t size() const { return size_; }
   const std::filesystem::path& path() const { return path_; }
 
  private:
+  void write_record(std::string_view payload, bool sync);
+
   int fd_ = -1;
   bool fsync_ = true;
   bool broken_ = false;

@@ -10,6 +10,10 @@
 #include <fstream>
 #include <mutex>
 #include <shared_mutex>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <sstream>
 
 #include "export.h"
@@ -299,6 +303,22 @@ struct Store::Impl {
   Journal journal;
   uint64_t snapshot_bytes = 0;
 
+  // Group commit: a commit writes its journal record under commit_mu, then
+  // (without commit_mu) waits until a sync covers it; one fdatasync covers
+  // every record written before it started, so concurrent commits share it.
+  std::mutex sync_mu;
+  std::condition_variable sync_cv;
+  uint64_t written_seq = 0;  // last commit whose record is in the journal file
+  uint64_t durable_seq = 0;  // last commit known to be on disk
+  bool syncing = false;      // a thread is in fdatasync, or the journal is being replaced
+
+  // Returns when commit `at` is durable (its record synced, or a snapshot
+  // holds it). A failed fdatasync aborts the process: the commit is already
+  // visible and the disk can no longer promise it (see README, Persistence).
+  void wait_durable(uint64_t at);
+  // snapshot() with the group-commit syncer kept away from the journal it replaces.
+  void snapshot_exclusive(const lyd_node* tree, const LookupTable& tbl, uint64_t at);
+
   ~Impl() {
     if (lock_fd >= 0) ::close(lock_fd);
   }
@@ -397,6 +417,7 @@ void Store::Impl::recover() {
     journal_gen = h.journal_gen;
   }
   journal.open(journal_path(journal_gen), opts.fsync, [this](std::string_view p) { replay(p); });
+  written_seq = durable_seq = seq;
   try {
     validate_tree(ctx.get(), running);
   } catch (const ConfigError& e) {
@@ -410,6 +431,52 @@ void Store::Impl::recover() {
     if (name.rfind("journal.", 0) == 0 && entry.path() != journal_path(journal_gen))
       fs::remove(entry.path(), ec);
   }
+}
+
+void Store::Impl::wait_durable(uint64_t at) {
+  std::unique_lock lock(sync_mu);
+  while (durable_seq < at) {
+    if (syncing) {
+      sync_cv.wait(lock);
+      continue;
+    }
+    syncing = true;
+    uint64_t target = written_seq;
+    lock.unlock();
+    bool ok = journal.sync();
+    lock.lock();
+    syncing = false;
+    if (!ok) {
+      std::fprintf(stderr, "cimnet: cannot sync the configuration journal %s: %s; stopping so "
+                   "that no unsynced commit is reported or kept\n",
+                   journal.path().c_str(), std::strerror(errno));
+      std::abort();
+    }
+    durable_seq = std::max(durable_seq, target);
+    sync_cv.notify_all();
+  }
+}
+
+void Store::Impl::snapshot_exclusive(const lyd_node* tree, const LookupTable& tbl, uint64_t at) {
+  {
+    std::unique_lock lock(sync_mu);
+    sync_cv.wait(lock, [&] { return !syncing; });
+    syncing = true;
+  }
+  try {
+    snapshot(tree, tbl, at);
+  } catch (...) {
+    std::lock_guard lock(sync_mu);
+    syncing = false;
+    sync_cv.notify_all();
+    throw;
+  }
+  std::lock_guard lock(sync_mu);
+  syncing = false;
+  // The snapshot is synced and holds every commit up to `at`.
+  durable_seq = std::max(durable_seq, at);
+  written_seq = std::max(written_seq, at);
+  sync_cv.notify_all();
 }
 
 void Store::Impl::snapshot(const lyd_node* tree, const LookupTable& tbl, uint64_t at) {
@@ -700,7 +767,7 @@ Change Transaction::commit() {
   impl_->check_usable();
   Impl& tx = *impl_;
   Store::Impl& s = *tx.store;
-  std::lock_guard commit(s.commit_mu);
+  std::unique_lock commit(s.commit_mu);
   tx.spent = true;
   tx.rebase();
   LockedTree diff{*tx.ly_mu, nullptr};
@@ -730,7 +797,7 @@ Change Transaction::commit() {
   const uint64_t next = s.seq + 1;
   try {
     if (tx.replacement) {
-      s.snapshot(tx.candidate.get(), *tx.replacement, next);
+      s.snapshot_exclusive(tx.candidate.get(), *tx.replacement, next);
     } else {
       std::string payload;
       Encoder enc{payload};
@@ -752,7 +819,10 @@ Change Transaction::commit() {
           enc.key(l.key);
         }
       }
-      s.journal.append(payload);
+      s.journal.append_unsynced(payload);
+      std::lock_guard lock(s.sync_mu);
+      s.written_seq = next;
+      if (!s.opts.fsync) s.durable_seq = next;
     }
   } catch (...) {
     abort_prepared();
@@ -780,11 +850,15 @@ Change Transaction::commit() {
       (s.opts.snapshot_every_commit ||
        s.journal.size() > std::max(s.opts.snapshot_min_journal_bytes, s.snapshot_bytes))) {
     try {
-      s.snapshot(s.running.get(), s.table, next);
+      s.snapshot_exclusive(s.running.get(), s.table, next);
     } catch (const ConfigError&) {
       // The commit is durable in the journal; the next commit tries again.
     }
   }
+  // Visible now, acknowledged only once durable: later commits build on this
+  // one meanwhile and share its fdatasync.
+  commit.unlock();
+  s.wait_durable(next);
   // The old running tree (now in tx.candidate) and table go with the transaction.
   return change;
 }

@@ -5,17 +5,11 @@
 #include <cstdio>
 
 #include "cimnet/cim/error.h"
+#include "linux_ports.h"
 
 namespace cimnet::netvirt {
 
 namespace dp = cimnet::dataplane;
-
-// The Linux packet I/O of the datapath (AF_PACKET on the provider interface
-// and the VM adapters' interfaces). Not built yet: start() refuses "linux".
-class LinuxPorts {
- public:
-  std::string problem;
-};
 
 namespace {
 
@@ -39,11 +33,13 @@ std::unique_ptr<NetvirtAgent> NetvirtAgent::start(config::Store& store, const Op
   agent->store_ = &store;
   agent->datapath_ = std::make_unique<dp::Datapath>();
   agent->backend_ = std::make_unique<DatapathBackend>(*agent->datapath_, default_settings());
-  if (options.datapath == "linux")
-    throw cim::Error(cim::Status::kNotSupported,
-                     "--datapath linux is not implemented in cimnetd yet: the policy can only be "
-                     "applied to the in-memory datapath (--datapath memory); run the stand-alone "
-                     "cimnet-dataplane for packets on Linux interfaces");
+  if (options.datapath == "linux") {
+    // Ports follow the committed layout; the first layout arrives with the
+    // replay of the stored policy (register_backend -> load).
+    agent->linux_ = std::make_unique<LinuxPorts>(*agent->datapath_, *agent->backend_);
+    LinuxPorts* ports = agent->linux_.get();
+    agent->backend_->on_layout_changed([ports](const PortLayout& l) { ports->set_layout(l); });
+  }
   store.register_backend(*agent->backend_);
   HostIdentity host;
   host.system_name = options.system_name;
@@ -61,6 +57,7 @@ std::unique_ptr<NetvirtAgent> NetvirtAgent::start(config::Store& store, const Op
 NetvirtAgent::~NetvirtAgent() {
   provider_.reset();
   if (store_ && backend_) store_->unregister_backend(*backend_);
+  if (backend_) backend_->on_layout_changed({});
   linux_.reset();
   backend_.reset();
   datapath_.reset();
@@ -71,7 +68,7 @@ void NetvirtAgent::register_providers(provider::ProviderRegistry& registry) {
 }
 
 std::string NetvirtAgent::io_problem() const {
-  return linux_ ? linux_->problem : std::string();
+  return linux_ ? linux_->problem() : std::string();
 }
 
 }  // namespace cimnet::netvirt

@@ -442,7 +442,8 @@ struct NetvirtProvider::Impl {
                                       "xxxxxxxxxxxx}");
     check_text(r.context, 1024, "Context");
     check_text(r.vm_name, 255, "VMName");
-    if (!store.get(subnet_path(r.key.vsid)))
+    // The committed subnets as the backend holds them: no libyang walk per record.
+    if (!backend.has_subnet(r.key.vsid))
       throw invalid("VirtualSubnetID", "no virtual subnet (CIMNET_VirtualSubnet) has VSID " +
                                            std::to_string(r.key.vsid));
     if (is_new && !wildcard) {

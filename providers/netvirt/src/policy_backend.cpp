@@ -174,6 +174,7 @@ SmallPolicy DatapathBackend::read_small(const ConfigView& v) const {
     a.address = leaf_ip(v, p, "address");
     a.prefix_length = uint8_t(leaf_u32(v, p, "prefix-length"));
     out.provider_addresses[a.address] = a;
+    out.provider_interfaces.insert(leaf_u32(v, p, "interface-index"));
   }
   for (const auto& p : v.select(root + "/provider-route")) {
     dp::ProviderRoute r;
@@ -296,7 +297,7 @@ void DatapathBackend::load(const ConfigView& running) noexcept {
     } catch (...) {
     }
   }
-  if (adapters_changed_) adapters_changed_(adapters_locked());
+  if (layout_changed_) layout_changed_(layout_locked());
 }
 
 void DatapathBackend::prepare(const config::Change& change, const ConfigView& candidate) {
@@ -401,7 +402,7 @@ void DatapathBackend::apply(const config::Change&) noexcept {
   }
   pending_pa_.clear();
   if (pending_small_) {
-    bool ports_changed = false;
+    bool ports_changed = pending_small_->provider_interfaces != applied_.provider_interfaces;
     if (pending_small_->adapters.size() != applied_.adapters.size()) ports_changed = true;
     for (auto& [k, a] : pending_small_->adapters) {
       auto it = applied_.adapters.find(k);
@@ -411,7 +412,7 @@ void DatapathBackend::apply(const config::Change&) noexcept {
     }
     applied_ = std::move(*pending_small_);
     pending_small_.reset();
-    if (ports_changed && adapters_changed_) adapters_changed_(adapters_locked());
+    if (ports_changed && layout_changed_) layout_changed_(layout_locked());
   }
 }
 
@@ -420,20 +421,44 @@ std::string DatapathBackend::load_problem() const {
   return load_problem_;
 }
 
-std::vector<AdapterPort> DatapathBackend::adapters_locked() const {
-  std::vector<AdapterPort> out;
-  for (auto& [k, a] : applied_.adapters) out.push_back(a);
+PortLayout DatapathBackend::layout_locked() const {
+  PortLayout out;
+  for (auto& [k, a] : applied_.adapters) out.adapters.push_back(a);
+  out.provider_interfaces.assign(applied_.provider_interfaces.begin(),
+                                 applied_.provider_interfaces.end());
   return out;
 }
 
 std::vector<AdapterPort> DatapathBackend::adapters() const {
   std::lock_guard lock(mutex_);
-  return adapters_locked();
+  return layout_locked().adapters;
 }
 
-void DatapathBackend::on_adapters_changed(std::function<void(const std::vector<AdapterPort>&)> fn) {
+bool DatapathBackend::has_subnet(uint32_t vsid) const {
   std::lock_guard lock(mutex_);
-  adapters_changed_ = std::move(fn);
+  return applied_.subnets.count(vsid) != 0;
+}
+
+PortLayout DatapathBackend::layout() const {
+  std::lock_guard lock(mutex_);
+  return layout_locked();
+}
+
+void DatapathBackend::on_layout_changed(std::function<void(const PortLayout&)> fn) {
+  std::lock_guard lock(mutex_);
+  layout_changed_ = std::move(fn);
+}
+
+void DatapathBackend::set_provider_mac(const dp::MacAddress& mac) {
+  std::lock_guard lock(mutex_);
+  dp::DatapathSettings s = settings_;
+  s.provider_mac = mac;
+  dp::PolicyChange c;
+  c.settings = s;
+  // Settings never make a checked-but-not-yet-applied policy edit invalid:
+  // they are validated on their own.
+  datapath_.apply(c);
+  settings_ = s;
 }
 
 }  // namespace cimnet::netvirt

@@ -27,8 +27,10 @@ class NetvirtAgent {
   };
 
   // Builds the datapath, registers the backend with `store` (which replays the
-  // stored policy onto it). Throws cim::Error: kInvalidParameter for an
-  // unknown datapath kind, kNotSupported for "linux" (not implemented yet).
+  // stored policy onto it). "linux" also starts the packet I/O threads
+  // (AF_PACKET on the provider interface and the VM adapters' interfaces,
+  // needs CAP_NET_RAW; problems are reported by io_problem(), not thrown).
+  // Throws cim::Error(kInvalidParameter) for an unknown datapath kind.
   static std::unique_ptr<NetvirtAgent> start(config::Store& store, const Options& options);
   ~NetvirtAgent();
 
@@ -41,6 +43,8 @@ class NetvirtAgent {
   std::string replay_problem() const { return backend_->load_problem(); }
   // Non-empty when the Linux datapath could not open an interface (last attempt).
   std::string io_problem() const;
+  // The Linux packet I/O (nullptr for the in-memory datapath).
+  LinuxPorts* linux_ports() { return linux_.get(); }
 
  private:
   NetvirtAgent() = default;

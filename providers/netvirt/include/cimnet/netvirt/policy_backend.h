@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -49,6 +50,13 @@ struct AdapterPort {
   dataplane::MacAddress mac;
 };
 
+// What the Linux packet I/O must open: the VM adapters' interfaces and the
+// interfaces the provider addresses are on.
+struct PortLayout {
+  std::vector<AdapterPort> adapters;
+  std::vector<uint32_t> provider_interfaces;  // interface indexes, ascending
+};
+
 // The non-lookup part of the policy, in datapath terms.
 struct SmallPolicy {
   std::map<uint32_t, dataplane::VirtualSubnet> subnets;
@@ -57,6 +65,7 @@ struct SmallPolicy {
   std::map<dataplane::IpAddress, dataplane::ProviderAddress> provider_addresses;
   std::map<dataplane::IpPrefix, dataplane::ProviderRoute> provider_routes;
   std::map<std::string, AdapterPort> adapters;
+  std::set<uint32_t> provider_interfaces;  // InterfaceIndex of the provider addresses
 };
 
 // Applies committed policy to a Datapath atomically: prepare() computes the
@@ -78,14 +87,23 @@ class DatapathBackend : public config::Backend {
   std::string load_problem() const;
   // The VM adapters the datapath runs now.
   std::vector<AdapterPort> adapters() const;
-  // Called (from apply or load, store locks held: do not call the store) after
-  // the set of VM adapters changed.
-  void on_adapters_changed(std::function<void(const std::vector<AdapterPort>&)> fn);
+  // True when a committed virtual subnet has this VSID.
+  bool has_subnet(uint32_t vsid) const;
+  // The adapters and provider interfaces the datapath runs now.
+  PortLayout layout() const;
+  // Called (from apply or load, store and backend locks held: call neither the
+  // store nor this backend, only record the layout) after the VM adapters or
+  // the provider interfaces changed, and once at every load.
+  void on_layout_changed(std::function<void(const PortLayout&)> fn);
+  // Sets the source MAC of encapsulated frames (the provider interface's
+  // address) and keeps it across reloads. Throws dataplane::PolicyError for a
+  // multicast or zero MAC (nothing changed).
+  void set_provider_mac(const dataplane::MacAddress& mac);
 
  private:
   SmallPolicy read_small(const config::ConfigView& view) const;
   void diff_small(const SmallPolicy& want, dataplane::PolicyChange& out) const;
-  std::vector<AdapterPort> adapters_locked() const;
+  PortLayout layout_locked() const;
 
   dataplane::Datapath& datapath_;
   dataplane::DatapathSettings settings_;
@@ -102,7 +120,7 @@ class DatapathBackend : public config::Backend {
   std::map<dataplane::IpAddress, PaUse> pa_use_;
   std::map<dataplane::IpAddress, PaUse> pending_pa_;
   std::string load_problem_;
-  std::function<void(const std::vector<AdapterPort>&)> adapters_changed_;
+  std::function<void(const PortLayout&)> layout_changed_;
 };
 
 }  // namespace cimnet::netvirt
