@@ -1,5 +1,7 @@
 #include "agent/auth/authenticator.h"
 
+#include <sys/stat.h>
+
 #include <memory>
 
 #include <openssl/crypto.h>
@@ -42,37 +44,38 @@ std::optional<std::pair<std::string, std::string>> parse_basic(std::string_view 
 }
 
 Authenticator::Authenticator(std::filesystem::path users_file, LoginLimiter::Options limits)
-    : file_(std::move(users_file)), limiter_(limits), cache_key_(32, '\0') {
+    : file_(std::move(users_file)),
+      limiter_(limits),
+      cache_key_(32, '\0'),
+      sha256_(EVP_MD_fetch(nullptr, "SHA256", nullptr), EVP_MD_free) {
+  if (!sha256_) throw std::runtime_error("SHA-256 is not available");
   if (RAND_bytes(reinterpret_cast<unsigned char*>(cache_key_.data()),
                  static_cast<int>(cache_key_.size())) != 1)
     throw std::runtime_error("RAND_bytes failed");
   reload();
 }
 
+std::optional<Authenticator::FileStamp> Authenticator::stamp_of(const std::filesystem::path& file) {
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) return std::nullopt;
+  return FileStamp{static_cast<int64_t>(st.st_mtim.tv_sec), static_cast<int64_t>(st.st_mtim.tv_nsec),
+                   static_cast<int64_t>(st.st_size), static_cast<uint64_t>(st.st_ino)};
+}
+
 void Authenticator::reload() {
-  std::error_code ec;
-  auto mtime = std::filesystem::last_write_time(file_, ec);
-  auto size = std::filesystem::file_size(file_, ec);
+  auto stamp = stamp_of(file_);
   UserDatabase db = UserDatabase::load(file_);
   std::lock_guard lock(mutex_);
   db_ = std::move(db);
   verified_.clear();
-  loaded_mtime_ = ec ? std::nullopt : std::optional(mtime);
-  loaded_size_ = ec ? 0 : size;
+  loaded_ = stamp;
 }
 
 void Authenticator::refresh_if_changed() {
-  std::error_code ec;
-  auto mtime = std::filesystem::last_write_time(file_, ec);
-  std::optional<std::filesystem::file_time_type> now_mtime;
-  uintmax_t size = 0;
-  if (!ec) {
-    now_mtime = mtime;
-    size = std::filesystem::file_size(file_, ec);
-  }
+  auto stamp = stamp_of(file_);
   {
     std::lock_guard lock(mutex_);
-    if (now_mtime == loaded_mtime_ && size == loaded_size_) return;
+    if (stamp == loaded_) return;
   }
   try {
     reload();
@@ -80,8 +83,7 @@ void Authenticator::refresh_if_changed() {
     // Keep serving with the users we had rather than locking everyone out.
     log::error(std::string("user database not reloaded: ") + e.what());
     std::lock_guard lock(mutex_);
-    loaded_mtime_ = now_mtime;
-    loaded_size_ = size;
+    loaded_ = stamp;
   }
 }
 
@@ -89,7 +91,7 @@ std::string Authenticator::digest(std::string_view password) const {
   std::string out(EVP_MAX_MD_SIZE, '\0');
   unsigned int len = 0;
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), sha256_.get(), nullptr) != 1 ||
       EVP_DigestUpdate(ctx.get(), cache_key_.data(), cache_key_.size()) != 1 ||
       EVP_DigestUpdate(ctx.get(), password.data(), password.size()) != 1 ||
       EVP_DigestFinal_ex(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len) != 1)

@@ -3,10 +3,13 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include <openssl/types.h>
 
 #include "agent/auth/login_limiter.h"
 #include "agent/auth/users.h"
@@ -52,16 +55,24 @@ class Authenticator {
     std::string digest;  // SHA-256(key || password)
     Role role;
   };
+  // What identifies one version of the users file on disk (one stat(2)).
+  struct FileStamp {
+    int64_t mtime_sec = 0, mtime_nsec = 0, size = 0;
+    uint64_t inode = 0;
+    bool operator==(const FileStamp&) const = default;
+  };
+  static std::optional<FileStamp> stamp_of(const std::filesystem::path& file);
   void refresh_if_changed();
   std::string digest(std::string_view password) const;
 
   std::filesystem::path file_;
   LoginLimiter limiter_;
   std::string cache_key_;  // random per process
+  // SHA-256 fetched once: an implicit fetch per digest was most of its cost.
+  std::unique_ptr<EVP_MD, void (*)(EVP_MD*)> sha256_;
   std::mutex mutex_;
   UserDatabase db_;
-  std::optional<std::filesystem::file_time_type> loaded_mtime_;
-  uintmax_t loaded_size_ = 0;
+  std::optional<FileStamp> loaded_;  // nullopt: the file did not exist
   std::map<std::string, Cached, std::less<>> verified_;
 };
 

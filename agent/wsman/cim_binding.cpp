@@ -342,24 +342,26 @@ cim::Instance parse_instance(const cim::Repository& repo, std::string_view ns,
                                      std::string(xml::local_name(element)) + ".",
                                  "InvalidNamespace");
   cim::Instance instance(cls.name());
-  std::map<std::string, std::vector<pugi::xml_node>, cim::ILess> groups;
-  std::vector<std::string> order;
+  using Groups = std::map<std::string, std::vector<pugi::xml_node>, cim::ILess>;
+  Groups groups;
+  std::vector<Groups::iterator> order;  // map iterators stay valid: one lookup per element
   for (auto c = element.first_child(); c; c = c.next_sibling()) {
     if (c.type() != pugi::node_element) continue;
     if (xml::namespace_of(c) != expected_ns)
       throw invalid_representation("Property element '" + std::string(c.name()) +
                                        "' is not in the class namespace " + expected_ns + ".",
                                    "InvalidNamespace");
-    std::string name(xml::local_name(c));
-    if (!groups.count(name)) order.push_back(name);
-    groups[name].push_back(c);
+    auto [it, added] = groups.try_emplace(std::string(xml::local_name(c)));
+    if (added) order.push_back(it);
+    it->second.push_back(c);
   }
-  for (const auto& name : order) {
+  for (auto it : order) {
+    const std::string& name = it->first;
     const cim::Property* p = cls.find_property(name);
     if (!p)
       throw invalid_representation("Class " + cls.name() + " has no property '" + name + "'.");
     instance.set(p->name, parse_value(repo, ns, p->type, p->is_array, p->embedded_class(),
-                                      groups[name], cls.name() + "." + p->name));
+                                      it->second, cls.name() + "." + p->name));
   }
   return instance;
 }

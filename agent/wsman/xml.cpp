@@ -18,10 +18,13 @@ std::string_view resolve(pugi::xml_node node, std::string_view prefix) {
   if (prefix == "xml") return kXmlNs;
   for (; node && node.type() == pugi::node_element; node = node.parent()) {
     for (auto attr = node.first_attribute(); attr; attr = attr.next_attribute()) {
-      std::string_view name = attr.name();
-      if (prefix.empty() ? name == "xmlns"
-                         : (name.size() == prefix.size() + 6 && name.substr(0, 6) == "xmlns:" &&
-                            name.substr(6) == prefix))
+      // Compared in place (no strlen of every attribute name): "xmlns" for
+      // the default namespace, "xmlns:" + prefix otherwise.
+      const char* name = attr.name();
+      if (std::strncmp(name, "xmlns", 5) != 0) continue;
+      if (prefix.empty() ? name[5] == '\0'
+                         : (name[5] == ':' && std::strncmp(name + 6, prefix.data(), prefix.size()) == 0 &&
+                            name[6 + prefix.size()] == '\0'))
         return attr.value();
     }
   }
