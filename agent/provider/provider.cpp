@@ -50,7 +50,7 @@ void ProviderRegistry::add(std::string_view ns, std::string_view class_name,
 Provider* ProviderRegistry::find(std::string_view ns, std::string_view class_name) const {
   std::string canonical = cim::canonical_namespace(ns);
   for (const auto& e : entries_)
-    if (cim::iequals(e.ns, canonical) && cim::iequals(e.class_name, class_name))
+    if (cim::iequals(e.class_name, class_name) && cim::iequals(e.ns, canonical))
       return e.provider.get();
   return nullptr;
 }

@@ -432,8 +432,12 @@ Dispatcher::Target Dispatcher::resolve(const Request& request) const {
 }
 
 provider::Provider* Dispatcher::provider_for(const std::string& ns, const cim::Class& cls) const {
-  for (const auto& name : repository_.superclass_chain(ns, cls.name()))
-    if (auto* p = providers_.find(ns, name)) return p;
+  // The class itself, then its superclasses up to the root, stopping at the
+  // first with a provider (usually the class itself: no chain is built).
+  for (const cim::Class* c = &cls; c;) {
+    if (auto* p = providers_.find(ns, c->name())) return p;
+    c = c->superclass().empty() ? nullptr : repository_.find_class(ns, c->superclass());
+  }
   return nullptr;
 }
 

@@ -1,6 +1,7 @@
 #include "agent/wsman/envelope.h"
 
 #include <cstdio>
+#include <cstring>
 #include <set>
 
 #include <openssl/rand.h>
@@ -309,8 +310,19 @@ std::string format_duration(std::chrono::milliseconds ms) {
 }
 
 std::string new_uuid() {
+  // Random bytes drawn from the CSPRNG 32 identifiers at a time per thread
+  // (one RAND_bytes call per identifier cost as much as the rest of the
+  // envelope). MessageIDs need uniqueness, not secrecy; cimnetd never forks
+  // after start, so no two processes share a buffer.
+  thread_local unsigned char pool[16 * 32];
+  thread_local size_t used = sizeof pool;
+  if (used == sizeof pool) {
+    if (RAND_bytes(pool, sizeof pool) != 1) throw std::runtime_error("RAND_bytes failed");
+    used = 0;
+  }
   unsigned char b[16];
-  if (RAND_bytes(b, sizeof b) != 1) throw std::runtime_error("RAND_bytes failed");
+  std::memcpy(b, pool + used, sizeof b);
+  used += sizeof b;
   b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
   b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
   // uuid:xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, formatted by hand (snprintf
