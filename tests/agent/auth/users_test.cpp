@@ -201,5 +201,29 @@ TEST_F(TempDir, AuthenticatorChecksRolesRateLimitsAndSeesFileChanges) {
             Authenticator::Status::kBadCredentials);
 }
 
+// `cimnetd user passwd` rewrites the file by rename: the agent must drop the
+// cached credential even when the new file has the same size and its mtime
+// was set back (the stamp includes the inode).
+TEST_F(TempDir, AuthenticatorSeesPasswordChangeWithSameSizeAndMtime) {
+  UserDatabase db;
+  db.add("admin", "pw1", Role::kAdmin, kFast);
+  db.save(file());
+  Authenticator auth(file());
+  ASSERT_EQ(auth.authenticate(basic("admin:pw1"), "127.0.0.1").status,
+            Authenticator::Status::kOk);
+  ASSERT_EQ(auth.authenticate(basic("admin:pw1"), "127.0.0.1").status,
+            Authenticator::Status::kOk);  // now from the cache
+  auto mtime = std::filesystem::last_write_time(file());
+  auto size = std::filesystem::file_size(file());
+  db.set_password("admin", "pw2", kFast);
+  db.save(file());
+  std::filesystem::last_write_time(file(), mtime);
+  ASSERT_EQ(std::filesystem::file_size(file()), size);
+  EXPECT_EQ(auth.authenticate(basic("admin:pw1"), "127.0.0.1").status,
+            Authenticator::Status::kBadCredentials);
+  EXPECT_EQ(auth.authenticate(basic("admin:pw2"), "127.0.0.1").status,
+            Authenticator::Status::kOk);
+}
+
 }  // namespace
 }  // namespace cimnet::auth

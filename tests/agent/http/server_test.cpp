@@ -163,6 +163,54 @@ TEST(HttpServer, PortZeroGetsARealPortAndKeepAliveServesSeveralRequests) {
   EXPECT_EQ(r.server.connection_count(), 1u);
 }
 
+// The response bytes exactly: status line, fields in order (Server,
+// Content-Type, the handler's own, Content-Length), blank line, body; HTTP/1.0
+// keep-alive is answered with Connection: keep-alive and the connection stays.
+TEST(HttpServer, ResponseIsLaidOutExactlyForHttp11And10) {
+  Running r(plain(), [](const Request& req) {
+    Response res;
+    res.status = req.body == "missing" ? 404 : 200;
+    res.content_type = "text/plain";
+    res.headers.emplace_back("X-Cimnet", "yes");
+    res.body = "got " + req.body;
+    return res;
+  });
+  Client c(r.bound[0].port);
+  ASSERT_TRUE(c.connected());
+  c.send(post("one"));
+  EXPECT_EQ(c.read_response(),
+            "HTTP/1.1 200 OK\r\nServer: cimnetd\r\nContent-Type: text/plain\r\nX-Cimnet: "
+            "yes\r\nContent-Length: 7\r\n\r\ngot one");
+  c.send("POST /wsman HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 7\r\n\r\nmissing");
+  EXPECT_EQ(c.read_response(),
+            "HTTP/1.0 404 Not Found\r\nServer: cimnetd\r\nContent-Type: text/plain\r\nX-Cimnet: "
+            "yes\r\nConnection: keep-alive\r\nContent-Length: 11\r\n\r\ngot missing");
+  c.send(post("two", "Connection: close\r\n"));
+  EXPECT_EQ(c.read_response(),
+            "HTTP/1.1 200 OK\r\nServer: cimnetd\r\nContent-Type: text/plain\r\nX-Cimnet: "
+            "yes\r\nConnection: close\r\nContent-Length: 7\r\n\r\ngot two");
+  EXPECT_TRUE(c.wait_closed(5000ms));
+}
+
+// A body far larger than one socket write arrives whole.
+TEST(HttpServer, LargeResponseBodyArrivesWhole) {
+  std::string big(3 * 1024 * 1024, 'x');
+  for (size_t i = 0; i < big.size(); i += 4099) big[i] = static_cast<char>('a' + i % 26);
+  Running r(plain(), [&big](const Request&) {
+    Response res;
+    res.content_type = "text/plain";
+    res.body = big;
+    return res;
+  });
+  Client c(r.bound[0].port);
+  ASSERT_TRUE(c.connected());
+  c.send(post("x"));
+  auto response = c.read_response(20000ms);
+  auto head_end = response.find("\r\n\r\n");
+  ASSERT_NE(head_end, std::string::npos);
+  EXPECT_EQ(response.substr(head_end + 4), big);
+}
+
 TEST(HttpServer, ChunkedBodyIsReassembled) {
   Running r(plain());
   Client c(r.bound[0].port);
