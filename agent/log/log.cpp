@@ -32,16 +32,28 @@ void write(Level level, std::string_view message) {
   auto now = std::chrono::system_clock::now();
   auto secs = std::chrono::system_clock::to_time_t(now);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char stamp[96];
-  std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms.count()));
+  // The "YYYY-MM-DDTHH:MM:SS." part is formatted once per second per thread
+  // (gmtime_r + snprintf on every request line otherwise).
+  thread_local std::time_t stamp_secs = -1;
+  thread_local char stamp[96];
+  thread_local size_t stamp_len = 0;
+  if (secs != stamp_secs) {
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    int n = std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.",
+                          tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                          tm.tm_sec);
+    stamp_len = n > 0 ? static_cast<size_t>(n) : 0;
+    stamp_secs = secs;
+  }
+  int millis = static_cast<int>(ms.count());
   std::string line;
   line.reserve(message.size() + 48);
-  line += stamp;
-  line += ' ';
+  line.append(stamp, stamp_len);
+  line += static_cast<char>('0' + millis / 100);
+  line += static_cast<char>('0' + millis / 10 % 10);
+  line += static_cast<char>('0' + millis % 10);
+  line += "Z ";
   line += kNames[static_cast<int>(level)];
   line += ' ';
   line += message;

@@ -266,10 +266,28 @@ http::Response Service::handle(const http::Request& http_request) {
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                   std::chrono::steady_clock::now() - started)
                   .count();
-    char ms[32];
-    std::snprintf(ms, sizeof ms, "%.3f", static_cast<double>(us) / 1000.0);
-    log::info("user=" + user + " client=" + http_request.client_address + " action=" + action +
-              " resource=" + resource + " result=" + result + " ms=" + ms);
+    // Built in one buffer; ms with three decimals (us / 1000 "." us % 1000).
+    std::string line;
+    line.reserve(96 + user.size() + http_request.client_address.size() + action.size() +
+                 resource.size() + result.size());
+    line += "user=";
+    line += user;
+    line += " client=";
+    line += http_request.client_address;
+    line += " action=";
+    line += action;
+    line += " resource=";
+    line += resource;
+    line += " result=";
+    line += result;
+    line += " ms=";
+    line += std::to_string(us / 1000);
+    line += '.';
+    long long frac = us % 1000;
+    line += static_cast<char>('0' + frac / 100);
+    line += static_cast<char>('0' + frac / 10 % 10);
+    line += static_cast<char>('0' + frac % 10);
+    log::info(line);
   }
   return response;
 }
