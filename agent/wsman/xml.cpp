@@ -1,5 +1,6 @@
 #include "agent/wsman/xml.h"
 
+#include <array>
 #include <cstring>
 
 namespace cimnet::wsman::xml {
@@ -85,6 +86,11 @@ pugi::xml_attribute attribute(pugi::xml_node element, std::string_view ns,
 }
 
 std::string text(pugi::xml_node element) {
+  // Common case first: one text child, trimmed straight into the result.
+  auto first = element.first_child();
+  if (first && !first.next_sibling() &&
+      (first.type() == pugi::node_pcdata || first.type() == pugi::node_cdata))
+    return std::string(trim(first.value()));
   std::string out;
   for (auto c = element.first_child(); c; c = c.next_sibling())
     if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) out += c.value();
@@ -103,20 +109,27 @@ std::string_view trim(std::string_view s) {
 // return, not even as character references: they become U+FFFD.
 constexpr const char* kReplacement = "\xEF\xBF\xBD";
 
+// Bytes append_escaped must replace: & < > \r and the C0 controls other
+// than tab and newline. A table lookup per byte; runs of plain bytes are
+// appended at once.
+constexpr auto kTextSpecial = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[static_cast<size_t>(c)] = c != '\t' && c != '\n';
+  t['&'] = t['<'] = t['>'] = true;
+  return t;
+}();
+
 void append_escaped(std::string& out, std::string_view s) {
   size_t start = 0;
   for (size_t i = 0; i < s.size(); ++i) {
-    const char* rep = nullptr;
+    if (!kTextSpecial[static_cast<unsigned char>(s[i])]) continue;
+    const char* rep;
     switch (s[i]) {
       case '&': rep = "&amp;"; break;
       case '<': rep = "&lt;"; break;
       case '>': rep = "&gt;"; break;
       case '\r': rep = "&#13;"; break;
-      case '\t':
-      case '\n': continue;
-      default:
-        if (static_cast<unsigned char>(s[i]) < 0x20) rep = kReplacement;
-        else continue;
+      default: rep = kReplacement; break;
     }
     out.append(s.data() + start, i - start);
     out += rep;
