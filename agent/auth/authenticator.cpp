@@ -58,8 +58,9 @@ Authenticator::Authenticator(std::filesystem::path users_file, LoginLimiter::Opt
 std::optional<Authenticator::FileStamp> Authenticator::stamp_of(const std::filesystem::path& file) {
   struct stat st {};
   if (::stat(file.c_str(), &st) != 0) return std::nullopt;
-  return FileStamp{static_cast<int64_t>(st.st_mtim.tv_sec), static_cast<int64_t>(st.st_mtim.tv_nsec),
-                   static_cast<int64_t>(st.st_size), static_cast<uint64_t>(st.st_ino)};
+  return FileStamp{static_cast<int64_t>(st.st_mtim.tv_sec),
+                   static_cast<int64_t>(st.st_mtim.tv_nsec), static_cast<int64_t>(st.st_size),
+                   static_cast<uint64_t>(st.st_ino)};
 }
 
 void Authenticator::reload() {

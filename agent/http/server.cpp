@@ -270,14 +270,14 @@ class Session : public SessionBase {
     bool keep = res->keep_alive();
     std::array<net::const_buffer, 2> buffers{net::buffer(out->head), net::buffer(out->body)};
     beast::get_lowest_layer(stream_).expires_after(shared_->config.limits.request_timeout);
-    net::async_write(stream_, buffers,
-                     [self = this->shared_from_this(), this, out, keep](beast::error_code ec,
-                                                                        size_t) {
-                       (void)self;
-                       if (ec) return close_now();
-                       if (!keep) return close_gracefully();
-                       read_header();
-                     });
+    net::async_write(
+        stream_, buffers,
+        [self = this->shared_from_this(), this, out, keep](beast::error_code ec, size_t) {
+          (void)self;
+          if (ec) return close_now();
+          if (!keep) return close_gracefully();
+          read_header();
+        });
   }
 
   void close_gracefully() {

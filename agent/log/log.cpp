@@ -40,9 +40,8 @@ void write(Level level, std::string_view message) {
   if (secs != stamp_secs) {
     std::tm tm{};
     gmtime_r(&secs, &tm);
-    int n = std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.",
-                          tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                          tm.tm_sec);
+    int n = std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900,
+                          tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
     stamp_len = n > 0 ? static_cast<size_t>(n) : 0;
     stamp_secs = secs;
   }

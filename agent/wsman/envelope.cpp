@@ -170,9 +170,8 @@ Request parse_request(std::string_view bytes, pugi::xml_encoding encoding) {
     bool known = understood(ns, name);
     // Only the SOAP-qualified attribute counts: pywinrm's unqualified one is ignored.
     if (!known && truthy(xml::attribute(h, uri::kSoap, "mustUnderstand").value()))
-      throw Fault(FaultKind::kMustUnderstand,
-                  "The header '" + std::string(h.name()) + "' (" + std::string(ns) +
-                      ") was not understood.");
+      throw Fault(FaultKind::kMustUnderstand, "The header '" + std::string(h.name()) + "' (" +
+                                                  std::string(ns) + ") was not understood.");
     bool repeated = false;
     if (known) {
       for (const auto& [sns, sname] : seen) repeated = repeated || (sns == ns && sname == name);

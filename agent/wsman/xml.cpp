@@ -23,9 +23,10 @@ std::string_view resolve(pugi::xml_node node, std::string_view prefix) {
       // the default namespace, "xmlns:" + prefix otherwise.
       const char* name = attr.name();
       if (std::strncmp(name, "xmlns", 5) != 0) continue;
-      if (prefix.empty() ? name[5] == '\0'
-                         : (name[5] == ':' && std::strncmp(name + 6, prefix.data(), prefix.size()) == 0 &&
-                            name[6 + prefix.size()] == '\0'))
+      if (prefix.empty()
+              ? name[5] == '\0'
+              : (name[5] == ':' && std::strncmp(name + 6, prefix.data(), prefix.size()) == 0 &&
+                 name[6 + prefix.size()] == '\0'))
         return attr.value();
     }
   }
@@ -129,7 +130,9 @@ void append_escaped(std::string& out, std::string_view s) {
       case '<': rep = "&lt;"; break;
       case '>': rep = "&gt;"; break;
       case '\r': rep = "&#13;"; break;
-      default: rep = kReplacement; break;
+      default:
+        rep = kReplacement;
+        break;
     }
     out.append(s.data() + start, i - start);
     out += rep;

@@ -209,8 +209,7 @@ TEST_F(TempDir, AuthenticatorSeesPasswordChangeWithSameSizeAndMtime) {
   db.add("admin", "pw1", Role::kAdmin, kFast);
   db.save(file());
   Authenticator auth(file());
-  ASSERT_EQ(auth.authenticate(basic("admin:pw1"), "127.0.0.1").status,
-            Authenticator::Status::kOk);
+  ASSERT_EQ(auth.authenticate(basic("admin:pw1"), "127.0.0.1").status, Authenticator::Status::kOk);
   ASSERT_EQ(auth.authenticate(basic("admin:pw1"), "127.0.0.1").status,
             Authenticator::Status::kOk);  // now from the cache
   auto mtime = std::filesystem::last_write_time(file());
@@ -221,8 +220,7 @@ TEST_F(TempDir, AuthenticatorSeesPasswordChangeWithSameSizeAndMtime) {
   ASSERT_EQ(std::filesystem::file_size(file()), size);
   EXPECT_EQ(auth.authenticate(basic("admin:pw1"), "127.0.0.1").status,
             Authenticator::Status::kBadCredentials);
-  EXPECT_EQ(auth.authenticate(basic("admin:pw2"), "127.0.0.1").status,
-            Authenticator::Status::kOk);
+  EXPECT_EQ(auth.authenticate(basic("admin:pw2"), "127.0.0.1").status, Authenticator::Status::kOk);
 }
 
 }  // namespace

@@ -23,8 +23,8 @@ namespace {
 // Runs `body` with stderr sent to a temporary file; returns what was written.
 template <class F>
 std::string capture_stderr(F body) {
-  auto path = std::filesystem::temp_directory_path() /
-              ("cimnet-log-test-" + std::to_string(::getpid()));
+  auto path =
+      std::filesystem::temp_directory_path() / ("cimnet-log-test-" + std::to_string(::getpid()));
   int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0600);
   int saved = ::dup(STDERR_FILENO);
   ::dup2(fd, STDERR_FILENO);
