@@ -2,7 +2,6 @@
 #include "agent/http/server.h"
 
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -230,9 +229,8 @@ class Session : public SessionBase {
 
   void send(Response response, bool keep_alive, unsigned version) {
     in_request_ = true;
-    bhttp::response<bhttp::string_body> message(static_cast<bhttp::status>(response.status),
-                                                version);
-    auto* res = &message;
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
+        static_cast<bhttp::status>(response.status), version);
     res->set(bhttp::field::server, "cimnetd");
     if (!response.content_type.empty())
       res->set(bhttp::field::content_type, response.content_type);
@@ -240,44 +238,15 @@ class Session : public SessionBase {
     res->body() = std::move(response.body);
     res->keep_alive(keep_alive);
     res->prepare_payload();
-    // The message is laid out here in one buffer, as Beast's serializer would
-    // (status line, the fields in order, blank line, body), and written with
-    // one plain async_write: the serializer's buffer views cost more than the
-    // rest of the HTTP layer per response.
-    struct Outgoing {
-      std::string head, body;
-    };
-    auto out = std::make_shared<Outgoing>();
-    std::string& head = out->head;
-    head.reserve(256);
-    head += "HTTP/";
-    head += static_cast<char>('0' + res->version() / 10);
-    head += '.';
-    head += static_cast<char>('0' + res->version() % 10);
-    head += ' ';
-    head += std::to_string(res->result_int());
-    head += ' ';
-    head += sv(res->reason());
-    head += "\r\n";
-    for (const auto& field : *res) {
-      head += sv(field.name_string());
-      head += ": ";
-      head += sv(field.value());
-      head += "\r\n";
-    }
-    head += "\r\n";
-    out->body = std::move(res->body());
-    bool keep = res->keep_alive();
-    std::array<net::const_buffer, 2> buffers{net::buffer(out->head), net::buffer(out->body)};
     beast::get_lowest_layer(stream_).expires_after(shared_->config.limits.request_timeout);
-    net::async_write(
-        stream_, buffers,
-        [self = this->shared_from_this(), this, out, keep](beast::error_code ec, size_t) {
-          (void)self;
-          if (ec) return close_now();
-          if (!keep) return close_gracefully();
-          read_header();
-        });
+    bhttp::async_write(stream_, *res,
+                       [self = this->shared_from_this(), this, res](beast::error_code ec,
+                                                                     size_t) {
+                         (void)self;
+                         if (ec) return close_now();
+                         if (!res->keep_alive()) return close_gracefully();
+                         read_header();
+                       });
   }
 
   void close_gracefully() {
