@@ -172,6 +172,7 @@ uint32_t Datapath::State::intern_pa(const IpAddress& a) {
     return it->second;
   }
   uint32_t i;
+  providers_dirty = true;
   if (pa_free.empty() && pa_address.size() > kMaxPaIndex)
     throw PolicyError("too many distinct provider addresses (limit " +
                       std::to_string(kMaxPaIndex + 1) + ")");
@@ -191,6 +192,7 @@ uint32_t Datapath::State::intern_pa(const IpAddress& a) {
 
 void Datapath::State::release_pa(uint32_t i) {
   if (--pa_refs[i] == 0) {
+    providers_dirty = true;
     pa_index.erase(pa_address[i]);
     pa_address[i] = IpAddress{};
     pa_free.push_back(i);
@@ -205,6 +207,7 @@ void Datapath::State::unrelease_pa(uint32_t i, const IpAddress& a) {
     pa_free.pop_back();
     pa_address[i] = a;
     pa_index.emplace(a, i);
+    providers_dirty = true;
   }
   ++pa_refs[i];
 }
@@ -291,17 +294,9 @@ std::shared_ptr<const Shard<Slot>> make_shard(const std::vector<Slot>& slots) {
   return shard;
 }
 
-// Compiles the current configuration into a new snapshot, rebuilding only dirty shards.
-std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
-  auto snap = std::make_unique<Snapshot>();
-  const Snapshot* prev = s.current_owner.get();
-  snap->settings = s.settings;
-
-  // Local ports by (VSID, MAC).
-  std::unordered_map<MacKey, uint16_t, MacKeyHash> port_by_mac;
-  for (auto& [id, p] : s.ports) port_by_mac[MacKey{p.vsid, mac48(p.mac.bytes.data())}] = id;
-
-  // Provider targets.
+// Builds the provider-side tables of `snap` (targets, encap templates, PA arrays, local PAs)
+// from the configured provider addresses, routes and neighbours.
+void build_provider_tables(const Datapath::State& s, Snapshot& snap) {
   auto providers = std::make_shared<std::vector<ProviderTarget>>(s.pa_address.size());
   std::vector<std::pair<IpAddress, uint32_t>> local_list;
   for (uint32_t i = 0; i < s.pa_address.size(); ++i) {
@@ -356,67 +351,113 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
     auto it = s.pa_index.find(addr);
     local_list.emplace_back(addr, it == s.pa_index.end() ? kNoPa : it->second);
   }
-  snap->providers = providers;
-  auto encap = std::make_shared<std::vector<EncapTemplate>>(providers->size());
-  auto pa4 = std::make_shared<std::vector<uint32_t>>(providers->size());
-  auto pa6 = std::make_shared<std::vector<std::array<uint8_t, 16>>>(providers->size());
-  for (size_t i = 0; i < providers->size(); ++i) {
-    const ProviderTarget& t = (*providers)[i];
-    EncapTemplate& e = (*encap)[i];
+  snap.providers = providers;
+  // Every entry is written once below: reserve + push_back, no zero-fill first.
+  auto encap = std::make_shared<std::vector<EncapTemplate>>();
+  auto pa4 = std::make_shared<std::vector<uint32_t>>();
+  auto pa6 = std::make_shared<std::vector<std::array<uint8_t, 16>>>();
+  encap->reserve(providers->size());
+  pa4->reserve(providers->size());
+  pa6->reserve(providers->size());
+  for (const ProviderTarget& t : *providers) {
+    EncapTemplate e;
     std::memcpy(e.header, t.header, sizeof e.header);
     e.length = t.reachable ? t.header_length : 0;
     e.local = t.local;
+    uint32_t v4 = 0;
+    std::array<uint8_t, 16> v6{};
     if (t.family == 4) {
       uint32_t sum = t.checksum_base;
       while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
       put16(e.header + 24, uint16_t(sum));
-      (*pa4)[i] = load32(t.address.bytes.data());
+      v4 = load32(t.address.bytes.data());
     } else if (t.family == 6) {
-      (*pa6)[i] = t.address.bytes;
+      v6 = t.address.bytes;
     }
+    encap->push_back(e);
+    pa4->push_back(v4);
+    pa6->push_back(v6);
   }
-  snap->encap = encap;
-  snap->pa4 = pa4;
-  snap->pa6 = pa6;
-  snap->local_pas = std::make_shared<FlatMap<IpAddress, uint32_t>>(local_list);
-  snap->local4_all = true;
+  snap.encap = encap;
+  snap.pa4 = pa4;
+  snap.pa6 = pa6;
+  snap.local_pas = std::make_shared<FlatMap<IpAddress, uint32_t>>(local_list);
+  snap.local4_all = true;
   for (auto& [addr, lp] : s.local_pas) {
     if (!addr.is_v4()) continue;
-    if (snap->local4_count == snap->local4.size()) {
-      snap->local4_all = false;
+    if (snap.local4_count == snap.local4.size()) {
+      snap.local4_all = false;
       break;
     }
-    snap->local4[snap->local4_count++] = load32(addr.bytes.data());
+    snap.local4[snap.local4_count++] = load32(addr.bytes.data());
   }
-  snap->local6_all = true;
+  snap.local6_all = true;
   for (auto& [addr, lp] : s.local_pas) {
     if (!addr.is_v6()) continue;
-    if (snap->local6_count == snap->local6.size()) {
-      snap->local6_all = false;
+    if (snap.local6_count == snap.local6.size()) {
+      snap.local6_all = false;
       break;
     }
-    snap->local6[snap->local6_count++] = addr.bytes;
+    snap.local6[snap.local6_count++] = addr.bytes;
   }
-  auto is_local_pa = [&](uint32_t pa) { return pa != kNoPa && (*providers)[pa].local; };
+}
 
-  // Subnets, ports, routes.
-  std::vector<std::pair<uint32_t, SubnetInfo>> subnet_list;
-  for (auto& [vsid, sub] : s.subnets) {
-    SubnetInfo info{s.domain_of(sub.routing_domain), s.vsid_counter[vsid], {}, {}};
-    for (auto& g : sub.gateways) {
-      IpAddress& slot = g.is_v4() ? info.gateway4 : info.gateway6;
-      if (!slot.is_set()) slot = g;
+// Compiles the current configuration into a new snapshot, rebuilding only dirty shards.
+std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
+  auto snap = std::make_unique<Snapshot>();
+  const Snapshot* prev = s.current_owner.get();
+  snap->settings = s.settings;
+
+  // Local ports by (VSID, MAC).
+  std::unordered_map<MacKey, uint16_t, MacKeyHash> port_by_mac;
+  for (auto& [id, p] : s.ports) port_by_mac[MacKey{p.vsid, mac48(p.mac.bytes.data())}] = id;
+
+  if (prev && !s.providers_dirty) {
+    // Same provider addresses, routes, neighbours and MAC: the previous tables still hold.
+    snap->providers = prev->providers;
+    snap->encap = prev->encap;
+    snap->pa4 = prev->pa4;
+    snap->pa6 = prev->pa6;
+    snap->local_pas = prev->local_pas;
+    snap->local4 = prev->local4;
+    snap->local4_count = prev->local4_count;
+    snap->local4_all = prev->local4_all;
+    snap->local6 = prev->local6;
+    snap->local6_count = prev->local6_count;
+    snap->local6_all = prev->local6_all;
+  } else {
+    build_provider_tables(s, *snap);
+  }
+  s.providers_dirty = false;
+  const std::vector<ProviderTarget>& providers = *snap->providers;
+  auto is_local_pa = [&](uint32_t pa) { return pa != kNoPa && providers[pa].local; };
+
+  // Subnets, ports, routes (shared with the previous version unless the change touched them).
+  if (prev && !s.subnets_dirty) {
+    snap->subnets = prev->subnets;
+    snap->ports = prev->ports;
+  } else {
+    std::vector<std::pair<uint32_t, SubnetInfo>> subnet_list;
+    for (auto& [vsid, sub] : s.subnets) {
+      SubnetInfo info{s.domain_of(sub.routing_domain), s.vsid_counter[vsid], {}, {}};
+      for (auto& g : sub.gateways) {
+        IpAddress& slot = g.is_v4() ? info.gateway4 : info.gateway6;
+        if (!slot.is_set()) slot = g;
+      }
+      subnet_list.emplace_back(vsid, info);
     }
-    subnet_list.emplace_back(vsid, info);
+    snap->subnets = std::make_shared<FlatMap<uint32_t, SubnetInfo>>(subnet_list);
+    auto ports = std::make_shared<std::vector<PortInfo>>(kMaxPorts);  // unused ids: vsid 0
+    for (auto& [id, p] : s.ports) {
+      const SubnetInfo* si = snap->subnets->find(p.vsid);
+      (*ports)[id] = PortInfo{p.vsid, si->domain, si->counter, p.mac, si->gateway4, si->gateway6};
+    }
+    snap->ports = ports;
   }
-  snap->subnets = std::make_shared<FlatMap<uint32_t, SubnetInfo>>(subnet_list);
-  auto ports = std::make_shared<std::vector<PortInfo>>(kMaxPorts);
-  for (auto& [id, p] : s.ports) {
-    const SubnetInfo* si = snap->subnets->find(p.vsid);
-    (*ports)[id] = PortInfo{p.vsid, si->domain, si->counter, p.mac, si->gateway4, si->gateway6};
-  }
-  snap->ports = ports;
-  {
+  s.subnets_dirty = false;
+  if (prev && !s.routes_dirty) {
+    snap->routes = prev->routes;
+  } else {
     std::vector<std::pair<RouteKey, RouteTarget>> routes;
     std::map<std::pair<uint32_t, uint8_t>, std::set<uint8_t, std::greater<>>> lens;
     std::map<std::tuple<uint32_t, uint8_t, IpAddress>, std::pair<uint32_t, RouteTarget>> best;
@@ -441,6 +482,7 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
     table->lengths = FlatMap<uint32_t, LengthList>(len_list);
     snap->routes = table;
   }
+  s.routes_dirty = false;
 
   // Gateway addresses of the subnets, by shard.
   std::vector<std::vector<std::pair<uint32_t, IpAddress>>> gw4(kShards), gw6(kShards);
@@ -921,7 +963,17 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
     return;
   }
 
-  // Ports and local provider addresses only change the small tables every version rebuilds.
+  // The small tables a change cannot affect are shared with the published version.
+  if ((change.settings && change.settings->provider_mac != saved_settings.provider_mac) ||
+      !change.remove_provider_addresses.empty() || !change.upsert_provider_addresses.empty() ||
+      !change.remove_provider_routes.empty() || !change.upsert_provider_routes.empty() ||
+      !change.remove_neighbors.empty() || !change.upsert_neighbors.empty())
+    s.providers_dirty = true;
+  if (!change.remove_subnets.empty() || !change.upsert_subnets.empty() ||
+      !change.remove_ports.empty() || !change.upsert_ports.empty())
+    s.subnets_dirty = true;
+  if (!change.remove_customer_routes.empty() || !change.upsert_customer_routes.empty())
+    s.routes_dirty = true;
   s.publish(build_snapshot(s, structural));
 }
 

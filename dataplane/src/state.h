@@ -150,6 +150,14 @@ struct Datapath::State {
   std::vector<uint32_t> pa_refs;
   std::vector<uint32_t> pa_free;
 
+  // Which of the tables built beside the record shards the next snapshot must rebuild; the rest
+  // it shares (immutably) with the published one. Set by update() and by intern_pa / release_pa /
+  // unrelease_pa when an index gains or loses its address, cleared by each build. A refused
+  // change may leave a flag set: that only costs one rebuild, never a stale table.
+  bool providers_dirty = true;  // PA set, local PAs, provider routes, neighbours, provider MAC
+  bool subnets_dirty = true;    // subnets or VM ports (subnet info, per-port table)
+  bool routes_dirty = true;     // customer routes
+
   std::map<uint32_t, uint32_t> vsid_counter;     // VSID -> counter index (never reused)
   std::map<std::string, uint32_t> domain_index;  // routing domain -> index (never reused)
 
