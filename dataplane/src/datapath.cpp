@@ -3,8 +3,11 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <functional>
+#include <optional>
 #include <set>
+#include <span>
 #include <thread>
 #include <tuple>
 
@@ -218,30 +221,48 @@ uint32_t Datapath::State::domain_of(const std::string& name) {
 }
 
 WorkTable<Ca4Slot>& Datapath::State::open4(size_t sh) {
-  if (!work4[sh])
+  if (!work4[sh]) {
+    opened.push_back(uint32_t(0 * kShards + sh));
     work4[sh] = std::make_unique<WorkTable<Ca4Slot>>(
         current_owner ? current_owner->ca4.owners[sh].get() : nullptr);
+  }
   return *work4[sh];
 }
 
 WorkTable<Ca6Slot>& Datapath::State::open6(size_t sh) {
-  if (!work6[sh])
+  if (!work6[sh]) {
+    opened.push_back(uint32_t(1 * kShards + sh));
     work6[sh] = std::make_unique<WorkTable<Ca6Slot>>(
         current_owner ? current_owner->ca6.owners[sh].get() : nullptr);
+  }
   return *work6[sh];
 }
 
 WorkTable<MacSlot>& Datapath::State::open_mac(size_t sh) {
-  if (!work_mac[sh])
+  if (!work_mac[sh]) {
+    opened.push_back(uint32_t(2 * kShards + sh));
     work_mac[sh] = std::make_unique<WorkTable<MacSlot>>(
         current_owner ? current_owner->mac.owners[sh].get() : nullptr);
+  }
   return *work_mac[sh];
 }
 
 void Datapath::State::close_work() {
-  for (auto& w : work4) w.reset();
-  for (auto& w : work6) w.reset();
-  for (auto& w : work_mac) w.reset();
+  for (uint32_t i : opened) {
+    size_t sh = i % kShards;
+    switch (i / kShards) {
+      case 0:
+        work4[sh].reset();
+        break;
+      case 1:
+        work6[sh].reset();
+        break;
+      default:
+        work_mac[sh].reset();
+        break;
+    }
+  }
+  opened.clear();
 }
 
 void Datapath::State::publish(std::unique_ptr<const Snapshot> next) {
@@ -404,7 +425,8 @@ void build_provider_tables(const Datapath::State& s, Snapshot& snap) {
 
 // Compiles the current configuration into a new snapshot, rebuilding only dirty shards.
 std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
-  auto snap = std::make_unique<Snapshot>();
+  // Not zero-filled first: every shard reference is set below, the rest has initialisers.
+  auto snap = std::make_unique_for_overwrite<Snapshot>();
   const Snapshot* prev = s.current_owner.get();
   snap->settings = s.settings;
 
@@ -484,14 +506,25 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
   }
   s.routes_dirty = false;
 
-  // Gateway addresses of the subnets, by shard.
-  std::vector<std::vector<std::pair<uint32_t, IpAddress>>> gw4(kShards), gw6(kShards);
-  for (auto& [vsid, sub] : s.subnets) {
-    for (auto& g : sub.gateways) {
-      RecordKey k{vsid, g, {}};
-      (g.is_v4() ? gw4 : gw6)[shard_of(record_hash(k))].emplace_back(vsid, g);
-    }
-  }
+  // Gateway addresses of the subnets, ordered by shard (only rebuilt shards look at them).
+  struct Gateway {
+    size_t shard;
+    uint32_t vsid;
+    IpAddress address;
+  };
+  std::vector<Gateway> gateways;
+  for (auto& [vsid, sub] : s.subnets)
+    for (auto& g : sub.gateways)
+      gateways.push_back({shard_of(record_hash(RecordKey{vsid, g, {}})), vsid, g});
+  std::stable_sort(gateways.begin(), gateways.end(),
+                   [](const Gateway& a, const Gateway& b) { return a.shard < b.shard; });
+  auto gateways_of = [&](size_t sh) {
+    auto lo = std::lower_bound(gateways.begin(), gateways.end(), sh,
+                               [](const Gateway& g, size_t v) { return g.shard < v; });
+    auto hi = lo;
+    while (hi != gateways.end() && hi->shard == sh) ++hi;
+    return std::span<const Gateway>(lo, hi);
+  };
 
   auto record_port = [&](const LookupRecord& r, uint32_t pa) -> uint16_t {
     if (!is_local_pa(pa)) return kNoPort;
@@ -509,8 +542,9 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
     if (s.work4[sh]) {
       std::vector<Ca4Slot> slots = s.work4[sh]->live();
       s.work4[sh].reset();  // one shard's copy at a time, not the whole table
-      for (auto& [vsid, g] : gw4[sh]) {
-        Ca4Slot slot = ca4_key_slot(vsid, g);
+      for (const Gateway& g : gateways_of(sh)) {
+        if (!g.address.is_v4()) continue;
+        Ca4Slot slot = ca4_key_slot(g.vsid, g.address);
         slot.set_pa(kNoPa);
         std::memcpy(slot.mac, s.settings.router_mac.bytes.data(), 6);
         slots.push_back(slot);
@@ -522,8 +556,9 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
     if (s.work6[sh]) {
       std::vector<Ca6Slot> slots = s.work6[sh]->live();
       s.work6[sh].reset();
-      for (auto& [vsid, g] : gw6[sh]) {
-        Ca6Slot slot = ca6_key_slot(vsid, g);
+      for (const Gateway& g : gateways_of(sh)) {
+        if (g.address.is_v4()) continue;
+        Ca6Slot slot = ca6_key_slot(g.vsid, g.address);
         slot.set_pa(kNoPa);
         std::memcpy(slot.mac, s.settings.router_mac.bytes.data(), 6);
         slots.push_back(slot);
@@ -565,6 +600,19 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
   return snap;
 }
 
+// A copy of `table` for undo when a change may edit it, else nothing.
+template <class T>
+std::optional<T> copy_if(const T& table, bool edited) {
+  if (!edited) return std::nullopt;
+  return table;
+}
+
+// Puts back a table saved by copy_if (tables not saved were not edited).
+template <class T>
+void restore(T& table, std::optional<T>& saved) {
+  if (saved) table = std::move(*saved);
+}
+
 }  // namespace
 
 void Datapath::apply(const PolicyChange& change) {
@@ -579,16 +627,24 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
   State& s = *state_;
   std::lock_guard lock(s.write_mutex);
 
-  // Small tables are restored wholesale on failure; record edits are undone one by one.
+  // Small tables are restored wholesale on failure (only those this change can edit are saved:
+  // a one-record change copies none of them but records_per_vsid); record edits are undone one
+  // by one.
   auto saved_settings = s.settings;
-  auto saved_subnets = s.subnets;
-  auto saved_routes = s.customer_routes;
-  auto saved_local = s.local_pas;
-  auto saved_proutes = s.provider_routes;
-  auto saved_neighbors = s.neighbors;
-  auto saved_ports = s.ports;
-  auto saved_counters = s.vsid_counter;
-  auto saved_per_vsid = s.records_per_vsid;
+  bool edits_subnets = !change.remove_subnets.empty() || !change.upsert_subnets.empty();
+  bool edits_records = !change.remove_records.empty() || !change.upsert_records.empty();
+  auto saved_subnets = copy_if(s.subnets, edits_subnets);
+  auto saved_routes = copy_if(s.customer_routes, !change.remove_customer_routes.empty() ||
+                                                     !change.upsert_customer_routes.empty());
+  auto saved_local = copy_if(s.local_pas, !change.remove_provider_addresses.empty() ||
+                                              !change.upsert_provider_addresses.empty());
+  auto saved_proutes = copy_if(s.provider_routes, !change.remove_provider_routes.empty() ||
+                                                      !change.upsert_provider_routes.empty());
+  auto saved_neighbors =
+      copy_if(s.neighbors, !change.remove_neighbors.empty() || !change.upsert_neighbors.empty());
+  auto saved_ports = copy_if(s.ports, !change.remove_ports.empty() || !change.upsert_ports.empty());
+  auto saved_counters = copy_if(s.vsid_counter, edits_subnets);
+  auto saved_per_vsid = copy_if(s.records_per_vsid, edits_records);
   // Record tables are edited in work copies (dropped on failure); provider-address references
   // are undone from a compact log; the rare L2Only / Nat map edits by closures.
   // Provider-address reference log: index << 1 | released (8 bytes a record in a bulk load);
@@ -709,15 +765,15 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
         ++s.pa_refs[i];
       }
     }
-    s.records_per_vsid = std::move(saved_per_vsid);
     s.settings = saved_settings;
-    s.subnets = std::move(saved_subnets);
-    s.customer_routes = std::move(saved_routes);
-    s.local_pas = std::move(saved_local);
-    s.provider_routes = std::move(saved_proutes);
-    s.neighbors = std::move(saved_neighbors);
-    s.ports = std::move(saved_ports);
-    s.vsid_counter = std::move(saved_counters);
+    restore(s.records_per_vsid, saved_per_vsid);
+    restore(s.subnets, saved_subnets);
+    restore(s.customer_routes, saved_routes);
+    restore(s.local_pas, saved_local);
+    restore(s.provider_routes, saved_proutes);
+    restore(s.neighbors, saved_neighbors);
+    restore(s.ports, saved_ports);
+    restore(s.vsid_counter, saved_counters);
   };
   try {
     // ---- settings and small tables ----
@@ -836,32 +892,33 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
       }
     }
     for (const LookupRecord& r : change.upsert_records) {
-      std::string what = "record " + r.customer.to_string() + " in " + vsid_text(r.vsid);
+      // The message prefix is only formatted when a record is refused.
+      auto what = [&r] { return "record " + r.customer.to_string() + " in " + vsid_text(r.vsid); };
       check_vsid(r.vsid);
       if (!r.provider.is_set() || r.provider.is_unspecified())
-        throw PolicyError(what + ": provider address is missing");
+        throw PolicyError(what() + ": provider address is missing");
       if (r.mac.is_multicast() || r.mac.is_zero())
-        throw PolicyError(what + ": MAC must be a unicast address");
+        throw PolicyError(what() + ": MAC must be a unicast address");
       switch (r.type) {
         case RecordType::L2Only:
           if (r.customer.is_set() && !r.customer.is_unspecified())
-            throw PolicyError(what + ": L2Only records have no customer address");
-          if (r.rule != Rule::Encap) throw PolicyError(what + ": L2Only records use Encap");
+            throw PolicyError(what() + ": L2Only records have no customer address");
+          if (r.rule != Rule::Encap) throw PolicyError(what() + ": L2Only records use Encap");
           break;
         case RecordType::GatewayWildcard:
           if (!r.customer.is_set() || !r.customer.is_unspecified())
-            throw PolicyError(what + ": GatewayWildcard records use 0.0.0.0 or ::");
+            throw PolicyError(what() + ": GatewayWildcard records use 0.0.0.0 or ::");
           if (r.rule != Rule::Encap)
-            throw PolicyError(what + ": GatewayWildcard records use Encap");
+            throw PolicyError(what() + ": GatewayWildcard records use Encap");
           break;
         default:
           if (!r.customer.is_set() || r.customer.is_unspecified())
-            throw PolicyError(what + ": customer address is missing");
+            throw PolicyError(what() + ": customer address is missing");
           if (r.customer.bytes[0] == 0xff || (r.customer.is_v4() && r.customer.bytes[0] >= 224) ||
               (r.customer.is_v4() && r.customer.v4_host() == 0xffffffffu))
-            throw PolicyError(what + ": customer address must be unicast");
+            throw PolicyError(what() + ": customer address must be unicast");
           if (r.rule == Rule::Nat && r.provider.family != r.customer.family)
-            throw PolicyError(what + ": Nat needs customer and provider addresses of one family");
+            throw PolicyError(what() + ": Nat needs customer and provider addresses of one family");
       }
       LookupRecord rec = r;
       if (rec.type == RecordType::L2Only) rec.customer = IpAddress{};

@@ -134,6 +134,9 @@ struct Datapath::State {
   std::array<std::unique_ptr<detail::WorkTable<detail::Ca4Slot>>, detail::kShards> work4;
   std::array<std::unique_ptr<detail::WorkTable<detail::Ca6Slot>>, detail::kShards> work6;
   std::array<std::unique_ptr<detail::WorkTable<detail::MacSlot>>, detail::kShards> work_mac;
+  // Work copies opened in this change (kind * kShards + shard; kind 0: work4, 1: work6, 2: mac),
+  // so close_work() visits only those.
+  std::vector<uint32_t> opened;
   std::map<RecordKey, LookupRecord> records_l2;
   std::map<RecordKey, LookupRecord> nat_records;  // the Nat subset (so versions need no scan)
   std::map<uint32_t, size_t> records_per_vsid;

@@ -214,7 +214,9 @@ TEST_F(HostFixture, FailedChangeKeepsProviderAddressesOfRecords) {
 TEST_F(HostFixture, RecordOnlyChangesKeepProviderSideCurrent) {
   auto to = [&](const char* dst) { return tx(1, udp4_frame(kBlue2, kBlue1, "10.1.1.1", dst)); };
   auto outer_dst_mac = [](const Out& o) { return Bytes(o.frame.begin(), o.frame.begin() + 6); };
-  auto outer_src_mac = [](const Out& o) { return Bytes(o.frame.begin() + 6, o.frame.begin() + 12); };
+  auto outer_src_mac = [](const Out& o) {
+    return Bytes(o.frame.begin() + 6, o.frame.begin() + 12);
+  };
   auto bytes = [](const MacAddress& m) { return Bytes(m.bytes.begin(), m.bytes.end()); };
   auto record_only = [&](const char* ca, const char* pa) {
     PolicyChange c;
