@@ -3,8 +3,11 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <functional>
+#include <optional>
 #include <set>
+#include <span>
 #include <thread>
 #include <tuple>
 
@@ -172,6 +175,7 @@ uint32_t Datapath::State::intern_pa(const IpAddress& a) {
     return it->second;
   }
   uint32_t i;
+  providers_dirty = true;
   if (pa_free.empty() && pa_address.size() > kMaxPaIndex)
     throw PolicyError("too many distinct provider addresses (limit " +
                       std::to_string(kMaxPaIndex + 1) + ")");
@@ -191,6 +195,7 @@ uint32_t Datapath::State::intern_pa(const IpAddress& a) {
 
 void Datapath::State::release_pa(uint32_t i) {
   if (--pa_refs[i] == 0) {
+    providers_dirty = true;
     pa_index.erase(pa_address[i]);
     pa_address[i] = IpAddress{};
     pa_free.push_back(i);
@@ -205,6 +210,7 @@ void Datapath::State::unrelease_pa(uint32_t i, const IpAddress& a) {
     pa_free.pop_back();
     pa_address[i] = a;
     pa_index.emplace(a, i);
+    providers_dirty = true;
   }
   ++pa_refs[i];
 }
@@ -215,30 +221,48 @@ uint32_t Datapath::State::domain_of(const std::string& name) {
 }
 
 WorkTable<Ca4Slot>& Datapath::State::open4(size_t sh) {
-  if (!work4[sh])
+  if (!work4[sh]) {
+    opened.push_back(uint32_t(0 * kShards + sh));
     work4[sh] = std::make_unique<WorkTable<Ca4Slot>>(
         current_owner ? current_owner->ca4.owners[sh].get() : nullptr);
+  }
   return *work4[sh];
 }
 
 WorkTable<Ca6Slot>& Datapath::State::open6(size_t sh) {
-  if (!work6[sh])
+  if (!work6[sh]) {
+    opened.push_back(uint32_t(1 * kShards + sh));
     work6[sh] = std::make_unique<WorkTable<Ca6Slot>>(
         current_owner ? current_owner->ca6.owners[sh].get() : nullptr);
+  }
   return *work6[sh];
 }
 
 WorkTable<MacSlot>& Datapath::State::open_mac(size_t sh) {
-  if (!work_mac[sh])
+  if (!work_mac[sh]) {
+    opened.push_back(uint32_t(2 * kShards + sh));
     work_mac[sh] = std::make_unique<WorkTable<MacSlot>>(
         current_owner ? current_owner->mac.owners[sh].get() : nullptr);
+  }
   return *work_mac[sh];
 }
 
 void Datapath::State::close_work() {
-  for (auto& w : work4) w.reset();
-  for (auto& w : work6) w.reset();
-  for (auto& w : work_mac) w.reset();
+  for (uint32_t i : opened) {
+    size_t sh = i % kShards;
+    switch (i / kShards) {
+      case 0:
+        work4[sh].reset();
+        break;
+      case 1:
+        work6[sh].reset();
+        break;
+      default:
+        work_mac[sh].reset();
+        break;
+    }
+  }
+  opened.clear();
 }
 
 void Datapath::State::publish(std::unique_ptr<const Snapshot> next) {
@@ -291,17 +315,9 @@ std::shared_ptr<const Shard<Slot>> make_shard(const std::vector<Slot>& slots) {
   return shard;
 }
 
-// Compiles the current configuration into a new snapshot, rebuilding only dirty shards.
-std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
-  auto snap = std::make_unique<Snapshot>();
-  const Snapshot* prev = s.current_owner.get();
-  snap->settings = s.settings;
-
-  // Local ports by (VSID, MAC).
-  std::unordered_map<MacKey, uint16_t, MacKeyHash> port_by_mac;
-  for (auto& [id, p] : s.ports) port_by_mac[MacKey{p.vsid, mac48(p.mac.bytes.data())}] = id;
-
-  // Provider targets.
+// Builds the provider-side tables of `snap` (targets, encap templates, PA arrays, local PAs)
+// from the configured provider addresses, routes and neighbours.
+void build_provider_tables(const Datapath::State& s, Snapshot& snap) {
   auto providers = std::make_shared<std::vector<ProviderTarget>>(s.pa_address.size());
   std::vector<std::pair<IpAddress, uint32_t>> local_list;
   for (uint32_t i = 0; i < s.pa_address.size(); ++i) {
@@ -356,67 +372,114 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
     auto it = s.pa_index.find(addr);
     local_list.emplace_back(addr, it == s.pa_index.end() ? kNoPa : it->second);
   }
-  snap->providers = providers;
-  auto encap = std::make_shared<std::vector<EncapTemplate>>(providers->size());
-  auto pa4 = std::make_shared<std::vector<uint32_t>>(providers->size());
-  auto pa6 = std::make_shared<std::vector<std::array<uint8_t, 16>>>(providers->size());
-  for (size_t i = 0; i < providers->size(); ++i) {
-    const ProviderTarget& t = (*providers)[i];
-    EncapTemplate& e = (*encap)[i];
+  snap.providers = providers;
+  // Every entry is written once below: reserve + push_back, no zero-fill first.
+  auto encap = std::make_shared<std::vector<EncapTemplate>>();
+  auto pa4 = std::make_shared<std::vector<uint32_t>>();
+  auto pa6 = std::make_shared<std::vector<std::array<uint8_t, 16>>>();
+  encap->reserve(providers->size());
+  pa4->reserve(providers->size());
+  pa6->reserve(providers->size());
+  for (const ProviderTarget& t : *providers) {
+    EncapTemplate e;
     std::memcpy(e.header, t.header, sizeof e.header);
     e.length = t.reachable ? t.header_length : 0;
     e.local = t.local;
+    uint32_t v4 = 0;
+    std::array<uint8_t, 16> v6{};
     if (t.family == 4) {
       uint32_t sum = t.checksum_base;
       while (sum >> 16) sum = (sum & 0xFFFF) + (sum >> 16);
       put16(e.header + 24, uint16_t(sum));
-      (*pa4)[i] = load32(t.address.bytes.data());
+      v4 = load32(t.address.bytes.data());
     } else if (t.family == 6) {
-      (*pa6)[i] = t.address.bytes;
+      v6 = t.address.bytes;
     }
+    encap->push_back(e);
+    pa4->push_back(v4);
+    pa6->push_back(v6);
   }
-  snap->encap = encap;
-  snap->pa4 = pa4;
-  snap->pa6 = pa6;
-  snap->local_pas = std::make_shared<FlatMap<IpAddress, uint32_t>>(local_list);
-  snap->local4_all = true;
+  snap.encap = encap;
+  snap.pa4 = pa4;
+  snap.pa6 = pa6;
+  snap.local_pas = std::make_shared<FlatMap<IpAddress, uint32_t>>(local_list);
+  snap.local4_all = true;
   for (auto& [addr, lp] : s.local_pas) {
     if (!addr.is_v4()) continue;
-    if (snap->local4_count == snap->local4.size()) {
-      snap->local4_all = false;
+    if (snap.local4_count == snap.local4.size()) {
+      snap.local4_all = false;
       break;
     }
-    snap->local4[snap->local4_count++] = load32(addr.bytes.data());
+    snap.local4[snap.local4_count++] = load32(addr.bytes.data());
   }
-  snap->local6_all = true;
+  snap.local6_all = true;
   for (auto& [addr, lp] : s.local_pas) {
     if (!addr.is_v6()) continue;
-    if (snap->local6_count == snap->local6.size()) {
-      snap->local6_all = false;
+    if (snap.local6_count == snap.local6.size()) {
+      snap.local6_all = false;
       break;
     }
-    snap->local6[snap->local6_count++] = addr.bytes;
+    snap.local6[snap.local6_count++] = addr.bytes;
   }
-  auto is_local_pa = [&](uint32_t pa) { return pa != kNoPa && (*providers)[pa].local; };
+}
 
-  // Subnets, ports, routes.
-  std::vector<std::pair<uint32_t, SubnetInfo>> subnet_list;
-  for (auto& [vsid, sub] : s.subnets) {
-    SubnetInfo info{s.domain_of(sub.routing_domain), s.vsid_counter[vsid], {}, {}};
-    for (auto& g : sub.gateways) {
-      IpAddress& slot = g.is_v4() ? info.gateway4 : info.gateway6;
-      if (!slot.is_set()) slot = g;
+// Compiles the current configuration into a new snapshot, rebuilding only dirty shards.
+std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
+  // Not zero-filled first: every shard reference is set below, the rest has initialisers.
+  auto snap = std::make_unique_for_overwrite<Snapshot>();
+  const Snapshot* prev = s.current_owner.get();
+  snap->settings = s.settings;
+
+  // Local ports by (VSID, MAC).
+  std::unordered_map<MacKey, uint16_t, MacKeyHash> port_by_mac;
+  for (auto& [id, p] : s.ports) port_by_mac[MacKey{p.vsid, mac48(p.mac.bytes.data())}] = id;
+
+  if (prev && !s.providers_dirty) {
+    // Same provider addresses, routes, neighbours and MAC: the previous tables still hold.
+    snap->providers = prev->providers;
+    snap->encap = prev->encap;
+    snap->pa4 = prev->pa4;
+    snap->pa6 = prev->pa6;
+    snap->local_pas = prev->local_pas;
+    snap->local4 = prev->local4;
+    snap->local4_count = prev->local4_count;
+    snap->local4_all = prev->local4_all;
+    snap->local6 = prev->local6;
+    snap->local6_count = prev->local6_count;
+    snap->local6_all = prev->local6_all;
+  } else {
+    build_provider_tables(s, *snap);
+  }
+  s.providers_dirty = false;
+  const std::vector<ProviderTarget>& providers = *snap->providers;
+  auto is_local_pa = [&](uint32_t pa) { return pa != kNoPa && providers[pa].local; };
+
+  // Subnets, ports, routes (shared with the previous version unless the change touched them).
+  if (prev && !s.subnets_dirty) {
+    snap->subnets = prev->subnets;
+    snap->ports = prev->ports;
+  } else {
+    std::vector<std::pair<uint32_t, SubnetInfo>> subnet_list;
+    for (auto& [vsid, sub] : s.subnets) {
+      SubnetInfo info{s.domain_of(sub.routing_domain), s.vsid_counter[vsid], {}, {}};
+      for (auto& g : sub.gateways) {
+        IpAddress& slot = g.is_v4() ? info.gateway4 : info.gateway6;
+        if (!slot.is_set()) slot = g;
+      }
+      subnet_list.emplace_back(vsid, info);
     }
-    subnet_list.emplace_back(vsid, info);
+    snap->subnets = std::make_shared<FlatMap<uint32_t, SubnetInfo>>(subnet_list);
+    auto ports = std::make_shared<std::vector<PortInfo>>(kMaxPorts);  // unused ids: vsid 0
+    for (auto& [id, p] : s.ports) {
+      const SubnetInfo* si = snap->subnets->find(p.vsid);
+      (*ports)[id] = PortInfo{p.vsid, si->domain, si->counter, p.mac, si->gateway4, si->gateway6};
+    }
+    snap->ports = ports;
   }
-  snap->subnets = std::make_shared<FlatMap<uint32_t, SubnetInfo>>(subnet_list);
-  auto ports = std::make_shared<std::vector<PortInfo>>(kMaxPorts);
-  for (auto& [id, p] : s.ports) {
-    const SubnetInfo* si = snap->subnets->find(p.vsid);
-    (*ports)[id] = PortInfo{p.vsid, si->domain, si->counter, p.mac, si->gateway4, si->gateway6};
-  }
-  snap->ports = ports;
-  {
+  s.subnets_dirty = false;
+  if (prev && !s.routes_dirty) {
+    snap->routes = prev->routes;
+  } else {
     std::vector<std::pair<RouteKey, RouteTarget>> routes;
     std::map<std::pair<uint32_t, uint8_t>, std::set<uint8_t, std::greater<>>> lens;
     std::map<std::tuple<uint32_t, uint8_t, IpAddress>, std::pair<uint32_t, RouteTarget>> best;
@@ -441,15 +504,27 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
     table->lengths = FlatMap<uint32_t, LengthList>(len_list);
     snap->routes = table;
   }
+  s.routes_dirty = false;
 
-  // Gateway addresses of the subnets, by shard.
-  std::vector<std::vector<std::pair<uint32_t, IpAddress>>> gw4(kShards), gw6(kShards);
-  for (auto& [vsid, sub] : s.subnets) {
-    for (auto& g : sub.gateways) {
-      RecordKey k{vsid, g, {}};
-      (g.is_v4() ? gw4 : gw6)[shard_of(record_hash(k))].emplace_back(vsid, g);
-    }
-  }
+  // Gateway addresses of the subnets, ordered by shard (only rebuilt shards look at them).
+  struct Gateway {
+    size_t shard;
+    uint32_t vsid;
+    IpAddress address;
+  };
+  std::vector<Gateway> gateways;
+  for (auto& [vsid, sub] : s.subnets)
+    for (auto& g : sub.gateways)
+      gateways.push_back({shard_of(record_hash(RecordKey{vsid, g, {}})), vsid, g});
+  std::stable_sort(gateways.begin(), gateways.end(),
+                   [](const Gateway& a, const Gateway& b) { return a.shard < b.shard; });
+  auto gateways_of = [&](size_t sh) {
+    auto lo = std::lower_bound(gateways.begin(), gateways.end(), sh,
+                               [](const Gateway& g, size_t v) { return g.shard < v; });
+    auto hi = lo;
+    while (hi != gateways.end() && hi->shard == sh) ++hi;
+    return std::span<const Gateway>(lo, hi);
+  };
 
   auto record_port = [&](const LookupRecord& r, uint32_t pa) -> uint16_t {
     if (!is_local_pa(pa)) return kNoPort;
@@ -467,8 +542,9 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
     if (s.work4[sh]) {
       std::vector<Ca4Slot> slots = s.work4[sh]->live();
       s.work4[sh].reset();  // one shard's copy at a time, not the whole table
-      for (auto& [vsid, g] : gw4[sh]) {
-        Ca4Slot slot = ca4_key_slot(vsid, g);
+      for (const Gateway& g : gateways_of(sh)) {
+        if (!g.address.is_v4()) continue;
+        Ca4Slot slot = ca4_key_slot(g.vsid, g.address);
         slot.set_pa(kNoPa);
         std::memcpy(slot.mac, s.settings.router_mac.bytes.data(), 6);
         slots.push_back(slot);
@@ -480,8 +556,9 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
     if (s.work6[sh]) {
       std::vector<Ca6Slot> slots = s.work6[sh]->live();
       s.work6[sh].reset();
-      for (auto& [vsid, g] : gw6[sh]) {
-        Ca6Slot slot = ca6_key_slot(vsid, g);
+      for (const Gateway& g : gateways_of(sh)) {
+        if (g.address.is_v4()) continue;
+        Ca6Slot slot = ca6_key_slot(g.vsid, g.address);
         slot.set_pa(kNoPa);
         std::memcpy(slot.mac, s.settings.router_mac.bytes.data(), 6);
         slots.push_back(slot);
@@ -523,6 +600,19 @@ std::unique_ptr<Snapshot> build_snapshot(Datapath::State& s, bool rebuild_all) {
   return snap;
 }
 
+// A copy of `table` for undo when a change may edit it, else nothing.
+template <class T>
+std::optional<T> copy_if(const T& table, bool edited) {
+  if (!edited) return std::nullopt;
+  return table;
+}
+
+// Puts back a table saved by copy_if (tables not saved were not edited).
+template <class T>
+void restore(T& table, std::optional<T>& saved) {
+  if (saved) table = std::move(*saved);
+}
+
 }  // namespace
 
 void Datapath::apply(const PolicyChange& change) {
@@ -537,16 +627,24 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
   State& s = *state_;
   std::lock_guard lock(s.write_mutex);
 
-  // Small tables are restored wholesale on failure; record edits are undone one by one.
+  // Small tables are restored wholesale on failure (only those this change can edit are saved:
+  // a one-record change copies none of them but records_per_vsid); record edits are undone one
+  // by one.
   auto saved_settings = s.settings;
-  auto saved_subnets = s.subnets;
-  auto saved_routes = s.customer_routes;
-  auto saved_local = s.local_pas;
-  auto saved_proutes = s.provider_routes;
-  auto saved_neighbors = s.neighbors;
-  auto saved_ports = s.ports;
-  auto saved_counters = s.vsid_counter;
-  auto saved_per_vsid = s.records_per_vsid;
+  bool edits_subnets = !change.remove_subnets.empty() || !change.upsert_subnets.empty();
+  bool edits_records = !change.remove_records.empty() || !change.upsert_records.empty();
+  auto saved_subnets = copy_if(s.subnets, edits_subnets);
+  auto saved_routes = copy_if(s.customer_routes, !change.remove_customer_routes.empty() ||
+                                                     !change.upsert_customer_routes.empty());
+  auto saved_local = copy_if(s.local_pas, !change.remove_provider_addresses.empty() ||
+                                              !change.upsert_provider_addresses.empty());
+  auto saved_proutes = copy_if(s.provider_routes, !change.remove_provider_routes.empty() ||
+                                                      !change.upsert_provider_routes.empty());
+  auto saved_neighbors =
+      copy_if(s.neighbors, !change.remove_neighbors.empty() || !change.upsert_neighbors.empty());
+  auto saved_ports = copy_if(s.ports, !change.remove_ports.empty() || !change.upsert_ports.empty());
+  auto saved_counters = copy_if(s.vsid_counter, edits_subnets);
+  auto saved_per_vsid = copy_if(s.records_per_vsid, edits_records);
   // Record tables are edited in work copies (dropped on failure); provider-address references
   // are undone from a compact log; the rare L2Only / Nat map edits by closures.
   // Provider-address reference log: index << 1 | released (8 bytes a record in a bulk load);
@@ -667,15 +765,15 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
         ++s.pa_refs[i];
       }
     }
-    s.records_per_vsid = std::move(saved_per_vsid);
     s.settings = saved_settings;
-    s.subnets = std::move(saved_subnets);
-    s.customer_routes = std::move(saved_routes);
-    s.local_pas = std::move(saved_local);
-    s.provider_routes = std::move(saved_proutes);
-    s.neighbors = std::move(saved_neighbors);
-    s.ports = std::move(saved_ports);
-    s.vsid_counter = std::move(saved_counters);
+    restore(s.records_per_vsid, saved_per_vsid);
+    restore(s.subnets, saved_subnets);
+    restore(s.customer_routes, saved_routes);
+    restore(s.local_pas, saved_local);
+    restore(s.provider_routes, saved_proutes);
+    restore(s.neighbors, saved_neighbors);
+    restore(s.ports, saved_ports);
+    restore(s.vsid_counter, saved_counters);
   };
   try {
     // ---- settings and small tables ----
@@ -794,32 +892,33 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
       }
     }
     for (const LookupRecord& r : change.upsert_records) {
-      std::string what = "record " + r.customer.to_string() + " in " + vsid_text(r.vsid);
+      // The message prefix is only formatted when a record is refused.
+      auto what = [&r] { return "record " + r.customer.to_string() + " in " + vsid_text(r.vsid); };
       check_vsid(r.vsid);
       if (!r.provider.is_set() || r.provider.is_unspecified())
-        throw PolicyError(what + ": provider address is missing");
+        throw PolicyError(what() + ": provider address is missing");
       if (r.mac.is_multicast() || r.mac.is_zero())
-        throw PolicyError(what + ": MAC must be a unicast address");
+        throw PolicyError(what() + ": MAC must be a unicast address");
       switch (r.type) {
         case RecordType::L2Only:
           if (r.customer.is_set() && !r.customer.is_unspecified())
-            throw PolicyError(what + ": L2Only records have no customer address");
-          if (r.rule != Rule::Encap) throw PolicyError(what + ": L2Only records use Encap");
+            throw PolicyError(what() + ": L2Only records have no customer address");
+          if (r.rule != Rule::Encap) throw PolicyError(what() + ": L2Only records use Encap");
           break;
         case RecordType::GatewayWildcard:
           if (!r.customer.is_set() || !r.customer.is_unspecified())
-            throw PolicyError(what + ": GatewayWildcard records use 0.0.0.0 or ::");
+            throw PolicyError(what() + ": GatewayWildcard records use 0.0.0.0 or ::");
           if (r.rule != Rule::Encap)
-            throw PolicyError(what + ": GatewayWildcard records use Encap");
+            throw PolicyError(what() + ": GatewayWildcard records use Encap");
           break;
         default:
           if (!r.customer.is_set() || r.customer.is_unspecified())
-            throw PolicyError(what + ": customer address is missing");
+            throw PolicyError(what() + ": customer address is missing");
           if (r.customer.bytes[0] == 0xff || (r.customer.is_v4() && r.customer.bytes[0] >= 224) ||
               (r.customer.is_v4() && r.customer.v4_host() == 0xffffffffu))
-            throw PolicyError(what + ": customer address must be unicast");
+            throw PolicyError(what() + ": customer address must be unicast");
           if (r.rule == Rule::Nat && r.provider.family != r.customer.family)
-            throw PolicyError(what + ": Nat needs customer and provider addresses of one family");
+            throw PolicyError(what() + ": Nat needs customer and provider addresses of one family");
       }
       LookupRecord rec = r;
       if (rec.type == RecordType::L2Only) rec.customer = IpAddress{};
@@ -921,7 +1020,17 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
     return;
   }
 
-  // Ports and local provider addresses only change the small tables every version rebuilds.
+  // The small tables a change cannot affect are shared with the published version.
+  if ((change.settings && change.settings->provider_mac != saved_settings.provider_mac) ||
+      !change.remove_provider_addresses.empty() || !change.upsert_provider_addresses.empty() ||
+      !change.remove_provider_routes.empty() || !change.upsert_provider_routes.empty() ||
+      !change.remove_neighbors.empty() || !change.upsert_neighbors.empty())
+    s.providers_dirty = true;
+  if (!change.remove_subnets.empty() || !change.upsert_subnets.empty() ||
+      !change.remove_ports.empty() || !change.upsert_ports.empty())
+    s.subnets_dirty = true;
+  if (!change.remove_customer_routes.empty() || !change.upsert_customer_routes.empty())
+    s.routes_dirty = true;
   s.publish(build_snapshot(s, structural));
 }
 

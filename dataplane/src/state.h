@@ -134,6 +134,9 @@ struct Datapath::State {
   std::array<std::unique_ptr<detail::WorkTable<detail::Ca4Slot>>, detail::kShards> work4;
   std::array<std::unique_ptr<detail::WorkTable<detail::Ca6Slot>>, detail::kShards> work6;
   std::array<std::unique_ptr<detail::WorkTable<detail::MacSlot>>, detail::kShards> work_mac;
+  // Work copies opened in this change (kind * kShards + shard; kind 0: work4, 1: work6, 2: mac),
+  // so close_work() visits only those.
+  std::vector<uint32_t> opened;
   std::map<RecordKey, LookupRecord> records_l2;
   std::map<RecordKey, LookupRecord> nat_records;  // the Nat subset (so versions need no scan)
   std::map<uint32_t, size_t> records_per_vsid;
@@ -149,6 +152,14 @@ struct Datapath::State {
   std::vector<IpAddress> pa_address;
   std::vector<uint32_t> pa_refs;
   std::vector<uint32_t> pa_free;
+
+  // Which of the tables built beside the record shards the next snapshot must rebuild; the rest
+  // it shares (immutably) with the published one. Set by update() and by intern_pa / release_pa /
+  // unrelease_pa when an index gains or loses its address, cleared by each build. A refused
+  // change may leave a flag set: that only costs one rebuild, never a stale table.
+  bool providers_dirty = true;  // PA set, local PAs, provider routes, neighbours, provider MAC
+  bool subnets_dirty = true;    // subnets or VM ports (subnet info, per-port table)
+  bool routes_dirty = true;     // customer routes
 
   std::map<uint32_t, uint32_t> vsid_counter;     // VSID -> counter index (never reused)
   std::map<std::string, uint32_t> domain_index;  // routing domain -> index (never reused)

@@ -190,11 +190,13 @@ inline uint32_t buckets_for(size_t n) {
 // 256 shards; a policy version shares unchanged shards with the previous one.
 template <class Slot>
 struct ShardedTable {
+  // Left uninitialised by a new snapshot (make_unique_for_overwrite): build_snapshot() sets
+  // every shard before the version is published.
   struct Ref {
-    const Bucket<Slot>* buckets = nullptr;
-    uint32_t nbuckets = 0;
+    const Bucket<Slot>* buckets;
+    uint32_t nbuckets;
   };
-  std::array<Ref, kShards> refs{};
+  std::array<Ref, kShards> refs;
   std::array<std::shared_ptr<const Shard<Slot>>, kShards> owners{};
 
   void set(size_t i, std::shared_ptr<const Shard<Slot>> s) {

@@ -208,6 +208,116 @@ TEST_F(HostFixture, FailedChangeKeepsProviderAddressesOfRecords) {
   EXPECT_EQ(o.port, kDropPort);
 }
 
+// Record-only changes share the provider-side tables (targets, outer headers, PA arrays) and the
+// subnet/port and customer-route tables with the previous version; every change to what those
+// tables are built from must still reach the next packet, before and after record-only changes.
+TEST_F(HostFixture, RecordOnlyChangesKeepProviderSideCurrent) {
+  auto to = [&](const char* dst) { return tx(1, udp4_frame(kBlue2, kBlue1, "10.1.1.1", dst)); };
+  auto outer_dst_mac = [](const Out& o) { return Bytes(o.frame.begin(), o.frame.begin() + 6); };
+  auto outer_src_mac = [](const Out& o) {
+    return Bytes(o.frame.begin() + 6, o.frame.begin() + 12);
+  };
+  auto bytes = [](const MacAddress& m) { return Bytes(m.bytes.begin(), m.bytes.end()); };
+  auto record_only = [&](const char* ca, const char* pa) {
+    PolicyChange c;
+    LookupRecord r = record(30, ca, pa, kBlue2);
+    r.mac.bytes[5] = ip(ca).bytes[3];  // one MAC per record
+    c.upsert_records = {r};
+    dp->apply(c);
+  };
+  // A new provider address without a neighbour: unreachable.
+  record_only("10.1.1.60", "192.168.1.60");
+  EXPECT_EQ(to("10.1.1.60").port, kDropPort);
+  EXPECT_EQ(to("10.1.1.2").port, kProviderPort);
+  // Its neighbour appears in a change without records.
+  const MacAddress n60 = mac("02:aa:00:00:00:60");
+  PolicyChange c;
+  c.upsert_neighbors = {{ip("192.168.1.60"), n60}};
+  dp->apply(c);
+  Out o = to("10.1.1.60");
+  ASSERT_EQ(o.port, kProviderPort);
+  EXPECT_EQ(rd32(o.frame, 30), 0xC0A8013Cu);
+  EXPECT_EQ(outer_dst_mac(o), bytes(n60));
+  // Moving the record between known provider addresses (the shared-table case), and back.
+  record_only("10.1.1.60", "192.168.1.12");
+  o = to("10.1.1.60");
+  ASSERT_EQ(o.port, kProviderPort);
+  EXPECT_EQ(rd32(o.frame, 30), 0xC0A8010Cu);
+  EXPECT_EQ(outer_dst_mac(o), bytes(kHost2Mac));
+  record_only("10.1.1.61", "192.168.1.60");
+  record_only("10.1.1.60", "192.168.1.60");
+  o = to("10.1.1.60");
+  ASSERT_EQ(o.port, kProviderPort);
+  EXPECT_EQ(rd32(o.frame, 30), 0xC0A8013Cu);
+  EXPECT_EQ(outer_dst_mac(o), bytes(n60));
+  // A new provider MAC in a settings-only change, then a record-only change.
+  DatapathSettings st = dp->settings();
+  st.provider_mac = mac("02:aa:00:00:00:99");
+  c = {};
+  c.settings = st;
+  dp->apply(c);
+  record_only("10.1.1.62", "192.168.1.12");
+  o = to("10.1.1.2");
+  ASSERT_EQ(o.port, kProviderPort);
+  EXPECT_EQ(outer_src_mac(o), bytes(st.provider_mac));
+  // A neighbour removed: unreachable, also after a record-only change.
+  c = {};
+  c.remove_neighbors = {ip("192.168.1.60")};
+  dp->apply(c);
+  record_only("10.1.1.63", "192.168.1.12");
+  EXPECT_EQ(to("10.1.1.60").port, kDropPort);
+  EXPECT_EQ(to("10.1.1.63").port, kProviderPort);
+  // A provider address off-link, first without a route, then through a route via host 2.
+  record_only("10.1.1.67", "192.168.2.60");
+  EXPECT_EQ(to("10.1.1.67").port, kDropPort);
+  c = {};
+  c.upsert_provider_routes = {{prefix("192.168.2.0/24"), ip("192.168.1.12"), 0}};
+  dp->apply(c);
+  record_only("10.1.1.64", "192.168.1.12");
+  o = to("10.1.1.67");
+  ASSERT_EQ(o.port, kProviderPort);
+  EXPECT_EQ(rd32(o.frame, 30), 0xC0A8023Cu);
+  EXPECT_EQ(outer_dst_mac(o), bytes(kHost2Mac));
+  // A port removed alone, then a record-only change: the port stays gone.
+  EXPECT_EQ(tx(3, udp4_frame(kBlue1, kBlue4, "10.1.1.4", "10.1.1.1")).port, 1);
+  c = {};
+  c.remove_ports = {1};
+  dp->apply(c);
+  record_only("10.1.1.65", "192.168.1.12");
+  EXPECT_EQ(tx(3, udp4_frame(kBlue1, kBlue4, "10.1.1.4", "10.1.1.1")).port, kDropPort);
+  // A customer route removed alone, then a record-only change: routing stays off.
+  Bytes routed = udp4_frame(kRouterMac, kBlue4, "10.1.1.4", "10.1.2.3");
+  EXPECT_EQ(tx(3, routed).port, kProviderPort);
+  c = {};
+  c.remove_customer_routes = {{"blue", 31, prefix("10.1.2.0/24"), {}, 0}};
+  dp->apply(c);
+  record_only("10.1.1.66", "192.168.1.12");
+  EXPECT_EQ(tx(3, routed).port, kDropPort);
+}
+
+// check() and refused changes that touch the provider side leave the published tables, and the
+// ones later record-only changes share, as they were.
+TEST_F(HostFixture, RefusedProviderChangesAreNotShared) {
+  auto to2 = [&] { return tx(1, udp4_frame(kBlue2, kBlue1, "10.1.1.1", "10.1.1.2")); };
+  const Bytes host2(kHost2Mac.bytes.begin(), kHost2Mac.bytes.end());
+  PolicyChange c;
+  c.upsert_neighbors = {{ip("192.168.1.12"), mac("02:aa:00:00:00:77")}};
+  c.upsert_records = {record(30, "10.1.1.70", "192.168.1.70", mac("00:15:5d:00:30:70"))};
+  dp->check(c);
+  c.upsert_records.push_back(record(30, "10.1.1.71", "192.168.1.12", mac("ff:ff:ff:ff:ff:ff")));
+  EXPECT_THROW(dp->apply(c), PolicyError);
+  Out o = to2();
+  ASSERT_EQ(o.port, kProviderPort);
+  EXPECT_EQ(Bytes(o.frame.begin(), o.frame.begin() + 6), host2);
+  c = {};
+  c.upsert_records = {record(30, "10.1.1.72", "192.168.1.12", mac("00:15:5d:00:30:72"))};
+  dp->apply(c);
+  o = to2();
+  ASSERT_EQ(o.port, kProviderPort);
+  EXPECT_EQ(Bytes(o.frame.begin(), o.frame.begin() + 6), host2);
+  EXPECT_EQ(tx(1, udp4_frame(kBlue2, kBlue1, "10.1.1.1", "10.1.1.70")).port, kDropPort);
+}
+
 // Many edits to the same shards in one change and across changes (work copies grow, erased
 // slots are reused and dropped when the shard is published).
 TEST(Policy, BulkEditsKeepEveryRecordFindable) {
