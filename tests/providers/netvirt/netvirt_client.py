@@ -15,21 +15,8 @@ import xml.etree.ElementTree as ET
 import winrm
 from winrm.exceptions import WinRMError
 
-NS = {
-    's': 'http://www.w3.org/2003/05/soap-envelope',
-    'wsa': 'http://schemas.xmlsoap.org/ws/2004/08/addressing',
-    'wsman': 'http://schemas.dmtf.org/wbem/wsman/1/wsman.xsd',
-    'wsen': 'http://schemas.xmlsoap.org/ws/2004/09/enumeration',
-    'wxf': 'http://schemas.xmlsoap.org/ws/2004/09/transfer',
-}
-CIM = 'http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/'
-T = 'http://schemas.xmlsoap.org/ws/2004/09/transfer/'
-E = 'http://schemas.xmlsoap.org/ws/2004/09/enumeration/'
-XSI = 'http://www.w3.org/2001/XMLSchema-instance'
-SCV2 = {'__cimnamespace': 'root/StandardCimv2'}
-LR = 'MSFT_NetVirtualizationLookupRecordSettingData'
-CR = 'MSFT_NetVirtualizationCustomerRouteSettingData'
-PA = 'MSFT_NetVirtualizationProviderAddressSettingData'
+from netvirt_wsman import CIM, CR, E, LR, NS, PA, SCV2, T, XSI  # the shared names
+
 BLUE_RD = '{11111111-2222-3333-4444-000000000030}'
 RED_RD = '{11111111-2222-3333-4444-000000000020}'
 

@@ -34,6 +34,17 @@ std::string errno_text(int err) {
   return std::strerror(err);
 }
 
+// The part every bridge VLAN request shares: RTM_SETLINK (add) or RTM_DELLINK
+// (remove) on ifindex, and the IFLA_AF_SPEC nest the VLAN entries go in
+// (closed by the caller), flagged SELF when the bridge itself is meant.
+nlattr* start_bridge_vlan(nlmsghdr* nlh, bool add, int ifindex, bool self) {
+  nlh->nlmsg_type = add ? RTM_SETLINK : RTM_DELLINK;
+  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+  put_ifinfo(nlh, AF_BRIDGE, ifindex);
+  nlattr* spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+  if (self) mnl_attr_put_u16(nlh, IFLA_BRIDGE_FLAGS, BRIDGE_FLAGS_SELF);
+  return spec;
+}
 }  // namespace
 
 Message::Message() : buffer_(kMessageSize, 0) {
@@ -47,11 +58,7 @@ std::vector<std::uint8_t> Message::bytes() const {
 Message bridge_vlan(bool add, int ifindex, const VlanMembership& vlan, bool self) {
   Message m;
   nlmsghdr* nlh = m.header();
-  nlh->nlmsg_type = add ? RTM_SETLINK : RTM_DELLINK;
-  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-  put_ifinfo(nlh, AF_BRIDGE, ifindex);
-  nlattr* spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
-  if (self) mnl_attr_put_u16(nlh, IFLA_BRIDGE_FLAGS, BRIDGE_FLAGS_SELF);
+  nlattr* spec = start_bridge_vlan(nlh, add, ifindex, self);
   bridge_vlan_info info{};
   info.vid = vlan.vlan;
   if (vlan.pvid) info.flags |= BRIDGE_VLAN_INFO_PVID;
@@ -66,11 +73,7 @@ Message bridge_vlan_range(bool add, int ifindex, const VlanMembership& first, Vl
   if (last == first.vlan) return bridge_vlan(add, ifindex, first, self);
   Message m;
   nlmsghdr* nlh = m.header();
-  nlh->nlmsg_type = add ? RTM_SETLINK : RTM_DELLINK;
-  nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-  put_ifinfo(nlh, AF_BRIDGE, ifindex);
-  nlattr* spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
-  if (self) mnl_attr_put_u16(nlh, IFLA_BRIDGE_FLAGS, BRIDGE_FLAGS_SELF);
+  nlattr* spec = start_bridge_vlan(nlh, add, ifindex, self);
   bridge_vlan_info info{};
   info.vid = first.vlan;
   const std::uint16_t flags = first.untagged ? BRIDGE_VLAN_INFO_UNTAGGED : 0;
