@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "../agent/cimnetd/process.h"
 #include "cimnet/dataplane/io/af_packet_io.h"
 #include "cimnet/dataplane/io/tap_io.h"
 #include "cimnet/dataplane/runner.h"
@@ -20,15 +21,9 @@ namespace cimnet::dataplane::test {
 namespace {
 
 int sh(const std::string& cmd, std::string* out = nullptr) {
-  FILE* f = popen(("( " + cmd + " ) 2>&1").c_str(), "r");
-  if (!f) return -1;
-  std::string text;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-  int status = pclose(f);
-  if (out) *out = text;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  test_process::Result r = test_process::shell(cmd);
+  if (out) *out = std::move(r.output);
+  return r.status;
 }
 
 // Runs the calling thread in another network namespace for the guard's lifetime.

@@ -23,6 +23,8 @@
 #include <thread>
 #include <vector>
 
+#include "../agent/cimnetd/process.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -38,15 +40,9 @@ int sh(const std::string& cmd, std::string* out = nullptr) {
   static const auto t0 = Clock::now();
   std::fprintf(stderr, "[netns %6.1fs] %s\n",
                std::chrono::duration<double>(Clock::now() - t0).count(), cmd.c_str());
-  FILE* f = popen(("( " + cmd + " ) 2>&1").c_str(), "r");
-  if (!f) return -1;
-  std::string text;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-  int status = pclose(f);
-  if (out) *out = text;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  cimnet::test_process::Result r = cimnet::test_process::shell(cmd);
+  if (out) *out = std::move(r.output);
+  return r.status;
 }
 
 std::string read_file(const fs::path& p) {

@@ -16,6 +16,8 @@
 #include <sstream>
 #include <string>
 
+#include "../agent/cimnetd/process.h"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -27,15 +29,9 @@ struct Result {
 };
 
 Result run(const std::string& command) {
-  Result r;
   auto start = std::chrono::steady_clock::now();
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (!pipe) return r;
-  char buffer[4096];
-  std::size_t n;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) r.output.append(buffer, n);
-  int raw = pclose(pipe);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  cimnet::test_process::Result done = cimnet::test_process::shell(command);
+  Result r{done.status, std::move(done.output)};
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
 }

@@ -28,8 +28,15 @@ struct Result {
 // Runs argv to completion, feeding `input` to its stdin, capturing stdout and
 // stderr together.
 inline Result run(const std::vector<std::string>& argv, const std::string& input = "") {
+  // Built before fork: the child of a multi-threaded test may only make
+  // async-signal-safe calls (no allocation) before execv.
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
   int in_pipe[2], out_pipe[2];
-  if (::pipe(in_pipe) != 0 || ::pipe(out_pipe) != 0) return {};
+  // Close-on-exec, so that only the dup2'd 0, 1 and 2 reach the command: a stray copy of the
+  // write end held by something the command leaves running would keep the read below open.
+  if (::pipe2(in_pipe, O_CLOEXEC) != 0 || ::pipe2(out_pipe, O_CLOEXEC) != 0) return {};
   pid_t pid = ::fork();
   if (pid == 0) {
     ::dup2(in_pipe[0], 0);
@@ -37,9 +44,6 @@ inline Result run(const std::vector<std::string>& argv, const std::string& input
     ::dup2(out_pipe[1], 2);
     ::close(in_pipe[1]);
     ::close(out_pipe[0]);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
     ::execv(args[0], args.data());
     std::perror("execv");
     ::_exit(127);
@@ -57,6 +61,11 @@ inline Result run(const std::vector<std::string>& argv, const std::string& input
   ::waitpid(pid, &status, 0);
   r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+// Runs a /bin/sh command line to completion, stdout and stderr captured together.
+inline Result shell(const std::string& command) {
+  return run({"/bin/sh", "-c", command});
 }
 
 // Starts argv in the background with stdout and stderr going to `log`.

@@ -34,15 +34,9 @@ int sh(const std::string& cmd, std::string* out = nullptr) {
   static const auto t0 = Clock::now();
   std::fprintf(stderr, "[netns %6.1fs] %s\n",
                std::chrono::duration<double>(Clock::now() - t0).count(), cmd.c_str());
-  FILE* f = ::popen(("( " + cmd + " ) 2>&1").c_str(), "r");
-  if (!f) return -1;
-  std::string text;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-  int status = ::pclose(f);
-  if (out) *out = text;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  tp::Result r = tp::shell(cmd);
+  if (out) *out = std::move(r.output);
+  return r.status;
 }
 
 template <class Cond>

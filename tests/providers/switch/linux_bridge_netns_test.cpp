@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "../../agent/cimnetd/process.h"
 #include "cimnet/cim/error.h"
 #include "cimnet/switching/driver.h"
 #include "cimnet/switching/linux_bridge.h"
@@ -32,21 +33,10 @@ using cim::Error;
 using cim::Status;
 using nlohmann::json;
 
-struct CommandResult {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
+using CommandResult = test_process::Result;  // status, and stdout + stderr
 
 CommandResult run(const std::string& command) {
-  CommandResult r;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (!pipe) return r;
-  char buffer[4096];
-  std::size_t n;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) r.output.append(buffer, n);
-  int raw = pclose(pipe);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return r;
+  return test_process::shell(command);
 }
 
 template <typename Fn>
