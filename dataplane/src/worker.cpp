@@ -156,17 +156,18 @@ class Transmitter {
     uint32_t fast = 0;  // bit i: classify_fast() took frame i
     for (size_t i = 0; i < n; ++i) {
       bytes += pkts[i].length;
-      if (classify_fast(pkts[i], fx[i]))
+      if (classify_fast(pkts[i], fx[i])) {
         fast |= 1u << i;
-      else
+        if (i < kPrefetchAhead) prefetch_bucket(fx[i].probe);
+      } else
         classify(pkts[i], pend[i]);
     }
     bump(pc.from_packets, n);
     bump(pc.from_bytes, bytes);
     if (fast == (n == kBatchSize ? ~0u : (1u << n) - 1)) {
-      // The whole batch is the common case: look up with the buckets prefetched a few frames
-      // ahead (all 32 at once would have the first lookups wait for the last lines).
-      for (size_t i = 0; i < std::min(n, kPrefetchAhead); ++i) prefetch_bucket(fx[i].probe);
+      // The whole batch is the common case. The first kPrefetchAhead buckets were prefetched
+      // while classifying; each lookup prefetches the one kPrefetchAhead frames further (all
+      // 32 at once would have the first lookups wait behind the last lines).
       for (size_t i = 0; i < n; ++i) {
         if (i + kPrefetchAhead < n) prefetch_bucket(fx[i + kPrefetchAhead].probe);
         encapsulate_fast(pkts[i], fx[i], pend[i]);
@@ -658,15 +659,15 @@ class Receiver {
     size_t n = pkts.size();
     uint32_t fast = 0;  // bit i: parse_fast() took frame i
     for (size_t i = 0; i < n; ++i) {
-      if (parse_fast(pkts[i], fx[i]))
+      if (parse_fast(pkts[i], fx[i])) {
         fast |= 1u << i;
-      else
+        if (i < kPrefetchAhead) prefetch_bucket(fx[i].probe);
+      } else
         parse(pkts[i], rx[i]);
     }
-    // Prefetch the anti-spoofing buckets a few frames ahead of their lookup: all 32 at once
-    // would have the first lookups wait for the last lines.
-    for (size_t i = 0; i < std::min(n, kPrefetchAhead); ++i)
-      if (fast >> i & 1) prefetch_bucket(fx[i].probe);
+    // The first kPrefetchAhead anti-spoofing buckets were prefetched while parsing; each lookup
+    // prefetches the one kPrefetchAhead frames further (all 32 at once would have the first
+    // lookups wait behind the last lines).
     for (size_t i = 0; i < n; ++i) {
       size_t ahead = i + kPrefetchAhead;
       if (ahead < n && (fast >> ahead & 1)) prefetch_bucket(fx[ahead].probe);
