@@ -278,9 +278,26 @@ inline const Ca4Slot* find_ca4(const ShardedTable<Ca4Slot>& t, uint64_t h, uint3
   return find_ca4_from({&r, slot_of(h, r.nbuckets)}, ca4_key(vsid, ca));
 }
 
+// The IPv6 slot of (vsid, ca), probing from `at`; nullptr when absent.
+inline const Ca6Slot* find_ca6_from(ProbeStart<Ca6Slot> at, uint32_t vsid, const uint8_t* ca) {
+  const auto& r = *at.ref;
+  uint32_t b = at.bucket;
+  uint64_t lo = load64(ca), hi = load64(ca + 8);
+  for (;;) {
+    const Ca6Slot* s = r.buckets[b].slot;
+    for (size_t j = 0; j < 2; ++j) {
+      uint32_t v = s[j].tag & 0xFFFFFF;
+      if (v == vsid && ((load64(s[j].ca) ^ lo) | (load64(s[j].ca + 8) ^ hi)) == 0) return &s[j];
+      if (v == 0) return nullptr;
+    }
+    if (++b == r.nbuckets) b = 0;
+  }
+}
+
 inline const Ca6Slot* find_ca6(const ShardedTable<Ca6Slot>& t, uint64_t h, uint32_t vsid,
                                const uint8_t* ca) {
-  return probe(t, h, [&](const Ca6Slot& s) { return s.vsid() == vsid && eq16(s.ca, ca); });
+  const auto& r = t.refs[shard_of(h)];
+  return find_ca6_from({&r, slot_of(h, r.nbuckets)}, vsid, ca);
 }
 
 inline const MacSlot* find_mac(const ShardedTable<MacSlot>& t, uint64_t h, uint32_t vsid,

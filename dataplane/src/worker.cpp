@@ -149,39 +149,54 @@ class Transmitter {
     }
     auto& pc = c_.port[from_];
     vc_ = &c_.vsid[port_.counter];
-    Pending pend[kBatchSize];  // frames classify_fast() leaves to the general rules
-    Fast fx[kBatchSize];
+    Pending pend[kBatchSize];  // frames the fast classifiers leave to the general rules
+    Fast4 f4[kBatchSize];
+    Fast6 f6[kBatchSize];
     size_t n = pkts.size();
     uint64_t bytes = 0;
-    uint32_t fast = 0;  // bit i: classify_fast() took frame i
+    uint32_t m4 = 0, m6 = 0;  // bit i: classify_fast() / classify_fast6() took frame i
     for (size_t i = 0; i < n; ++i) {
       bytes += pkts[i].length;
-      if (classify_fast(pkts[i], fx[i])) {
-        fast |= 1u << i;
-        if (i < kPrefetchAhead) prefetch_bucket(fx[i].probe);
-      } else
+      if (classify_fast(pkts[i], f4[i])) {
+        m4 |= 1u << i;
+        if (i < kPrefetchAhead) __builtin_prefetch(f4[i].home);
+      } else if (classify_fast6(pkts[i], f6[i])) {
+        m6 |= 1u << i;
+        if (i < kPrefetchAhead) __builtin_prefetch(f6[i].home);
+      } else {
         classify(pkts[i], pend[i]);
+      }
     }
     bump(pc.from_packets, n);
     bump(pc.from_bytes, bytes);
-    if (fast == (n == kBatchSize ? ~0u : (1u << n) - 1)) {
-      // The whole batch is the common case. The first kPrefetchAhead buckets were prefetched
-      // while classifying; each lookup prefetches the one kPrefetchAhead frames further (all
-      // 32 at once would have the first lookups wait behind the last lines).
+    // When the whole batch is one common case, the first kPrefetchAhead buckets were prefetched
+    // while classifying and each lookup prefetches the one kPrefetchAhead frames further (all 32
+    // at once would have the first lookups wait behind the last lines).
+    uint32_t all = n == kBatchSize ? ~0u : (1u << n) - 1;
+    if (m4 == all) {
       for (size_t i = 0; i < n; ++i) {
-        if (i + kPrefetchAhead < n) prefetch_bucket(fx[i + kPrefetchAhead].probe);
-        encapsulate_fast(pkts[i], fx[i], pend[i]);
+        if (i + kPrefetchAhead < n) __builtin_prefetch(f4[i + kPrefetchAhead].home);
+        encapsulate_fast(pkts[i], f4[i], pend[i]);
+      }
+    } else if (m6 == all) {
+      for (size_t i = 0; i < n; ++i) {
+        if (i + kPrefetchAhead < n) __builtin_prefetch(f6[i + kPrefetchAhead].home);
+        encapsulate_fast6(pkts[i], f6[i], pend[i]);
       }
     } else {
       for (size_t i = 0; i < n; ++i) {
-        if (fast >> i & 1)
-          prefetch_bucket(fx[i].probe);
+        if (m4 >> i & 1)
+          __builtin_prefetch(f4[i].home);
+        else if (m6 >> i & 1)
+          __builtin_prefetch(f6[i].home);
         else if (pend[i].kind != kNone)
           lookup(pend[i]);
       }
       for (size_t i = 0; i < n; ++i) {
-        if (fast >> i & 1)
-          encapsulate_fast(pkts[i], fx[i], pend[i]);
+        if (m4 >> i & 1)
+          encapsulate_fast(pkts[i], f4[i], pend[i]);
+        else if (m6 >> i & 1)
+          encapsulate_fast6(pkts[i], f6[i], pend[i]);
         else if (pend[i].kind != kNone)
           resolve(pkts[i], pend[i]);
       }
@@ -208,18 +223,20 @@ class Transmitter {
   static constexpr size_t kPrefetchAhead = 12;
 
   // What classify_fast() found out about a frame it took.
-  struct Fast {
+  struct Fast4 {
     ProbeStart<Ca4Slot> probe;  // lookup of the destination in the port's VSID
     uint64_t key;               // ca4_key(VSID, destination)
+    const void* home;           // the home bucket's line, prefetched ahead of the lookup
   };
-
-  static void prefetch_bucket(ProbeStart<Ca4Slot> at) {
-    __builtin_prefetch(&at.ref->buckets[at.bucket]);
-  }
+  // What classify_fast6() found out about a frame it took (the destination is at frame + 38).
+  struct Fast6 {
+    ProbeStart<Ca6Slot> probe;
+    const void* home;
+  };
 
   // The common frame: a unicast IPv4 packet without options, not to the virtual router. Notes
   // its destination's lookup; any other frame returns false untouched and classify() takes it.
-  bool classify_fast(Packet& p, Fast& x) {
+  bool classify_fast(Packet& p, Fast4& x) {
     const uint8_t* f = p.data();
     if (p.length < kEthHeader + 20 || (f[0] & 1) || load16(f + 12) != 0x0008 || f[14] != 0x45)
       return false;
@@ -228,7 +245,23 @@ class Transmitter {
     uint64_t h = hash_ca4(port_.vsid, dst);
     const auto& ref = s_.ca4.refs[shard_of(h)];
     x.probe = {&ref, slot_of(h, ref.nbuckets)};
+    x.home = &ref.buckets[x.probe.bucket];
     x.key = ca4_key(port_.vsid, dst);
+    return true;
+  }
+
+  // The same for a unicast IPv6 packet that is not ICMPv6 (neighbour discovery is answered by
+  // the general rules).
+  bool classify_fast6(Packet& p, Fast6& x) {
+    const uint8_t* f = p.data();
+    if (p.length < kEthHeader + 40 || (f[0] & 1) || load16(f + 12) != 0xDD86 ||
+        (f[14] >> 4) != 6 || f[20] == kIpProtoIcmp6)
+      return false;
+    if (mac48(f) == router_mac_) return false;
+    uint64_t h = hash_ca6(port_.vsid, f + 38);
+    const auto& ref = s_.ca6.refs[shard_of(h)];
+    x.probe = {&ref, slot_of(h, ref.nbuckets)};
+    x.home = &ref.buckets[x.probe.bucket];
     return true;
   }
 
@@ -236,7 +269,7 @@ class Transmitter {
   // rule Encap at a reachable remote IPv4 provider address and the result fits the provider MTU;
   // anything else (local delivery, Nat, IPv6 outer, the wildcard, a gateway address, too big)
   // goes through the general rules.
-  void encapsulate_fast(Packet& p, const Fast& x, Pending& q) {
+  void encapsulate_fast(Packet& p, const Fast4& x, Pending& q) {
     p.port = kDropPort;
     const Ca4Slot* r = find_ca4_from(x.probe, x.key);
     uint32_t pa = r ? r->pa_index() : kNoPa;
@@ -261,6 +294,19 @@ class Transmitter {
     p.port = kProviderPort;
     ++enc_packets_;
     enc_bytes_ += p.length;
+  }
+
+  // The same for a frame classify_fast6() took, when the destination is a record with rule
+  // Encap at a remote provider address (encapsulate() checks the rest).
+  void encapsulate_fast6(Packet& p, const Fast6& x, Pending& q) {
+    p.port = kDropPort;
+    const Ca6Slot* r = find_ca6_from(x.probe, port_.vsid, p.data() + 38);
+    if (r && r->kind() == kRecord && !(r->tag & kFlagNat) && !encap_[r->pa].local)
+      return encapsulate(p, r->pa, port_.vsid);
+    classify(p, q);
+    if (q.kind == kNone) return;
+    lookup(q);
+    resolve(p, q);
   }
 
   // Pass one: parse, pick the table and key, hash and prefetch the key's bucket.
@@ -654,27 +700,47 @@ class Receiver {
         local_ports_(*snap.local_ports) {}
 
   void run(std::span<Packet> pkts) {
-    Rx rx[kBatchSize];  // frames parse_fast() leaves to the general rules
-    Fast fx[kBatchSize];
+    Rx rx[kBatchSize];  // frames the fast parsers leave to the general rules
+    Fast4 f4[kBatchSize];
+    Fast6 f6[kBatchSize];
     size_t n = pkts.size();
-    uint32_t fast = 0;  // bit i: parse_fast() took frame i
+    uint32_t m4 = 0, m6 = 0;  // bit i: parse_fast() / parse_fast6() took frame i
     for (size_t i = 0; i < n; ++i) {
-      if (parse_fast(pkts[i], fx[i])) {
-        fast |= 1u << i;
-        if (i < kPrefetchAhead) prefetch_bucket(fx[i].probe);
-      } else
+      if (parse_fast(pkts[i], f4[i])) {
+        m4 |= 1u << i;
+        if (i < kPrefetchAhead) __builtin_prefetch(f4[i].home);
+      } else if (parse_fast6(pkts[i], f6[i])) {
+        m6 |= 1u << i;
+        if (i < kPrefetchAhead) __builtin_prefetch(f6[i].home);
+      } else {
         parse(pkts[i], rx[i]);
+      }
     }
     // The first kPrefetchAhead anti-spoofing buckets were prefetched while parsing; each lookup
     // prefetches the one kPrefetchAhead frames further (all 32 at once would have the first
     // lookups wait behind the last lines).
-    for (size_t i = 0; i < n; ++i) {
-      size_t ahead = i + kPrefetchAhead;
-      if (ahead < n && (fast >> ahead & 1)) prefetch_bucket(fx[ahead].probe);
-      if (fast >> i & 1)
-        resolve_fast(pkts[i], fx[i], rx[i]);
-      else if (rx[i].ok)
-        resolve(pkts[i], rx[i]);
+    uint32_t all = n == kBatchSize ? ~0u : (1u << n) - 1;
+    if (m4 == all) {
+      for (size_t i = 0; i < n; ++i) {
+        if (i + kPrefetchAhead < n) __builtin_prefetch(f4[i + kPrefetchAhead].home);
+        resolve_fast(pkts[i], f4[i], rx[i]);
+      }
+    } else {
+      for (size_t i = 0; i < n; ++i) {
+        size_t ahead = i + kPrefetchAhead;
+        if (ahead < n) {
+          if (m4 >> ahead & 1)
+            __builtin_prefetch(f4[ahead].home);
+          else if (m6 >> ahead & 1)
+            __builtin_prefetch(f6[ahead].home);
+        }
+        if (m4 >> i & 1)
+          resolve_fast(pkts[i], f4[i], rx[i]);
+        else if (m6 >> i & 1)
+          resolve_fast6(pkts[i], f6[i], rx[i]);
+        else if (rx[i].ok)
+          resolve(pkts[i], rx[i]);
+      }
     }
     flush_delivered();
   }
@@ -695,18 +761,26 @@ class Receiver {
   };
 
   // What parse_fast() found out about a frame it took.
-  struct Fast {
+  struct Fast4 {
     ProbeStart<Ca4Slot> probe;  // anti-spoofing lookup of the inner source
     uint64_t key;               // ca4_key(VSID, inner source)
+    const void* home;           // the home bucket's line, prefetched ahead of the lookup
     uint32_t outer4;            // outer source address (network order)
     uint32_t counter;           // the VSID's counter index
+  };
+  // What parse_fast6() found out about a frame it took (inner source at 84, outer at 22).
+  struct Fast6 {
+    ProbeStart<Ca6Slot> probe;
+    const void* home;
+    uint32_t vsid;
+    uint32_t counter;
   };
 
   // The common frame, recognised with a few wide compares: an IPv4 outer header without
   // options, not a fragment, to a local provider address, the NVGRE word, a configured VSID and
   // a unicast inner IPv4 frame. Trims Ethernet padding as parse() would; any other frame returns
   // false untouched and parse() takes it.
-  bool parse_fast(Packet& p, Fast& x) {
+  bool parse_fast(Packet& p, Fast4& x) {
     const uint8_t* f = p.data();
     uint32_t len = p.length;
     if (len < 14 + 20 + 8 + 34) return false;
@@ -732,16 +806,40 @@ class Receiver {
     x.counter = last_subnet_->counter;
     const auto& ref = s_.ca4.refs[shard_of(hash_ca4(vsid, src))];
     x.probe = {&ref, slot_of(hash_ca4(vsid, src), ref.nbuckets)};
+    x.home = &ref.buckets[x.probe.bucket];
     return true;
   }
 
-  static void prefetch_bucket(ProbeStart<Ca4Slot> at) {
-    __builtin_prefetch(&at.ref->buckets[at.bucket]);
+  // The same for an IPv6 outer header (GRE as the first next header) carrying a unicast inner
+  // IPv6 frame: inner source at 84, outer source at 22.
+  bool parse_fast6(Packet& p, Fast6& x) {
+    const uint8_t* f = p.data();
+    uint32_t len = p.length;
+    if (len < 14 + 40 + 8 + 54) return false;
+    if (load16(f + 12) != 0xDD86 || (f[14] >> 4) != 6 || f[20] != kIpProtoGre) return false;
+    uint32_t total = 40u + get16(f + 18);
+    if (total < 40 + 8 + 54 || total + 14 > len) return false;
+    if (load32(f + 54) != kGreWord || (f[62] & 1) || load16(f + 74) != 0xDD86) return false;
+    if (!is_local6(f + 38)) return false;
+    uint32_t vsid = __builtin_bswap32(load32(f + 58)) >> 8;
+    if (vsid != last_vsid_) {
+      last_vsid_ = vsid;
+      last_subnet_ = s_.subnets->find(vsid);
+    }
+    if (!last_subnet_) return false;
+    p.length = 14 + total;
+    x.vsid = vsid;
+    x.counter = last_subnet_->counter;
+    uint64_t h = hash_ca6(vsid, f + 84);
+    const auto& ref = s_.ca6.refs[shard_of(h)];
+    x.probe = {&ref, slot_of(h, ref.nbuckets)};
+    x.home = &ref.buckets[x.probe.bucket];
+    return true;
   }
 
   // resolve() for a frame parse_fast() took, when its inner source is a record of the VSID; any
   // other source (a route, the wildcard, a gateway address) goes through the general rules.
-  void resolve_fast(Packet& p, const Fast& x, Rx& rx) {
+  void resolve_fast(Packet& p, const Fast4& x, Rx& rx) {
     const Ca4Slot* r = find_ca4_from(x.probe, x.key);
     uint32_t pa = r ? r->pa_index() : kNoPa;
     if (pa == kNoPa) {
@@ -753,6 +851,23 @@ class Receiver {
     uint16_t port = local_port(uint32_t(x.key >> 32), mac48(p.data() + 42));
     if (port == kNoPort) return drop(p, DropReason::UnknownDestination, x.counter);
     deliver(p, 42, port, x.counter);
+  }
+
+  // The same for a frame parse_fast6() took.
+  void resolve_fast6(Packet& p, const Fast6& x, Rx& rx) {
+    const uint8_t* f = p.data();
+    const Ca6Slot* r = find_ca6_from(x.probe, x.vsid, f + 84);
+    if (!r || r->pa == kNoPa) {
+      parse(p, rx);
+      if (rx.ok) resolve(p, rx);
+      return;
+    }
+    // :: is never a provider address (pa6 holds it for IPv4 ones).
+    if ((load64(f + 22) | load64(f + 30)) == 0 || !eq16(pa6_[r->pa].data(), f + 22))
+      return drop(p, DropReason::Spoofed, x.counter);
+    uint16_t port = local_port(x.vsid, mac48(f + 62));
+    if (port == kNoPort) return drop(p, DropReason::UnknownDestination, x.counter);
+    deliver(p, 62, port, x.counter);
   }
 
   // The local port owning (vsid, mac); consecutive frames mostly go to the same VM.
