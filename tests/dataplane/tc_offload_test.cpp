@@ -205,5 +205,41 @@ TEST_F(TcFast, MapsFollowPolicyChanges) {
   EXPECT_EQ(offload->last_error(), "");
 }
 
+// IPv6 provider addresses: the 62-byte outer header both ways.
+TEST_F(TcFast, Ipv6ProviderAddressesBothWays) {
+  const MacAddress kPeer6 = mac("02:aa:00:00:00:66"), kV6vm = mac("00:15:5d:00:30:66");
+  PolicyChange c;
+  c.upsert_provider_addresses = {{ip("fd00:99::11"), 64}};
+  c.upsert_neighbors = {{ip("fd00:99::12"), kPeer6}};
+  c.upsert_records = {record(30, "10.1.1.6", "fd00:99::12", kV6vm)};
+  dp->apply(c);
+  Bytes out4 = udp4_frame(kV6vm, kBlue1, "10.1.1.1", "10.1.1.6", 5);
+  expect_same_as_worker(1, out4, kProviderPort);
+  TcOffload::TestRun f = fast_tx(1, out4);
+  ASSERT_EQ(f.frame.size(), out4.size() + 62);
+  EXPECT_EQ(rd16(f.frame, 12), 0x86DD);
+  EXPECT_EQ(rd16(f.frame, 18), out4.size() + 8);  // payload length: GRE + inner frame
+  EXPECT_EQ(rd32(f.frame, 58) >> 8, 30u);
+
+  // Back from fd00:99::12: decapsulated for port 1.
+  Bytes inner = udp4_frame(kBlue1, kV6vm, "10.1.1.6", "10.1.1.1");
+  Bytes gre;
+  add16(gre, 0x2000);
+  add16(gre, 0x6558);
+  add32(gre, 30u << 8 | 3);
+  add(gre, inner);
+  Bytes outer =
+      ethernet(kProviderMac, kPeer6, 0x86DD, ipv6(ip("fd00:99::12"), ip("fd00:99::11"), 47, gre));
+  TcOffload::TestRun r = offload->test_provider(outer);
+  Out w = rx(outer);
+  EXPECT_EQ(r.verdict, TC_ACT_REDIRECT);
+  EXPECT_EQ(w.port, 1);
+  EXPECT_EQ(to_hex(r.frame), to_hex(inner));
+  // From another IPv6 PA: the record says fd00:99::12, so it is not vouched for.
+  Bytes spoofed =
+      ethernet(kProviderMac, kPeer6, 0x86DD, ipv6(ip("fd00:99::13"), ip("fd00:99::11"), 47, gre));
+  EXPECT_EQ(offload->test_provider(spoofed).verdict, TC_ACT_OK);
+}
+
 }  // namespace
 }  // namespace cimnet::dataplane::test
