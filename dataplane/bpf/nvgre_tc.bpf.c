@@ -14,10 +14,12 @@
  * GSO frames are kept whole: bpf_skb_adjust_room marks them GRE-encapsulated so the kernel
  * segments (if ever) with the outer header. */
 
+/* The kernel types come before libbpf's helper declarations (a block of their own). */
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
-#include <bpf/bpf_helpers.h>
+
 #include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
 
 #include "nvgre_tc.h"
 
@@ -119,7 +121,9 @@ static __always_inline void count_misc(__u32 what) {
   if (v) *v += 1;
 }
 
-static __always_inline __u16 get16(const __u8* p) { return (__u16)(p[0] << 8 | p[1]); }
+static __always_inline __u16 get16(const __u8* p) {
+  return (__u16)(p[0] << 8 | p[1]);
+}
 static __always_inline __u32 load32(const __u8* p) {
   __u32 v;
   __builtin_memcpy(&v, p, 4);
@@ -147,7 +151,9 @@ static __always_inline __u8 fold8(__u64 h) {
   return (__u8)h;
 }
 
-static __always_inline int is_multicast(const __u8* mac) { return mac[0] & 1; }
+static __always_inline int is_multicast(const __u8* mac) {
+  return mac[0] & 1;
+}
 static __always_inline int mac_eq(const __u8* a, const __u8* b) {
   return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3] && a[4] == b[4] &&
          a[5] == b[5];

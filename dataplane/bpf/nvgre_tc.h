@@ -22,8 +22,8 @@ struct nvgre_tc_config {
 /* ports: ifindex of a VM port's host-side veth end -> its port. */
 struct nvgre_tc_port {
   __u32 vsid;
-  __u16 port_id;       /* datapath PortId (index of port_stats) */
-  __u16 vsid_counter;  /* index of vsid_stats */
+  __u16 port_id;      /* datapath PortId (index of port_stats) */
+  __u16 vsid_counter; /* index of vsid_stats */
 };
 
 /* records4 / records6: (VSID, customer address) of an Encap Static/Dynamic record. */
@@ -36,16 +36,16 @@ struct nvgre_tc_record6_key {
   __u8 ca[16];
 };
 struct nvgre_tc_record {
-  __u32 pa;  /* key of `providers` */
+  __u32 pa; /* key of `providers` */
   __u8 mac[6];
   __u8 pad[2];
 };
 
 /* providers: a provider address referenced by records. */
 struct nvgre_tc_provider {
-  __u8 family;         /* 4 or 6 */
-  __u8 local;          /* a local PA: records there are delivered to local ports */
-  __u8 header_length;  /* 42 / 62 when reachable (remote), 0 otherwise */
+  __u8 family;        /* 4 or 6 */
+  __u8 local;         /* a local PA: records there are delivered to local ports */
+  __u8 header_length; /* 42 / 62 when reachable (remote), 0 otherwise */
   __u8 pad;
   __u32 checksum_base; /* IPv4: one's-complement sum of the header words but total length */
   __u8 address[16];    /* IPv4 in the first 4 bytes */
@@ -76,9 +76,9 @@ struct nvgre_tc_port_stats {
   __u64 to_packets, to_bytes;
 };
 /* misc_stats indexes */
-#define NVGRE_TC_STAT_TX_PASSED 0    /* VM frames left to the userspace datapath */
-#define NVGRE_TC_STAT_RX_PASSED 1    /* provider frames left to the userspace datapath */
-#define NVGRE_TC_STAT_ERRORS 2       /* helper failures (frame dropped) */
+#define NVGRE_TC_STAT_TX_PASSED 0 /* VM frames left to the userspace datapath */
+#define NVGRE_TC_STAT_RX_PASSED 1 /* provider frames left to the userspace datapath */
+#define NVGRE_TC_STAT_ERRORS 2    /* helper failures (frame dropped) */
 #define NVGRE_TC_STAT_COUNT 3
 
 #define NVGRE_TC_MAX_PORTS 1024

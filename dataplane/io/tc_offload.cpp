@@ -32,7 +32,9 @@ namespace cimnet::dataplane {
 
 namespace {
 
-std::string errno_text(const std::string& what, int err) { return what + ": " + std::strerror(err); }
+std::string errno_text(const std::string& what, int err) {
+  return what + ": " + std::strerror(err);
+}
 
 constexpr size_t kFrameBuffer = 65536 + 256;  // a GSO frame: 64 KiB IP packet + L2 headers
 
@@ -80,7 +82,8 @@ std::unique_ptr<SlowPathIo> SlowPathIo::open(const std::string& ifname, uint16_t
     if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
       throw IoError(errno_text("bind on " + ifname, errno));
     if (fanout_group != 0) {
-      int fanout = int(uint16_t(fanout_group + i)) | (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16;
+      int fanout =
+          int(uint16_t(fanout_group + i)) | (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_DEFRAG) << 16;
       if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &fanout, sizeof fanout) < 0)
         throw IoError(errno_text("PACKET_FANOUT on " + ifname, errno));
     }
@@ -160,8 +163,9 @@ struct TcOffload::Impl {};
 
 bool TcOffload::available(std::string* why) {
   if (why)
-    *why = "this build has no tc offload (clang for BPF or libbpf-dev was missing when it was "
-           "configured)";
+    *why =
+        "this build has no tc offload (clang for BPF or libbpf-dev was missing when it was "
+        "configured)";
   return false;
 }
 std::unique_ptr<TcOffload> TcOffload::attach(Datapath&, const TcOffloadOptions&) {
@@ -171,11 +175,21 @@ std::unique_ptr<TcOffload> TcOffload::attach(Datapath&, const TcOffloadOptions&)
 }
 TcOffload::TcOffload() = default;
 TcOffload::~TcOffload() = default;
-std::optional<VsidCounters> TcOffload::vsid_counters(uint32_t) const { return std::nullopt; }
-PortCounters TcOffload::port_counters(PortId) const { return {}; }
-TcOffloadStats TcOffload::stats() const { return {}; }
-bool TcOffload::enabled() const { return false; }
-std::string TcOffload::last_error() const { return {}; }
+std::optional<VsidCounters> TcOffload::vsid_counters(uint32_t) const {
+  return std::nullopt;
+}
+PortCounters TcOffload::port_counters(PortId) const {
+  return {};
+}
+TcOffloadStats TcOffload::stats() const {
+  return {};
+}
+bool TcOffload::enabled() const {
+  return false;
+}
+std::string TcOffload::last_error() const {
+  return {};
+}
 TcOffload::TestRun TcOffload::test_vm_port(uint32_t, const std::vector<uint8_t>&) const {
   throw IoError("tc offload not built");
 }
@@ -251,7 +265,7 @@ struct TcOffload::Impl {
   std::vector<IpAddress> pa_address;
   std::vector<uint32_t> pa_refs;
   std::vector<uint32_t> pa_free;
-  std::map<std::pair<uint32_t, uint64_t>, std::pair<uint32_t, uint32_t>> macs;  // -> (pa, refs)
+  std::map<std::pair<uint32_t, uint64_t>, std::pair<uint32_t, uint32_t> > macs;  // -> (pa, refs)
 
   bool enabled = false;  // config.enabled as last written
   bool failed = false;   // the maps may be stale: resynchronise everything on the next change
@@ -290,7 +304,8 @@ struct TcOffload::Impl {
     hook.ifindex = ifindex;
     hook.attach_point = BPF_TC_INGRESS;
     int r = bpf_tc_hook_create(&hook);
-    if (r < 0 && r != -EEXIST) throw IoError(errno_text("creating the clsact qdisc on " + name, -r));
+    if (r < 0 && r != -EEXIST)
+      throw IoError(errno_text("creating the clsact qdisc on " + name, -r));
     h.created_qdisc = r == 0;
     hooks.push_back(h);
     bpf_tc_opts opts{};
@@ -497,9 +512,10 @@ struct TcOffload::Impl {
   }
 
   // Applies `c` to the mirror (it passed the datapath's validation); collects what it touched.
-  void apply_to_mirror(const PolicyChange& c, std::set<std::pair<uint32_t, uint64_t>>& touched_macs,
+  void apply_to_mirror(const PolicyChange& c,
+                       std::set<std::pair<uint32_t, uint64_t> >& touched_macs,
                        std::set<uint32_t>& new_pas, std::set<uint32_t>& freed_pas,
-                       std::vector<std::pair<LookupRecord, uint32_t>>& upserted) {
+                       std::vector<std::pair<LookupRecord, uint32_t> >& upserted) {
     if (c.settings) settings = *c.settings;
     for (uint32_t v : c.remove_subnets) subnets.erase(v);
     for (const VirtualSubnet& s : c.upsert_subnets) {
@@ -749,9 +765,9 @@ void TcOffload::before_publish(const PolicyChange& c) noexcept {
 void TcOffload::after_publish(const PolicyChange& c) noexcept {
   Impl& m = *impl_;
   bool structural = !m.enabled || m.failed;
-  std::set<std::pair<uint32_t, uint64_t>> touched;
+  std::set<std::pair<uint32_t, uint64_t> > touched;
   std::set<uint32_t> new_pas, freed_pas;
-  std::vector<std::pair<LookupRecord, uint32_t>> upserted;
+  std::vector<std::pair<LookupRecord, uint32_t> > upserted;
   try {
     for (const RecordKey& k : c.remove_records) m.fast_keys.erase(k);
     for (const LookupRecord& r : c.upsert_records) {
@@ -831,7 +847,9 @@ TcOffloadStats TcOffload::stats() const {
   return out;
 }
 
-bool TcOffload::enabled() const { return impl_->enabled && !impl_->failed; }
+bool TcOffload::enabled() const {
+  return impl_->enabled && !impl_->failed;
+}
 
 std::string TcOffload::last_error() const {
   std::lock_guard lock(impl_->error_mutex);
@@ -863,7 +881,8 @@ TcOffload::TestRun test_run(int prog, uint32_t ifindex, const std::vector<uint8_
 
 }  // namespace
 
-TcOffload::TestRun TcOffload::test_vm_port(uint32_t ifindex, const std::vector<uint8_t>& frame) const {
+TcOffload::TestRun TcOffload::test_vm_port(uint32_t ifindex,
+                                           const std::vector<uint8_t>& frame) const {
   return test_run(impl_->vm_prog, ifindex, frame);
 }
 

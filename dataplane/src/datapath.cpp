@@ -1061,7 +1061,9 @@ void Datapath::set_observer(PolicyObserver* observer) {
   observer->after_publish(all);
 }
 
-Datapath::Limits Datapath::limits() const { return state_->limits; }
+Datapath::Limits Datapath::limits() const {
+  return state_->limits;
+}
 
 std::vector<LookupRecord> Datapath::records() const {
   std::lock_guard lock(state_->write_mutex);

@@ -43,19 +43,20 @@ std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop.store(true); }
 
 int usage() {
-  std::cerr << "usage: cimnet-dataplane run --config FILE [--ready-file F] [--stats-file F]\n"
-               "           [--threads N] [--tap IFNAME=NETNS_PATH[:NAME]]... [--vm-mtu N]\n"
-               "           [--resolve-neighbors] [--offload tc]\n"
-               "  --threads N           datapath threads (default: one per core); the provider\n"
-               "                        port is spread over them with PACKET_FANOUT (hash)\n"
-               "  --tap IF=NS[:NAME]    VM port IF is a TAP device (vnet header, offloads on)\n"
-               "                        created here and moved into network namespace NS\n"
-               "  --vm-mtu N            MTU of the TAP devices\n"
-               "  --resolve-neighbors   learn provider next-hop MACs with ARP / neighbour discovery\n"
-               "  --offload tc          kernel fast path (tc BPF) for the common encap/decap cases;\n"
-               "                        VM ports must be veth host ends (not --tap), VM offloads on\n"
-               "       cimnet-dataplane check --config FILE\n"
-               "       cimnet-dataplane disable-offloads IFNAME\n";
+  std::cerr
+      << "usage: cimnet-dataplane run --config FILE [--ready-file F] [--stats-file F]\n"
+         "           [--threads N] [--tap IFNAME=NETNS_PATH[:NAME]]... [--vm-mtu N]\n"
+         "           [--resolve-neighbors] [--offload tc]\n"
+         "  --threads N           datapath threads (default: one per core); the provider\n"
+         "                        port is spread over them with PACKET_FANOUT (hash)\n"
+         "  --tap IF=NS[:NAME]    VM port IF is a TAP device (vnet header, offloads on)\n"
+         "                        created here and moved into network namespace NS\n"
+         "  --vm-mtu N            MTU of the TAP devices\n"
+         "  --resolve-neighbors   learn provider next-hop MACs with ARP / neighbour discovery\n"
+         "  --offload tc          kernel fast path (tc BPF) for the common encap/decap cases;\n"
+         "                        VM ports must be veth host ends (not --tap), VM offloads on\n"
+         "       cimnet-dataplane check --config FILE\n"
+         "       cimnet-dataplane disable-offloads IFNAME\n";
   return 2;
 }
 
@@ -298,8 +299,8 @@ int main(int argc, char** argv) {
           return 2;
         }
         o.offload_tc = true;
-      }
-      else if (a == "--ready-file") o.ready_file = v;
+      } else if (a == "--ready-file")
+        o.ready_file = v;
       else if (a == "--stats-file") o.stats_file = v;
       else if (a == "--threads" || a == "--vm-mtu") {
         char* end = nullptr;

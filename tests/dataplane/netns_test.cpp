@@ -219,7 +219,7 @@ class TwoTenantNetns : public ::testing::Test {
   // and Red (20) only, plus ARP between the two PAs (at least `min_frames` frames).
   void expect_only_tenant_gre(const std::string& name, size_t min_frames) {
     auto wire = frames(name, {"eth.type", "gre.flags_and_version", "gre.proto", "gre.key",
-                                    "arp.src.proto_ipv4", "arp.dst.proto_ipv4"});
+                              "arp.src.proto_ipv4", "arp.dst.proto_ipv4"});
     EXPECT_GT(wire.size(), min_frames);
     std::map<unsigned, size_t> per_vsid;
     size_t not_gre = 0, bad_header = 0, pa_arp = 0;
@@ -239,7 +239,7 @@ class TwoTenantNetns : public ::testing::Test {
     }
     EXPECT_EQ(not_gre, 0u);
     EXPECT_EQ(bad_header, 0u);
-    EXPECT_GT(pa_arp, 0u);  // nothing was configured: host 1 learned host 2's MAC by ARP
+    EXPECT_GT(pa_arp, 0u);        // nothing was configured: host 1 learned host 2's MAC by ARP
     EXPECT_GT(per_vsid[30], 0u);  // Blue
     EXPECT_GT(per_vsid[20], 0u);  // Red
     EXPECT_GT(per_vsid[31], 0u);  // Blue's second subnet, reached through the router
@@ -342,10 +342,12 @@ TEST_F(TwoTenantNetns, TcOffloadCarriesTenantsAndLeavesTheRestToUserspace) {
     const std::string &server = run[0], &client = run[1], &address = run[2];
     start("iperf-" + server, in(server, "iperf3 -s -1"));
     bool ok = false;
-    wait_for([&] {
-      ok = sh(in(client, "timeout 30 iperf3 -c " + address + " -t 1"), &report) == 0;
-      return ok || report.find("Connection refused") == std::string::npos;
-    }, 20);
+    wait_for(
+        [&] {
+          ok = sh(in(client, "timeout 30 iperf3 -c " + address + " -t 1"), &report) == 0;
+          return ok || report.find("Connection refused") == std::string::npos;
+        },
+        20);
     stop("iperf-" + server);
     EXPECT_TRUE(ok) << client << " -> " << address << ": " << report;
   }

@@ -44,7 +44,9 @@ void prepare() {
   g_ready = true;
 }
 
-uint32_t ifindex(const char* name) { return if_nametoindex(name); }
+uint32_t ifindex(const char* name) {
+  return if_nametoindex(name);
+}
 
 // A VM that moved to another host (its own MAC: records sharing a MAC share the PA).
 const MacAddress kMoved = mac("00:15:5d:00:30:22");
@@ -91,9 +93,11 @@ class TcFast : public HostFixture {
 
 TEST_F(TcFast, EncapsulatesExactlyAsTheWorker) {
   for (uint16_t sport : {1000, 1001, 4242, 65535})
-    expect_same_as_worker(1, udp4_frame(kBlue2, kBlue1, "10.1.1.1", "10.1.1.2", sport), kProviderPort);
+    expect_same_as_worker(1, udp4_frame(kBlue2, kBlue1, "10.1.1.1", "10.1.1.2", sport),
+                          kProviderPort);
   expect_same_as_worker(2, udp4_frame(kRed2, kRed1, "10.1.1.1", "10.1.1.2", 7), kProviderPort);
-  expect_same_as_worker(1, udp6_frame(kBlue2, kBlue1, "fd00:30::1", "fd00:30::2", 9), kProviderPort);
+  expect_same_as_worker(1, udp6_frame(kBlue2, kBlue1, "fd00:30::1", "fd00:30::2", 9),
+                        kProviderPort);
   // The destination MAC of an IP frame does not matter (lookup by address), as in the Worker.
   expect_same_as_worker(1, udp4_frame(kBlue4, kBlue1, "10.1.1.1", "10.1.1.2"), kProviderPort);
   auto c = offload->vsid_counters(30);
@@ -115,7 +119,7 @@ TEST_F(TcFast, LeavesEverythingElseToTheUserspaceDatapath) {
   expect_passed(1, neighbor_solicitation(kBlue1, "fd00:30::1", "fd00:30::2"));
   expect_passed(1, udp4_frame(kRouterMac, kBlue1, "10.1.1.1", "10.1.2.3"));  // routed
   expect_passed(1, udp4_frame(mac("ff:ff:ff:ff:ff:ff"), kBlue1, "10.1.1.1", "10.1.1.255"));
-  expect_passed(1, udp4_frame(kBlue2, kBlue1, "10.1.1.1", "10.1.1.99"));  // no record
+  expect_passed(1, udp4_frame(kBlue2, kBlue1, "10.1.1.1", "10.1.1.99"));   // no record
   expect_passed(1, udp4_frame(kBlue2, kBlue1, "10.1.1.1", "10.1.1.254"));  // gateway address
   expect_passed(2, udp4_frame(kBlue2, kRed1, "10.1.1.1", "10.1.2.3"));     // not in Red's VSID
   // Too big once encapsulated: the Worker answers with ICMP fragmentation needed.

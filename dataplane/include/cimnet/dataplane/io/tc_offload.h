@@ -8,9 +8,9 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <span>
-#include <memory>
 #include <string>
 #include <vector>
 
