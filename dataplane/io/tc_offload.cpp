@@ -10,6 +10,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <iostream>
@@ -259,6 +260,7 @@ struct TcOffload::Impl {
   struct Rec {
     uint64_t mac;
     uint32_t pa;
+    bool fast;  // Encap, Static/Dynamic, IP: the fast path may use it
   };
   std::map<RecordKey, Rec> records;
   std::map<IpAddress, uint32_t> pa_index;
@@ -267,8 +269,8 @@ struct TcOffload::Impl {
   std::vector<uint32_t> pa_free;
   std::map<std::pair<uint32_t, uint64_t>, std::pair<uint32_t, uint32_t> > macs;  // -> (pa, refs)
 
-  bool enabled = false;  // config.enabled as last written
-  bool failed = false;   // the maps may be stale: resynchronise everything on the next change
+  std::atomic<bool> enabled{false};  // config.enabled as last written
+  std::atomic<bool> failed{false};   // maps may be stale: rewrite them all on the next change
   mutable std::mutex error_mutex;
   std::string error;
 
@@ -554,7 +556,7 @@ struct TcOffload::Impl {
         freed_pas.erase(pa);
       }
       uint64_t mac = mac48(r.mac);
-      records[k] = Rec{mac, pa};
+      records[k] = Rec{mac, pa, fast_record(r)};
       auto& m = macs[{r.vsid, mac}];
       m.first = pa;  // records sharing a MAC share the provider address (datapath validation)
       ++m.second;
@@ -602,13 +604,10 @@ struct TcOffload::Impl {
         lr.customer = k.customer;
         lr.provider = pa_address[r.pa];
         std::memcpy(lr.mac.bytes.data(), &r.mac, 6);
-        // The mirror keeps only what the fast path needs: rule and type are known to be
-        // fast ones for keys present in `fast_keys`.
-        if (fast_keys.count(k)) write_record(lr, r.pa);
+        if (r.fast) write_record(lr, r.pa);  // (rule and type are known to be fast ones)
       }
     }
   }
-  std::set<RecordKey> fast_keys;  // records the fast path may use (Encap, Static/Dynamic, IP)
 
   void fail(const std::string& what) {
     failed = true;
@@ -736,10 +735,7 @@ void TcOffload::before_publish(const PolicyChange& c) noexcept {
     // Nothing the change alters may still be forwarded by the fast path once the userspace
     // datapath runs the new version: switch the fast path off for structural changes, and take
     // out the entries of the records it edits (and the local ports of their MACs).
-    if (structural) {
-      if (m.enabled) m.write_config(false);
-      return;
-    }
+    if (structural && m.enabled) m.write_config(false);
     auto take_out = [&](const RecordKey& k) {
       m.delete_record(k);
       auto it = m.records.find(k);
@@ -764,30 +760,27 @@ void TcOffload::before_publish(const PolicyChange& c) noexcept {
 
 void TcOffload::after_publish(const PolicyChange& c) noexcept {
   Impl& m = *impl_;
-  bool structural = !m.enabled || m.failed;
+  // After a failure every map may be stale; after a structural change (the fast path was
+  // switched off before publishing) the small maps are rewritten from the mirror.
+  bool rewrite_all = m.failed;
+  bool structural = !m.enabled || rewrite_all;
   std::set<std::pair<uint32_t, uint64_t> > touched;
   std::set<uint32_t> new_pas, freed_pas;
   std::vector<std::pair<LookupRecord, uint32_t> > upserted;
   try {
-    for (const RecordKey& k : c.remove_records) m.fast_keys.erase(k);
-    for (const LookupRecord& r : c.upsert_records) {
-      if (fast_record(r))
-        m.fast_keys.insert(key_of(r));
-      else
-        m.fast_keys.erase(key_of(r));
-    }
     m.apply_to_mirror(c, touched, new_pas, freed_pas, upserted);
     if (structural) {
-      m.resync(m.failed || !upserted.empty() || !c.remove_records.empty());
+      m.resync(rewrite_all);
     } else {
       for (uint32_t pa : freed_pas) Impl::remove(m.providers, &pa);
       for (uint32_t pa : new_pas) m.write_provider(pa);
       for (auto& [vsid, mac] : touched) m.write_local_port(vsid, mac);
     }
-    // Records last, so an entry never points at a provider entry not yet written.
-    if (!(structural && (m.failed || !upserted.empty() || !c.remove_records.empty())))
+    // Records last, so an entry never points at a provider entry not yet written (their old
+    // entries were taken out before publishing).
+    if (!rewrite_all)
       for (auto& [r, pa] : upserted) m.write_record(r, pa);
-    if (!m.enabled || m.failed) m.write_config(true);
+    if (!m.enabled) m.write_config(true);
     m.failed = false;
   } catch (const std::exception& e) {
     m.fail(e.what());

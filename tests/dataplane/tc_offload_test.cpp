@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <tuple>
 
 #include "cimnet/dataplane/io/tc_offload.h"
 #include "fixture.h"
@@ -207,6 +208,35 @@ TEST_F(TcFast, MapsFollowPolicyChanges) {
   expect_passed(1, to4);
   EXPECT_TRUE(offload->enabled());
   EXPECT_EQ(offload->last_error(), "");
+}
+
+// Maps too small for the policy: records that do not fit stay on the slow path (passed on),
+// never forwarded on anything but their own entry.
+TEST_F(TcFast, RecordsBeyondTheMapSizeStayOnTheSlowPath) {
+  offload.reset();
+  TcOffloadOptions o;
+  o.provider_interface = "lo";
+  o.port_interfaces = {{1, "cdt1"}, {2, "cdt2"}, {3, "cdt3"}};
+  o.attach = false;
+  o.max_records = 2;  // host 1 has 6 IPv4 records
+  offload = TcOffload::attach(*dp, o);
+  size_t forwarded = 0, passed = 0;
+  for (auto [port, from, to, dst] :
+       {std::tuple{1, kBlue1, kBlue2, "10.1.1.2"}, std::tuple{1, kBlue1, kBlue4, "10.1.1.4"},
+        std::tuple{2, kRed1, kRed2, "10.1.1.2"}}) {
+    Bytes in = udp4_frame(to, from, "10.1.1.1", dst);
+    TcOffload::TestRun f = fast_tx(PortId(port), in);
+    if (f.verdict == TC_ACT_REDIRECT) {
+      ++forwarded;
+      EXPECT_EQ(to_hex(f.frame), to_hex(tx(PortId(port), in).frame));
+    } else {
+      ++passed;
+      EXPECT_EQ(f.verdict, TC_ACT_OK);
+      EXPECT_EQ(to_hex(f.frame), to_hex(in));
+    }
+  }
+  EXPECT_GT(passed, 0u);
+  EXPECT_TRUE(offload->enabled()) << offload->last_error();
 }
 
 // IPv6 provider addresses: the 62-byte outer header both ways.
