@@ -165,7 +165,7 @@ struct TcOffload::Impl {};
 bool TcOffload::available(std::string* why) {
   if (why)
     *why =
-        "this build has no tc offload (clang for BPF or libbpf-dev was missing when it was "
+        "this build has no tc offload (clang for BPF or libbpf-dev was missing, or "
         "configured)";
   return false;
 }
