@@ -166,7 +166,7 @@ bool TcOffload::available(std::string* why) {
   if (why)
     *why =
         "this build has no tc offload (clang for BPF or libbpf-dev was missing, or "
-        "configured)";
+        "CIMNET_TC_OFFLOAD was OFF, when it was configured)";
   return false;
 }
 std::unique_ptr<TcOffload> TcOffload::attach(Datapath&, const TcOffloadOptions&) {
