@@ -315,6 +315,9 @@ struct TcOffload::Impl {
     opts.prog_fd = prog;
     opts.handle = 1;
     opts.priority = 1;
+    // Replaces the filter of a datapath that was killed (SIGKILL leaves it attached, forwarding
+    // on its last maps until someone takes over).
+    opts.flags = BPF_TC_F_REPLACE;
     r = bpf_tc_attach(&hook, &opts);
     if (r < 0) throw IoError(errno_text("attaching the tc program to " + name, -r));
     hooks.back().attached = true;
