@@ -283,16 +283,21 @@ Keys make_keys(uint32_t n, size_t count) {
   return k;
 }
 
-// Address bytes of a key sequence, laid out in order so preparing frames streams memory.
+// Address bytes of a key sequence (4 bytes per IPv4 address, 16 per IPv6 one), laid out in
+// order so preparing frames streams as little memory as it can beside the tables measured.
 struct Seq {
-  std::vector<uint8_t> ca, pa;  // 16 bytes per key
+  size_t width;
+  std::vector<uint8_t> ca, pa;
   size_t count = 0;
   Seq(const std::vector<uint32_t>& keys, bool v6)
-      : ca(keys.size() * 16), pa(keys.size() * 16), count(keys.size()) {
+      : width(v6 ? 16 : 4),
+        ca(keys.size() * width),
+        pa(keys.size() * width),
+        count(keys.size()) {
     for (size_t i = 0; i < keys.size(); ++i) {
       IpAddress c = ca_of(keys[i], v6), a = pa_of(keys[i] % kHosts, v6);
-      std::memcpy(ca.data() + i * 16, c.bytes.data(), 16);
-      std::memcpy(pa.data() + i * 16, a.bytes.data(), 16);
+      std::memcpy(ca.data() + i * width, c.bytes.data(), width);
+      std::memcpy(pa.data() + i * width, a.bytes.data(), width);
     }
   }
 };
@@ -351,7 +356,7 @@ struct Bench {
       Packet& p = pk[i];
       p.offset = kHeadroom;
       uint8_t* f = p.data();
-      const uint8_t* ca = seq.ca.data() + (at + i) * 16;
+      const uint8_t* ca = seq.ca.data() + (at + i) * seq.width;
       if (encap) {
         if (first) std::memcpy(f, encap_template, encap_len);
         p.length = uint32_t(encap_len);
@@ -359,7 +364,7 @@ struct Bench {
       } else {
         if (first) std::memcpy(f, decap_template, decap_len);
         p.length = uint32_t(decap_len);
-        std::memcpy(f + (v6 ? 22 : 26), seq.pa.data() + (at + i) * 16, w);
+        std::memcpy(f + (v6 ? 22 : 26), seq.pa.data() + (at + i) * seq.width, w);
         std::memcpy(f + (v6 ? 62 + 22 : 42 + 26), ca, w);
       }
     }

@@ -49,17 +49,20 @@ inline uint8_t fold8(uint64_t h) {
   return uint8_t(h);
 }
 
+// FlowID of an IPv4 frame of at least 34 bytes (see flow_id()).
+inline uint8_t flow_id4(const uint8_t* frame, uint32_t len) {
+  const uint8_t* ip = frame + 14;
+  uint64_t h = (uint64_t(load32(ip + 12)) << 32 | load32(ip + 16)) ^ ip[9];
+  size_t ihl = size_t(ip[0] & 0xF) * 4;
+  bool first_fragment = (get16(ip + 6) & 0x1FFF) == 0;
+  if ((ip[9] == kIpProtoTcp || ip[9] == kIpProtoUdp) && first_fragment && len >= 14 + ihl + 4)
+    h ^= uint64_t(load32(ip + ihl)) * 0x9E3779B97F4A7C15ULL;
+  return fold8(mix64(h));
+}
+
 // 8-bit FlowID from the inner 5-tuple (RFC 7637: entropy inside one VSID).
 uint8_t flow_id(const uint8_t* frame, uint32_t len, uint16_t type) {
-  if (type == kEthIpv4 && len >= 34) {
-    const uint8_t* ip = frame + 14;
-    uint64_t h = (uint64_t(load32(ip + 12)) << 32 | load32(ip + 16)) ^ ip[9];
-    size_t ihl = size_t(ip[0] & 0xF) * 4;
-    bool first_fragment = (get16(ip + 6) & 0x1FFF) == 0;
-    if ((ip[9] == kIpProtoTcp || ip[9] == kIpProtoUdp) && first_fragment && len >= 14 + ihl + 4)
-      h ^= uint64_t(load32(ip + ihl)) * 0x9E3779B97F4A7C15ULL;
-    return fold8(mix64(h));
-  }
+  if (type == kEthIpv4 && len >= 34) return flow_id4(frame, len);
   if (type == kEthIpv6 && len >= 54) {
     const uint8_t* ip = frame + 14;
     uint64_t h = load64(ip + 8) ^ load64(ip + 16) * 0x9E3779B97F4A7C15ULL ^
@@ -146,19 +149,42 @@ class Transmitter {
     }
     auto& pc = c_.port[from_];
     vc_ = &c_.vsid[port_.counter];
-    Pending pend[kBatchSize];
+    Pending pend[kBatchSize];  // frames classify_fast() leaves to the general rules
+    Fast fx[kBatchSize];
     size_t n = pkts.size();
     uint64_t bytes = 0;
+    uint32_t fast = 0;  // bit i: classify_fast() took frame i
     for (size_t i = 0; i < n; ++i) {
       bytes += pkts[i].length;
-      classify(pkts[i], pend[i]);
+      if (classify_fast(pkts[i], fx[i]))
+        fast |= 1u << i;
+      else
+        classify(pkts[i], pend[i]);
     }
     bump(pc.from_packets, n);
     bump(pc.from_bytes, bytes);
-    for (size_t i = 0; i < n; ++i)
-      if (pend[i].kind != kNone) lookup(pend[i]);
-    for (size_t i = 0; i < n; ++i)
-      if (pend[i].kind != kNone) resolve(pkts[i], pend[i]);
+    if (fast == (n == kBatchSize ? ~0u : (1u << n) - 1)) {
+      // The whole batch is the common case: look up with the buckets prefetched a few frames
+      // ahead (all 32 at once would have the first lookups wait for the last lines).
+      for (size_t i = 0; i < std::min(n, kPrefetchAhead); ++i) prefetch_bucket(fx[i].probe);
+      for (size_t i = 0; i < n; ++i) {
+        if (i + kPrefetchAhead < n) prefetch_bucket(fx[i + kPrefetchAhead].probe);
+        encapsulate_fast(pkts[i], fx[i], pend[i]);
+      }
+    } else {
+      for (size_t i = 0; i < n; ++i) {
+        if (fast >> i & 1)
+          prefetch_bucket(fx[i].probe);
+        else if (pend[i].kind != kNone)
+          lookup(pend[i]);
+      }
+      for (size_t i = 0; i < n; ++i) {
+        if (fast >> i & 1)
+          encapsulate_fast(pkts[i], fx[i], pend[i]);
+        else if (pend[i].kind != kNone)
+          resolve(pkts[i], pend[i]);
+      }
+    }
     if (enc_packets_) {
       bump(vc_->enc_packets, enc_packets_);
       bump(vc_->enc_bytes, enc_bytes_);
@@ -176,6 +202,64 @@ class Transmitter {
     p.port = from_;
     bump(c_.port[from_].to_packets);
     bump(c_.port[from_].to_bytes, p.length);
+  }
+
+  static constexpr size_t kPrefetchAhead = 12;
+
+  // What classify_fast() found out about a frame it took.
+  struct Fast {
+    ProbeStart<Ca4Slot> probe;  // lookup of the destination in the port's VSID
+    uint64_t key;               // ca4_key(VSID, destination)
+  };
+
+  static void prefetch_bucket(ProbeStart<Ca4Slot> at) {
+    __builtin_prefetch(&at.ref->buckets[at.bucket]);
+  }
+
+  // The common frame: a unicast IPv4 packet without options, not to the virtual router. Notes
+  // its destination's lookup; any other frame returns false untouched and classify() takes it.
+  bool classify_fast(Packet& p, Fast& x) {
+    const uint8_t* f = p.data();
+    if (p.length < kEthHeader + 20 || (f[0] & 1) || load16(f + 12) != 0x0008 || f[14] != 0x45)
+      return false;
+    if (mac48(f) == router_mac_) return false;
+    uint32_t dst = load32(f + 30);
+    uint64_t h = hash_ca4(port_.vsid, dst);
+    const auto& ref = s_.ca4.refs[shard_of(h)];
+    x.probe = {&ref, slot_of(h, ref.nbuckets)};
+    x.key = ca4_key(port_.vsid, dst);
+    return true;
+  }
+
+  // Lookup and action for a frame classify_fast() took, when the destination is a record with
+  // rule Encap at a reachable remote IPv4 provider address and the result fits the provider MTU;
+  // anything else (local delivery, Nat, IPv6 outer, the wildcard, a gateway address, too big)
+  // goes through the general rules.
+  void encapsulate_fast(Packet& p, const Fast& x, Pending& q) {
+    p.port = kDropPort;
+    const Ca4Slot* r = find_ca4_from(x.probe, x.key);
+    uint32_t pa = r ? r->pa_index() : kNoPa;
+    const EncapTemplate* t = pa != kNoPa ? &encap_[pa] : nullptr;
+    uint32_t outer_ip = p.length + 42 - kEthHeader;
+    if (!t || r->ca == 0 || (r->tag & kFlagNat) || t->length != 42 || t->local ||
+        outer_ip > s_.settings.provider_mtu || p.offset < 42) [[unlikely]] {
+      classify(p, q);
+      if (q.kind == kNone) return;
+      lookup(q);
+      return resolve(p, q);
+    }
+    uint8_t* f = p.data();
+    uint8_t fid = s_.settings.flow_id_zero ? 0 : flow_id4(f, p.length);
+    uint8_t* h = f - 42;
+    std::memcpy(h, t->header, 42);
+    put16(h + 16, uint16_t(outer_ip));
+    put16(h + 24, checksum_fold(uint32_t(get16(t->header + 24)) + outer_ip));
+    put32(h + 38, uint32_t(x.key >> 32) << 8 | fid);
+    p.offset -= 42;
+    p.length += 42;
+    p.port = kProviderPort;
+    ++enc_packets_;
+    enc_bytes_ += p.length;
   }
 
   // Pass one: parse, pick the table and key, hash and prefetch the key's bucket.
@@ -569,15 +653,34 @@ class Receiver {
         local_ports_(*snap.local_ports) {}
 
   void run(std::span<Packet> pkts) {
-    Rx rx[kBatchSize];
+    Rx rx[kBatchSize];  // frames parse_fast() leaves to the general rules
+    Fast fx[kBatchSize];
     size_t n = pkts.size();
-    for (size_t i = 0; i < n; ++i) parse(pkts[i], rx[i]);
-    for (size_t i = 0; i < n; ++i)
-      if (rx[i].ok) resolve(pkts[i], rx[i]);
+    uint32_t fast = 0;  // bit i: parse_fast() took frame i
+    for (size_t i = 0; i < n; ++i) {
+      if (parse_fast(pkts[i], fx[i]))
+        fast |= 1u << i;
+      else
+        parse(pkts[i], rx[i]);
+    }
+    // Prefetch the anti-spoofing buckets a few frames ahead of their lookup: all 32 at once
+    // would have the first lookups wait for the last lines.
+    for (size_t i = 0; i < std::min(n, kPrefetchAhead); ++i)
+      if (fast >> i & 1) prefetch_bucket(fx[i].probe);
+    for (size_t i = 0; i < n; ++i) {
+      size_t ahead = i + kPrefetchAhead;
+      if (ahead < n && (fast >> ahead & 1)) prefetch_bucket(fx[ahead].probe);
+      if (fast >> i & 1)
+        resolve_fast(pkts[i], fx[i], rx[i]);
+      else if (rx[i].ok)
+        resolve(pkts[i], rx[i]);
+    }
     flush_delivered();
   }
 
  private:
+  static constexpr size_t kPrefetchAhead = 12;
+
   // What pass one found out about one packet (only `ok` is set unless it is true).
   struct Rx {
     bool ok;
@@ -590,10 +693,86 @@ class Receiver {
     uint64_t src_hash;
   };
 
+  // What parse_fast() found out about a frame it took.
+  struct Fast {
+    ProbeStart<Ca4Slot> probe;  // anti-spoofing lookup of the inner source
+    uint64_t key;               // ca4_key(VSID, inner source)
+    uint32_t outer4;            // outer source address (network order)
+    uint32_t counter;           // the VSID's counter index
+  };
+
+  // The common frame, recognised with a few wide compares: an IPv4 outer header without
+  // options, not a fragment, to a local provider address, the NVGRE word, a configured VSID and
+  // a unicast inner IPv4 frame. Trims Ethernet padding as parse() would; any other frame returns
+  // false untouched and parse() takes it.
+  bool parse_fast(Packet& p, Fast& x) {
+    const uint8_t* f = p.data();
+    uint32_t len = p.length;
+    if (len < 14 + 20 + 8 + 34) return false;
+    uint64_t a = load64(f + 12);  // EtherType, version/IHL, TOS, total length, identification
+    uint32_t b = load32(f + 20);  // flags/fragment offset, TTL, protocol
+    // 08 00 45 | fragment offset 0, MF clear (DF allowed) | protocol 47.
+    if ((a & 0xFFFFFF) != 0x450008 || (b & 0xFF00FF3F) != 0x2F000000) return false;
+    uint32_t total = __builtin_bswap16(uint16_t(a >> 32));
+    if (total < 20 + 8 + 34 || total + 14 > len) return false;
+    if (load32(f + 34) != kGreWord || (f[42] & 1) || load16(f + 54) != 0x0008) return false;
+    uint32_t dst = load32(f + 30);
+    if (!is_local4(dst)) return false;
+    uint32_t vsid = __builtin_bswap32(load32(f + 38)) >> 8;
+    if (vsid != last_vsid_) {
+      last_vsid_ = vsid;
+      last_subnet_ = s_.subnets->find(vsid);
+    }
+    if (!last_subnet_) return false;
+    p.length = 14 + total;
+    uint32_t src = load32(f + 68);
+    x.key = ca4_key(vsid, src);
+    x.outer4 = load32(f + 26);
+    x.counter = last_subnet_->counter;
+    const auto& ref = s_.ca4.refs[shard_of(hash_ca4(vsid, src))];
+    x.probe = {&ref, slot_of(hash_ca4(vsid, src), ref.nbuckets)};
+    return true;
+  }
+
+  static void prefetch_bucket(ProbeStart<Ca4Slot> at) {
+    __builtin_prefetch(&at.ref->buckets[at.bucket]);
+  }
+
+  // resolve() for a frame parse_fast() took, when its inner source is a record of the VSID; any
+  // other source (a route, the wildcard, a gateway address) goes through the general rules.
+  void resolve_fast(Packet& p, const Fast& x, Rx& rx) {
+    const Ca4Slot* r = find_ca4_from(x.probe, x.key);
+    uint32_t pa = r ? r->pa_index() : kNoPa;
+    if (pa == kNoPa) {
+      parse(p, rx);
+      if (rx.ok) resolve(p, rx);
+      return;
+    }
+    if (x.outer4 == 0 || pa4_[pa] != x.outer4) return drop(p, DropReason::Spoofed, x.counter);
+    uint16_t port = local_port(uint32_t(x.key >> 32), mac48(p.data() + 42));
+    if (port == kNoPort) return drop(p, DropReason::UnknownDestination, x.counter);
+    deliver(p, 42, port, x.counter);
+  }
+
+  // The local port owning (vsid, mac); consecutive frames mostly go to the same VM.
+  uint16_t local_port(uint32_t vsid, uint64_t mac) {
+    if (mac != last_mac_ || vsid != last_mac_vsid_) {
+      last_mac_ = mac;
+      last_mac_vsid_ = vsid;
+      last_port_ = local_ports_.find(vsid, mac);
+    }
+    return last_port_;
+  }
+
   void drop(Packet& p, DropReason r, const SubnetInfo* sub = nullptr) {
     p.port = kDropPort;
     bump(c_.drops[size_t(r)]);
     if (sub) bump(c_.vsid[sub->counter].dropped);
+  }
+  void drop(Packet& p, DropReason r, uint32_t counter) {
+    p.port = kDropPort;
+    bump(c_.drops[size_t(r)]);
+    bump(c_.vsid[counter].dropped);
   }
 
   void parse(Packet& p, Rx& x) {
@@ -758,16 +937,21 @@ class Receiver {
   void resolve(Packet& p, Rx& x) {
     const uint8_t* in = p.data() + x.outer_header;
     if (!source_ok(in, x)) return drop(p, DropReason::Spoofed, x.subnet);
-    uint16_t port = local_ports_.find(x.vsid, mac48(in));
+    uint16_t port = local_port(x.vsid, mac48(in));
     if (port == kNoPort) return drop(p, DropReason::UnknownDestination, x.subnet);
-    p.offset += x.outer_header;
-    p.length -= x.outer_header;
+    deliver(p, x.outer_header, port, x.subnet->counter);
+  }
+
+  // Strips the outer headers and sends the inner frame to `port`.
+  void deliver(Packet& p, uint32_t outer_header, uint16_t port, uint32_t counter) {
+    p.offset += outer_header;
+    p.length -= outer_header;
     p.port = port;
     // Counters are added per run of packets to the same port and VSID.
-    if (port != acc_port_ || x.subnet->counter != acc_counter_) {
+    if (port != acc_port_ || counter != acc_counter_) {
       flush_delivered();
       acc_port_ = port;
-      acc_counter_ = x.subnet->counter;
+      acc_counter_ = counter;
     }
     ++acc_packets_;
     acc_bytes_ += p.length;
@@ -871,6 +1055,9 @@ class Receiver {
   const LocalPortTable& local_ports_;
   uint32_t last_vsid_ = 0;  // VSID 0 is never a subnet
   const SubnetInfo* last_subnet_ = nullptr;
+  uint64_t last_mac_ = 0;  // the last local_port() answer
+  uint32_t last_mac_vsid_ = 0;
+  uint16_t last_port_ = kNoPort;
   uint16_t acc_port_ = kNoPort;  // delivered packets not yet added to the counters
   uint32_t acc_counter_ = 0;
   uint64_t acc_packets_ = 0, acc_bytes_ = 0;
