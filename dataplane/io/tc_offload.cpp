@@ -269,8 +269,9 @@ struct TcOffload::Impl {
   std::vector<uint32_t> pa_free;
   std::map<std::pair<uint32_t, uint64_t>, std::pair<uint32_t, uint32_t> > macs;  // -> (pa, refs)
 
-  std::atomic<bool> enabled{false};  // config.enabled as last written
-  std::atomic<bool> failed{false};   // maps may be stale: rewrite them all on the next change
+  std::atomic<uint64_t> map_full{0};  // inserts refused by a full map (left to the slow path)
+  std::atomic<bool> enabled{false};   // config.enabled as last written
+  std::atomic<bool> failed{false};    // maps may be stale: rewrite them all on the next change
   mutable std::mutex error_mutex;
   std::string error;
 
@@ -453,8 +454,10 @@ struct TcOffload::Impl {
   void write_provider(uint32_t i) {
     nvgre_tc_provider e = provider_entry(i);
     // A full map leaves this address (and its records) to the slow path.
-    if (bpf_map_update_elem(providers, &i, &e, BPF_ANY) < 0 && errno != E2BIG)
-      check(-1, "providers");
+    if (bpf_map_update_elem(providers, &i, &e, BPF_ANY) < 0) {
+      if (errno != E2BIG) check(-1, "providers");
+      ++map_full;
+    }
   }
 
   // ---- local ports ----
@@ -513,7 +516,10 @@ struct TcOffload::Impl {
       rc = bpf_map_update_elem(records6, &key, &v, BPF_ANY);
     }
     // A full map leaves the record to the slow path (no entry: every frame to it is passed on).
-    if (rc < 0 && errno != E2BIG) check(rc, "records");
+    if (rc < 0) {
+      if (errno != E2BIG) check(rc, "records");
+      ++map_full;
+    }
   }
 
   // Applies `c` to the mirror (it passed the datapath's validation); collects what it touched.
@@ -840,6 +846,7 @@ TcOffloadStats TcOffload::stats() const {
   uint64_t* fields[NVGRE_TC_STAT_COUNT] = {&out.tx_passed, &out.rx_passed, &out.errors};
   for (uint32_t i = 0; i < NVGRE_TC_STAT_COUNT; ++i)
     for (uint64_t v : percpu<uint64_t>(impl_->misc_stats, i)) *fields[i] += v;
+  out.map_full = impl_->map_full;
   return out;
 }
 

@@ -111,7 +111,8 @@ void write_stats(const Datapath& dp, const TcOffload* offload, std::ostream& out
   if (offload) {
     TcOffloadStats st = offload->stats();
     out << "offload enabled " << offload->enabled() << " tx_passed " << st.tx_passed
-        << " rx_passed " << st.rx_passed << " errors " << st.errors << "\n";
+        << " rx_passed " << st.rx_passed << " errors " << st.errors << " map_full " << st.map_full
+        << "\n";
   }
 }
 
@@ -144,6 +145,16 @@ void write_tap_stats(const std::map<PortId, std::vector<const TapIo*>>& taps, st
         << " segments_in " << sum.segments_in << " refused_in " << sum.refused_in << " frames_out "
         << sum.frames_out << " gso_frames_out " << sum.gso_frames_out << " packets_out "
         << sum.packets_out << " failed_out " << sum.failed_out << "\n";
+  }
+}
+
+// With --offload tc: GSO frames the slow path's sockets got, and frames it could not handle.
+void write_slow_path_stats(const std::map<std::string, std::vector<const SlowPathIo*>>& slow,
+                           std::ostream& out) {
+  for (auto& [name, sockets] : slow) {
+    uint64_t gso = 0, refused = 0;
+    for (const SlowPathIo* s : sockets) gso += s->gso_frames(), refused += s->refused();
+    out << "slowpath " << name << " gso_frames " << gso << " refused " << refused << "\n";
   }
 }
 
@@ -183,8 +194,13 @@ int run(const RunOptions& o) {
   std::vector<std::unique_ptr<PacketIo>> providers;
   // With the tc fast path, the slow path's sockets are served after tc ingress (SlowPathIo), so
   // they only see what the fast path passed on; three fanout groups per interface then.
+  std::map<std::string, std::vector<const SlowPathIo*>> slow;  // by interface
   auto open_port = [&](const std::string& name, uint16_t g) -> std::unique_ptr<PacketIo> {
-    if (o.offload_tc) return SlowPathIo::open(name, g);
+    if (o.offload_tc) {
+      auto io = SlowPathIo::open(name, g);
+      slow[name].push_back(io.get());
+      return io;
+    }
     return AfPacketIo::open(name, g);
   };
   if (o.offload_tc && threads > 1) group = uint16_t(group * 3 % 60000 + 1);
@@ -255,12 +271,14 @@ int run(const RunOptions& o) {
     std::ofstream out(stats_file + ".tmp");
     write_stats(*dp, offload.get(), out);
     write_tap_stats(taps, out);
+    write_slow_path_stats(slow, out);
     if (resolver) out << "arp requests " << resolver->requests_sent() << "\n";
     out.close();
     std::rename((stats_file + ".tmp").c_str(), stats_file.c_str());
   } else {
     write_stats(*dp, offload.get(), std::cout);
     write_tap_stats(taps, std::cout);
+    write_slow_path_stats(slow, std::cout);
   }
   return 0;
 }

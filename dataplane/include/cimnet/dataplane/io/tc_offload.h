@@ -39,6 +39,7 @@ struct TcOffloadStats {
   uint64_t tx_passed = 0;  // VM frames left to the userspace datapath
   uint64_t rx_passed = 0;  // provider frames left to the userspace datapath
   uint64_t errors = 0;     // helper failures (those frames were dropped)
+  uint64_t map_full = 0;   // records / provider addresses left to the slow path: map full
 };
 
 class TcOffload final : public PolicyObserver {
