@@ -1031,7 +1031,38 @@ void Datapath::update(const PolicyChange& change, bool check_only) {
     s.subnets_dirty = true;
   if (!change.remove_customer_routes.empty() || !change.upsert_customer_routes.empty())
     s.routes_dirty = true;
-  s.publish(build_snapshot(s, structural));
+  std::unique_ptr<Snapshot> next = build_snapshot(s, structural);
+  if (s.observer) s.observer->before_publish(change);
+  s.publish(std::move(next));
+  if (s.observer) s.observer->after_publish(change);
+}
+
+void Datapath::set_observer(PolicyObserver* observer) {
+  State& s = *state_;
+  std::lock_guard lock(s.write_mutex);
+  s.observer = observer;
+  if (!observer) return;
+  PolicyChange all;
+  all.settings = s.settings;
+  for (auto& [v, sub] : s.subnets) all.upsert_subnets.push_back(sub);
+  for (auto& [k, r] : s.customer_routes) all.upsert_customer_routes.push_back(r);
+  for (auto& [a, pa] : s.local_pas) all.upsert_provider_addresses.push_back(pa);
+  for (auto& [p, r] : s.provider_routes) all.upsert_provider_routes.push_back(r);
+  for (auto& [a, mac] : s.neighbors) all.upsert_neighbors.push_back(ProviderNeighbor{a, mac});
+  for (auto& [id, p] : s.ports) all.upsert_ports.push_back(p);
+  const Snapshot& snap = s.snapshot();
+  auto add = [&](const auto& slot) { all.upsert_records.push_back(record_of(slot, s.pa_address)); };
+  for (size_t sh = 0; sh < kShards; ++sh) {
+    for_each_published(snap.ca4.owners[sh].get(), add);
+    for_each_published(snap.ca6.owners[sh].get(), add);
+  }
+  for (auto& [k, r] : s.records_l2) all.upsert_records.push_back(r);
+  observer->before_publish(all);
+  observer->after_publish(all);
+}
+
+Datapath::Limits Datapath::limits() const {
+  return state_->limits;
 }
 
 std::vector<LookupRecord> Datapath::records() const {

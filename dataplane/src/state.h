@@ -125,6 +125,7 @@ struct Datapath::State {
 
   Limits limits;
   std::mutex write_mutex;
+  PolicyObserver* observer = nullptr;  // guarded by write_mutex
 
   // ---- configured policy (guarded by write_mutex) ----
   DatapathSettings settings;

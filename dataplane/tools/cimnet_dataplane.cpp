@@ -3,6 +3,7 @@
 //
 //   cimnet-dataplane run --config FILE [--ready-file F] [--stats-file F] [--threads N]
 //                        [--tap IFNAME=NETNS_PATH[:NAME]]... [--vm-mtu N] [--resolve-neighbors]
+//                        [--offload tc]
 //   cimnet-dataplane check --config FILE
 //   cimnet-dataplane disable-offloads IFNAME
 
@@ -29,6 +30,7 @@
 #include "cimnet/dataplane/io/af_packet_io.h"
 #include "cimnet/dataplane/io/neighbor_resolver.h"
 #include "cimnet/dataplane/io/tap_io.h"
+#include "cimnet/dataplane/io/tc_offload.h"
 #include "cimnet/dataplane/policy_file.h"
 #include "cimnet/dataplane/runner.h"
 
@@ -41,17 +43,20 @@ std::atomic<bool> g_stop{false};
 void on_signal(int) { g_stop.store(true); }
 
 int usage() {
-  std::cerr << "usage: cimnet-dataplane run --config FILE [--ready-file F] [--stats-file F]\n"
-               "           [--threads N] [--tap IFNAME=NETNS_PATH[:NAME]]... [--vm-mtu N]\n"
-               "           [--resolve-neighbors]\n"
-               "  --threads N           datapath threads (default: one per core); the provider\n"
-               "                        port is spread over them with PACKET_FANOUT (hash)\n"
-               "  --tap IF=NS[:NAME]    VM port IF is a TAP device (vnet header, offloads on)\n"
-               "                        created here and moved into network namespace NS\n"
-               "  --vm-mtu N            MTU of the TAP devices\n"
-               "  --resolve-neighbors   learn provider next-hop MACs with ARP / neighbour discovery\n"
-               "       cimnet-dataplane check --config FILE\n"
-               "       cimnet-dataplane disable-offloads IFNAME\n";
+  std::cerr
+      << "usage: cimnet-dataplane run --config FILE [--ready-file F] [--stats-file F]\n"
+         "           [--threads N] [--tap IFNAME=NETNS_PATH[:NAME]]... [--vm-mtu N]\n"
+         "           [--resolve-neighbors] [--offload tc]\n"
+         "  --threads N           datapath threads (default: one per core); the provider\n"
+         "                        port is spread over them with PACKET_FANOUT (hash)\n"
+         "  --tap IF=NS[:NAME]    VM port IF is a TAP device (vnet header, offloads on)\n"
+         "                        created here and moved into network namespace NS\n"
+         "  --vm-mtu N            MTU of the TAP devices\n"
+         "  --resolve-neighbors   learn provider next-hop MACs with ARP / neighbour discovery\n"
+         "  --offload tc          kernel fast path (tc BPF) for the common encap/decap cases;\n"
+         "                        VM ports must be veth host ends (not --tap), VM offloads on\n"
+         "       cimnet-dataplane check --config FILE\n"
+         "       cimnet-dataplane disable-offloads IFNAME\n";
   return 2;
 }
 
@@ -67,21 +72,47 @@ MacAddress interface_mac(const std::string& name) {
   return m;
 }
 
-void write_stats(const Datapath& dp, std::ostream& out) {
+// The datapath's counters (plus what the tc fast path forwarded, when there is one: `vsid` and
+// `port` lines are the sums, `offload` lines the fast path's share).
+void write_stats(const Datapath& dp, const TcOffload* offload, std::ostream& out) {
   DropCounters d = dp.drop_counters();
   for (size_t i = 0; i < kDropReasonCount; ++i)
     out << "drop " << drop_reason_name(DropReason(i)) << " " << d[i] << "\n";
+  auto add = [](TrafficCounters& a, const TrafficCounters& b) {
+    a.packets += b.packets;
+    a.bytes += b.bytes;
+  };
   for (const VirtualSubnet& s : dp.subnets()) {
     auto c = dp.vsid_counters(s.vsid);
     if (!c) continue;
+    if (auto f = offload ? offload->vsid_counters(s.vsid) : std::nullopt) {
+      out << "offload vsid " << s.vsid << " encapsulated " << f->encapsulated.packets
+          << " decapsulated " << f->decapsulated.packets << " local " << f->local.packets << "\n";
+      add(c->encapsulated, f->encapsulated);
+      add(c->decapsulated, f->decapsulated);
+      add(c->local, f->local);
+    }
     out << "vsid " << s.vsid << " encapsulated " << c->encapsulated.packets << " decapsulated "
         << c->decapsulated.packets << " local " << c->local.packets << " dropped " << c->dropped
         << "\n";
   }
   for (const VmPort& p : dp.ports()) {
     PortCounters c = dp.port_counters(p.id);
+    if (offload) {
+      PortCounters f = offload->port_counters(p.id);
+      out << "offload port " << p.id << " from_vm " << f.from_vm.packets << " to_vm "
+          << f.to_vm.packets << "\n";
+      add(c.from_vm, f.from_vm);
+      add(c.to_vm, f.to_vm);
+    }
     out << "port " << p.id << " from_vm " << c.from_vm.packets << " to_vm " << c.to_vm.packets
         << " dropped " << c.dropped << "\n";
+  }
+  if (offload) {
+    TcOffloadStats st = offload->stats();
+    out << "offload enabled " << offload->enabled() << " tx_passed " << st.tx_passed
+        << " rx_passed " << st.rx_passed << " errors " << st.errors << " map_full " << st.map_full
+        << "\n";
   }
 }
 
@@ -97,6 +128,7 @@ struct RunOptions {
   std::map<std::string, TapPlace> taps;  // by interface name in the policy file
   uint32_t vm_mtu = 0;
   bool resolve_neighbors = false;
+  bool offload_tc = false;
 };
 
 void write_tap_stats(const std::map<PortId, std::vector<const TapIo*>>& taps, std::ostream& out) {
@@ -113,6 +145,16 @@ void write_tap_stats(const std::map<PortId, std::vector<const TapIo*>>& taps, st
         << " segments_in " << sum.segments_in << " refused_in " << sum.refused_in << " frames_out "
         << sum.frames_out << " gso_frames_out " << sum.gso_frames_out << " packets_out "
         << sum.packets_out << " failed_out " << sum.failed_out << "\n";
+  }
+}
+
+// With --offload tc: GSO frames the slow path's sockets got, and frames it could not handle.
+void write_slow_path_stats(const std::map<std::string, std::vector<const SlowPathIo*>>& slow,
+                           std::ostream& out) {
+  for (auto& [name, sockets] : slow) {
+    uint64_t gso = 0, refused = 0;
+    for (const SlowPathIo* s : sockets) gso += s->gso_frames(), refused += s->refused();
+    out << "slowpath " << name << " gso_frames " << gso << " refused " << refused << "\n";
   }
 }
 
@@ -150,9 +192,26 @@ int run(const RunOptions& o) {
   uint16_t group = uint16_t(1 + (getpid() % 30000));
   auto next_group = [&] { return threads > 1 ? group++ : uint16_t(0); };
   std::vector<std::unique_ptr<PacketIo>> providers;
-  uint16_t provider_group = next_group();
+  // With the tc fast path, the slow path's sockets are served after tc ingress (SlowPathIo), so
+  // they only see what the fast path passed on; three fanout groups per interface then.
+  std::map<std::string, std::vector<const SlowPathIo*>> slow;  // by interface
+  auto open_port = [&](const std::string& name, uint16_t g) -> std::unique_ptr<PacketIo> {
+    if (o.offload_tc) {
+      auto io = SlowPathIo::open(name, g);
+      slow[name].push_back(io.get());
+      return io;
+    }
+    return AfPacketIo::open(name, g);
+  };
+  if (o.offload_tc && threads > 1) group = uint16_t(group * 3 % 60000 + 1);
+  auto next_ports_group = [&] {
+    uint16_t g = next_group();
+    if (o.offload_tc && g) group = uint16_t(group + 2);
+    return g;
+  };
+  uint16_t provider_group = next_ports_group();
   for (unsigned t = 0; t < threads; ++t)
-    providers.push_back(AfPacketIo::open(pf.provider_interface, provider_group));
+    providers.push_back(open_port(pf.provider_interface, provider_group));
   RunnerThreads runner(*dp, std::move(providers));
   std::map<PortId, std::vector<const TapIo*>> taps;
   for (auto& [id, name] : pf.port_interfaces) {
@@ -172,8 +231,8 @@ int run(const RunOptions& o) {
         per_thread.push_back(std::move(q));
       }
     } else {
-      uint16_t g = next_group();
-      for (unsigned t = 0; t < threads; ++t) per_thread.push_back(AfPacketIo::open(name, g));
+      uint16_t g = next_ports_group();
+      for (unsigned t = 0; t < threads; ++t) per_thread.push_back(open_port(name, g));
     }
     runner.attach_port(id, std::move(per_thread));
   }
@@ -190,6 +249,13 @@ int run(const RunOptions& o) {
                                                       pf.change.upsert_provider_routes));
     runner.set_neighbor_resolver(resolver.get());
   }
+  std::unique_ptr<TcOffload> offload;
+  if (o.offload_tc) {
+    TcOffloadOptions to;
+    to.provider_interface = pf.provider_interface;
+    for (auto& [id, name] : pf.port_interfaces) to.port_interfaces[id] = name;
+    offload = TcOffload::attach(*dp, to);
+  }
   struct sigaction sa {};
   sa.sa_handler = on_signal;
   sigaction(SIGTERM, &sa, nullptr);
@@ -203,14 +269,16 @@ int run(const RunOptions& o) {
   runner.stop();
   if (!stats_file.empty()) {
     std::ofstream out(stats_file + ".tmp");
-    write_stats(*dp, out);
+    write_stats(*dp, offload.get(), out);
     write_tap_stats(taps, out);
+    write_slow_path_stats(slow, out);
     if (resolver) out << "arp requests " << resolver->requests_sent() << "\n";
     out.close();
     std::rename((stats_file + ".tmp").c_str(), stats_file.c_str());
   } else {
-    write_stats(*dp, std::cout);
+    write_stats(*dp, offload.get(), std::cout);
     write_tap_stats(taps, std::cout);
+    write_slow_path_stats(slow, std::cout);
   }
   return 0;
 }
@@ -238,7 +306,19 @@ int main(int argc, char** argv) {
       if (i + 1 >= argc) return usage();
       std::string v = argv[++i];
       if (a == "--config") o.config = v;
-      else if (a == "--ready-file") o.ready_file = v;
+      else if (a == "--offload") {
+        if (v != "tc") {
+          std::cerr << "cimnet-dataplane: --offload knows only 'tc', got '" << v << "'\n";
+          return 2;
+        }
+        std::string why;
+        if (!TcOffload::available(&why)) {
+          std::cerr << "cimnet-dataplane: --offload tc: " << why << "\n";
+          return 2;
+        }
+        o.offload_tc = true;
+      } else if (a == "--ready-file")
+        o.ready_file = v;
       else if (a == "--stats-file") o.stats_file = v;
       else if (a == "--threads" || a == "--vm-mtu") {
         char* end = nullptr;
@@ -265,6 +345,11 @@ int main(int argc, char** argv) {
       }
     }
     if (o.config.empty()) return usage();
+    if (o.offload_tc && !o.taps.empty()) {
+      std::cerr << "cimnet-dataplane: --offload tc needs veth VM ports (the fast path runs on the "
+                   "host end's tc ingress); it cannot be combined with --tap\n";
+      return 2;
+    }
     return run(o);
   } catch (const std::exception& e) {
     std::cerr << "cimnet-dataplane: " << e.what() << "\n";

@@ -92,7 +92,8 @@ class TwoTenantNetns : public ::testing::Test {
     }
   }
 
-  // Builds the topology with VM ports of `mode` (veth or tap; TAPs are made by the datapath).
+  // Builds the topology with VM ports of `mode` (veth, veth-offload or tap; TAPs are made by the
+  // datapath).
   void build_topology(const std::string& mode) {
     std::string out;
     ASSERT_EQ(sh(src_ + "/netns/topology.sh up " + prefix_ + " " + bin_ + " " + mode, &out), 0)
@@ -108,6 +109,7 @@ class TwoTenantNetns : public ::testing::Test {
       cmd += " --ready-file " + (dir_ / (n + ".ready")).string();
       cmd += " --stats-file " + (dir_ / (n + ".stats")).string();
       cmd += " --threads " + std::to_string(threads) + " --resolve-neighbors";
+      if (mode == "veth-offload") cmd += " --offload tc";
       if (mode == "tap") {
         std::string args;
         ASSERT_EQ(sh(src_ + "/netns/topology.sh tap-args " + prefix_ + " h" + h, &args), 0) << args;
@@ -213,6 +215,54 @@ class TwoTenantNetns : public ::testing::Test {
     return ok;
   }
 
+  // The capture NAME of the provider link holds GRE 0x2000/0x6558 with the keys of Blue (30, 31)
+  // and Red (20) only, plus ARP between the two PAs (at least `min_frames` frames).
+  void expect_only_tenant_gre(const std::string& name, size_t min_frames) {
+    auto wire = frames(name, {"eth.type", "gre.flags_and_version", "gre.proto", "gre.key",
+                              "arp.src.proto_ipv4", "arp.dst.proto_ipv4"});
+    EXPECT_GT(wire.size(), min_frames);
+    std::map<unsigned, size_t> per_vsid;
+    size_t not_gre = 0, bad_header = 0, pa_arp = 0;
+    auto is_pa = [](const std::string& a) { return a == "192.168.1.11" || a == "192.168.1.12"; };
+    for (const Frame& fr : wire) {
+      if (fr["eth.type"] == "0x0806" && is_pa(fr["arp.src.proto_ipv4"]) &&
+          is_pa(fr["arp.dst.proto_ipv4"])) {
+        ++pa_arp;  // the datapaths resolving each other's provider address; never customer ARP
+        continue;
+      }
+      if (fr["eth.type"] != "0x0800" || fr["gre.key"].empty()) {
+        ++not_gre;  // includes ARP (0x0806) and outer VLAN tags (0x8100)
+        continue;
+      }
+      if (fr["gre.flags_and_version"] != "0x2000" || fr["gre.proto"] != "0x6558") ++bad_header;
+      ++per_vsid[unsigned(std::stoul(fr["gre.key"], nullptr, 16) >> 8)];
+    }
+    EXPECT_EQ(not_gre, 0u);
+    EXPECT_EQ(bad_header, 0u);
+    EXPECT_GT(pa_arp, 0u);        // nothing was configured: host 1 learned host 2's MAC by ARP
+    EXPECT_GT(per_vsid[30], 0u);  // Blue
+    EXPECT_GT(per_vsid[20], 0u);  // Red
+    EXPECT_GT(per_vsid[31], 0u);  // Blue's second subnet, reached through the router
+    per_vsid.erase(30), per_vsid.erase(20), per_vsid.erase(31);
+    EXPECT_TRUE(per_vsid.empty()) << "unexpected VSID on the wire: " << per_vsid.begin()->first;
+  }
+
+  // Per-VSID fast path counters from a stats file ("offload vsid V encapsulated N ...").
+  static uint64_t offload_count(const std::string& stats, unsigned vsid, const std::string& field) {
+    std::istringstream lines(stats);
+    for (std::string line; std::getline(lines, line);) {
+      std::istringstream w(line);
+      std::string a, b, key;
+      unsigned v = 0;
+      w >> a >> b >> v;
+      if (a != "offload" || b != "vsid" || v != vsid) continue;
+      uint64_t n;
+      while (w >> key >> n)
+        if (key == field) return n;
+    }
+    return 0;
+  }
+
   std::string prefix_, bin_, src_;
   fs::path dir_;
   bool skipped_ = false;
@@ -241,33 +291,7 @@ TEST_F(TwoTenantNetns, TenantsTalkOnlyWithinTheirRoutingDomain) {
   stop("blue2");
 
   // The provider link carried GRE only, with the keys of the VSIDs that talked, never Green's.
-  auto wire = frames("provider", {"eth.type", "gre.flags_and_version", "gre.proto", "gre.key",
-                                  "arp.src.proto_ipv4", "arp.dst.proto_ipv4"});
-  EXPECT_GT(wire.size(), 100u);
-  std::map<unsigned, size_t> per_vsid;
-  size_t not_gre = 0, bad_header = 0, pa_arp = 0;
-  auto is_pa = [](const std::string& a) { return a == "192.168.1.11" || a == "192.168.1.12"; };
-  for (const Frame& fr : wire) {
-    if (fr["eth.type"] == "0x0806" && is_pa(fr["arp.src.proto_ipv4"]) &&
-        is_pa(fr["arp.dst.proto_ipv4"])) {
-      ++pa_arp;  // the datapaths resolving each other's provider address; never customer ARP
-      continue;
-    }
-    if (fr["eth.type"] != "0x0800" || fr["gre.key"].empty()) {
-      ++not_gre;  // includes ARP (0x0806) and outer VLAN tags (0x8100)
-      continue;
-    }
-    if (fr["gre.flags_and_version"] != "0x2000" || fr["gre.proto"] != "0x6558") ++bad_header;
-    ++per_vsid[unsigned(std::stoul(fr["gre.key"], nullptr, 16) >> 8)];
-  }
-  EXPECT_EQ(not_gre, 0u);
-  EXPECT_EQ(bad_header, 0u);
-  EXPECT_GT(pa_arp, 0u);  // nothing was configured: host 1 learned host 2's MAC by ARP
-  EXPECT_GT(per_vsid[30], 0u);  // Blue
-  EXPECT_GT(per_vsid[20], 0u);  // Red
-  EXPECT_GT(per_vsid[31], 0u);  // Blue's second subnet, reached through the router
-  per_vsid.erase(30), per_vsid.erase(20), per_vsid.erase(31);
-  EXPECT_TRUE(per_vsid.empty()) << "unexpected VSID on the wire: " << per_vsid.begin()->first;
+  ASSERT_NO_FATAL_FAILURE(expect_only_tenant_gre("provider", 100));
 
   // Inside the VMs: Red saw nothing of Blue and Blue nothing of Red.
   auto is_blue = [](const std::string& m) { return m.rfind("00:15:5d:00:3", 0) == 0; };
@@ -285,6 +309,86 @@ TEST_F(TwoTenantNetns, TenantsTalkOnlyWithinTheirRoutingDomain) {
   EXPECT_EQ(s1.find("drop no_route 0\n"), std::string::npos) << s1;
   EXPECT_NE(s1.find("drop spoofed 0\n"), std::string::npos) << s1;
   EXPECT_NE(read_file(dir_ / "host2.stats").find("drop spoofed 0\n"), std::string::npos);
+}
+
+// The kernel fast path (--offload tc): veth VM ports with the VMs' offloads on. Unicast between
+// records of a VSID runs in tc BPF (GSO frames encapsulated whole); ARP, the distributed router
+// and everything else still go through the userspace datapath, which reads only what tc passed.
+TEST_F(TwoTenantNetns, TcOffloadCarriesTenantsAndLeavesTheRestToUserspace) {
+  if (sh(bin_ + " run --config /dev/null --offload tc 2>&1 | grep -q 'no tc offload'") == 0)
+    GTEST_SKIP() << "SKIPPED: cimnet-dataplane was built without the tc offload";
+  ASSERT_NO_FATAL_FAILURE(build_topology("veth-offload"));
+  capture({{"provider", "h1", "pa0"}, {"red2", "r2", "eth0"}, {"blue2", "b2", "eth0"}});
+  ASSERT_NO_FATAL_FAILURE(start_hosts("veth-offload", 1));
+  std::string tc;
+  sh(in("h1", "tc filter show dev pa0 ingress"), &tc);
+  EXPECT_NE(tc.find("nvgre_provider"), std::string::npos) << tc;
+  ASSERT_TRUE(ping_soon("b1", "10.1.1.2")) << read_file(dir_ / "host1.log");
+  EXPECT_TRUE(ping_soon("r1", "10.1.1.2")) << "Red 10.1.1.1 -> 10.1.1.2";
+  EXPECT_TRUE(ping("b2", "10.1.1.1")) << "Blue 10.1.1.2 -> 10.1.1.1";
+  EXPECT_TRUE(ping("b1", "10.1.2.3")) << "Blue -> VSID 31 through the distributed router";
+  EXPECT_FALSE(ping("b1", "10.1.3.3", 2)) << "Blue reached Green's routing domain";
+  EXPECT_FALSE(ping("r1", "10.1.2.3", 2)) << "Red reached Blue's VSID 31";
+  // ARP was answered from policy by the userspace datapath (the VMs have no static entries).
+  std::string neigh;
+  sh(in("b1", "ip neigh show 10.1.1.2"), &neigh);
+  EXPECT_NE(neigh.find("00:15:5d:00:30:02"), std::string::npos) << neigh;
+  // TCP with GSO frames within each tenant (fast path), and routed to VSID 31 (slow path: the
+  // VM's GSO frames come with a vnet header and are segmented in userspace).
+  std::string report;
+  for (const auto& run : {std::array<std::string, 3>{"b2", "b1", "10.1.1.2"},
+                          std::array<std::string, 3>{"r2", "r1", "10.1.1.2"},
+                          std::array<std::string, 3>{"b3", "b1", "10.1.2.3"}}) {
+    const std::string &server = run[0], &client = run[1], &address = run[2];
+    start("iperf-" + server, in(server, "iperf3 -s -1"));
+    bool ok = false;
+    wait_for(
+        [&] {
+          ok = sh(in(client, "timeout 30 iperf3 -c " + address + " -t 1"), &report) == 0;
+          return ok || report.find("Connection refused") == std::string::npos;
+        },
+        20);
+    stop("iperf-" + server);
+    EXPECT_TRUE(ok) << client << " -> " << address << ": " << report;
+  }
+
+  stop("host1");
+  stop("host2");
+  stop("provider");
+  stop("red2");
+  stop("blue2");
+  // Nothing left behind on the interfaces.
+  sh(in("h1", "tc qdisc show dev pa0") + "; " + in("h1", "tc qdisc show dev vb1"), &tc);
+  EXPECT_EQ(tc.find("clsact"), std::string::npos) << tc;
+
+  ASSERT_NO_FATAL_FAILURE(expect_only_tenant_gre("provider", 100));
+  auto is_blue = [](const std::string& m) { return m.rfind("00:15:5d:00:3", 0) == 0; };
+  auto is_red = [](const std::string& m) { return m.rfind("00:15:5d:00:2", 0) == 0; };
+  auto red2 = frames("red2", {"eth.src", "eth.dst"});
+  auto blue2 = frames("blue2", {"eth.src", "eth.dst"});
+  EXPECT_GT(red2.size(), 0u);
+  EXPECT_GT(blue2.size(), 0u);
+  for (const Frame& fr : red2) EXPECT_FALSE(is_blue(fr["eth.src"]) || is_blue(fr["eth.dst"]));
+  for (const Frame& fr : blue2) EXPECT_FALSE(is_red(fr["eth.src"]) || is_red(fr["eth.dst"]));
+
+  std::string s1 = read_file(dir_ / "host1.stats"), s2 = read_file(dir_ / "host2.stats");
+  // The fast path carried the tenants' traffic both ways and never failed.
+  EXPECT_GT(offload_count(s1, 30, "encapsulated"), 0u) << s1;
+  EXPECT_GT(offload_count(s1, 30, "decapsulated"), 0u) << s1;
+  EXPECT_GT(offload_count(s1, 20, "encapsulated"), 0u) << s1;
+  EXPECT_GT(offload_count(s2, 30, "decapsulated"), 0u) << s2;
+  EXPECT_GT(offload_count(s2, 20, "decapsulated"), 0u) << s2;
+  EXPECT_NE(s1.find("offload enabled 1 "), std::string::npos) << s1;
+  EXPECT_NE(s1.find(" errors 0 map_full 0\n"), std::string::npos) << s1;
+  // Routed TCP reached the slow path as GSO frames from the VM and was segmented there.
+  EXPECT_EQ(s1.find("slowpath vb1 gso_frames 0 "), std::string::npos) << s1;
+  EXPECT_NE(s1.find("slowpath vb1 gso_frames "), std::string::npos) << s1;
+  // The routed traffic went through the userspace datapath: VSID 31 decapsulated on host 2,
+  // none of it by the fast path (routed frames are the slow path's).
+  EXPECT_EQ(offload_count(s2, 31, "decapsulated"), 0u) << s2;
+  EXPECT_EQ(s2.find("\nvsid 31 encapsulated 0 decapsulated 0 "), std::string::npos) << s2;
+  EXPECT_NE(s1.find("drop spoofed 0\n"), std::string::npos) << s1;
+  EXPECT_NE(s2.find("drop spoofed 0\n"), std::string::npos) << s2;
 }
 
 // TAP VM ports with offloads on: the VMs send 64 KiB GSO frames that the datapath segments, and

@@ -2,9 +2,10 @@
 # Builds / removes the two-tenant topology: namespaces PREFIX-{h1,h2} (hosts joined by the veth
 # pair pa0, the provider link) and one namespace per VM. No addresses on the provider link: the
 # datapath owns the PAs.
-#   topology.sh up PREFIX DATAPATH_BINARY [veth|tap] | topology.sh vm-addresses PREFIX
+#   topology.sh up PREFIX DATAPATH_BINARY [veth|veth-offload|tap] | topology.sh vm-addresses PREFIX
 #   topology.sh tap-args PREFIX HOST | topology.sh down PREFIX
 # veth (default): each VM's eth0 is a veth whose peer sits in its host's namespace, offloads off.
+# veth-offload: the same with the VMs' offloads left on (TSO, checksum), for --offload tc.
 # tap: the datapath creates each VM's eth0 as a TAP (offloads on) and moves it into the VM's
 # namespace (tap-args prints its --tap options); then vm-addresses configures the VMs.
 set -euo pipefail
@@ -58,6 +59,6 @@ for v in "${vms[@]}"; do
   ip -n "$P-$host" link set "$side" up
   addresses "$vm" "$addr" "$gw"
   # Frames must leave the VM complete (no checksum/segmentation offload): the datapath reads
-  # them from the peer with AF_PACKET.
-  ip netns exec "$P-$vm" "$bin" disable-offloads eth0
+  # them from the peer with AF_PACKET. With --offload tc they may stay GSO / partial.
+  [ "$mode" = veth-offload ] || ip netns exec "$P-$vm" "$bin" disable-offloads eth0
 done

@@ -28,6 +28,18 @@ struct TableStats {
 
 class Worker;
 
+// Sees every policy version a Datapath publishes, for mirrors of the policy outside it (the tc
+// kernel fast path). Called with the datapath's writer lock held, so it must not call back into
+// the Datapath, and must not throw (a mirror that cannot follow must stop using its copy).
+class PolicyObserver {
+ public:
+  virtual ~PolicyObserver() = default;
+  // `change` passed validation and is about to become visible to packets.
+  virtual void before_publish(const PolicyChange& change) noexcept = 0;
+  // `change` is visible: every worker batch from now on uses it.
+  virtual void after_publish(const PolicyChange& change) noexcept = 0;
+};
+
 // Owns the policy and its compiled, versioned tables. apply() may be called from any thread
 // (writers are serialised); Workers read the tables without locks.
 class Datapath {
@@ -57,6 +69,12 @@ class Datapath {
   std::vector<CustomerRoute> customer_routes() const;
   std::vector<VmPort> ports() const;
   DatapathSettings settings() const;
+
+  // Registers `observer` (one at a time; nullptr unregisters). It first sees the whole current
+  // policy as one change of upserts (before_publish + after_publish), then every applied change.
+  void set_observer(PolicyObserver* observer);
+  // The limits this datapath was created with.
+  Limits limits() const;
 
   // Table sizes of the current version.
   TableStats table_stats() const;
