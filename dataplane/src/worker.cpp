@@ -130,8 +130,9 @@ void write_neighbor_advertisement(Packet& p, const uint8_t* target, const uint8_
 
 class Transmitter {
  public:
-  Transmitter(const Snapshot& snap, WorkerCounters& c, PortId from)
-      : s_(snap),
+  Transmitter(const Snapshot& snap, WorkerCounters& c, PortId from, bool fast)
+      : fast_(fast),
+        s_(snap),
         c_(c),
         from_(from),
         port_((*snap.ports)[from < kMaxPorts ? from : 0]),
@@ -157,10 +158,10 @@ class Transmitter {
     uint32_t m4 = 0, m6 = 0;  // bit i: classify_fast() / classify_fast6() took frame i
     for (size_t i = 0; i < n; ++i) {
       bytes += pkts[i].length;
-      if (classify_fast(pkts[i], f4[i])) {
+      if (fast_ && classify_fast(pkts[i], f4[i])) {
         m4 |= 1u << i;
         if (i < kPrefetchAhead) __builtin_prefetch(f4[i].home);
-      } else if (classify_fast6(pkts[i], f6[i])) {
+      } else if (fast_ && classify_fast6(pkts[i], f6[i])) {
         m6 |= 1u << i;
         if (i < kPrefetchAhead) __builtin_prefetch(f6[i].home);
       } else {
@@ -254,8 +255,8 @@ class Transmitter {
   // the general rules).
   bool classify_fast6(Packet& p, Fast6& x) {
     const uint8_t* f = p.data();
-    if (p.length < kEthHeader + 40 || (f[0] & 1) || load16(f + 12) != 0xDD86 ||
-        (f[14] >> 4) != 6 || f[20] == kIpProtoIcmp6)
+    if (p.length < kEthHeader + 40 || (f[0] & 1) || load16(f + 12) != 0xDD86 || (f[14] >> 4) != 6 ||
+        f[20] == kIpProtoIcmp6)
       return false;
     if (mac48(f) == router_mac_) return false;
     uint64_t h = hash_ca6(port_.vsid, f + 38);
@@ -679,6 +680,7 @@ class Transmitter {
     reply(p);
   }
 
+  bool fast_;  // the common frame takes the fast path
   const Snapshot& s_;
   WorkerCounters& c_;
   PortId from_;
@@ -692,8 +694,9 @@ class Transmitter {
 
 class Receiver {
  public:
-  Receiver(const Snapshot& snap, WorkerCounters& c)
-      : s_(snap),
+  Receiver(const Snapshot& snap, WorkerCounters& c, bool fast)
+      : fast_(fast),
+        s_(snap),
         c_(c),
         pa4_(snap.pa4->data()),
         pa6_(snap.pa6->data()),
@@ -706,10 +709,10 @@ class Receiver {
     size_t n = pkts.size();
     uint32_t m4 = 0, m6 = 0;  // bit i: parse_fast() / parse_fast6() took frame i
     for (size_t i = 0; i < n; ++i) {
-      if (parse_fast(pkts[i], f4[i])) {
+      if (fast_ && parse_fast(pkts[i], f4[i])) {
         m4 |= 1u << i;
         if (i < kPrefetchAhead) __builtin_prefetch(f4[i].home);
-      } else if (parse_fast6(pkts[i], f6[i])) {
+      } else if (fast_ && parse_fast6(pkts[i], f6[i])) {
         m6 |= 1u << i;
         if (i < kPrefetchAhead) __builtin_prefetch(f6[i].home);
       } else {
@@ -1164,6 +1167,7 @@ class Receiver {
     p.port = kProviderPort;
   }
 
+  bool fast_;  // the common frame takes the fast path
   const Snapshot& s_;
   WorkerCounters& c_;
   const uint32_t* pa4_;                 // IPv4 provider address by index
@@ -1206,7 +1210,7 @@ void Worker::transmit(PortId from, std::span<Packet> packets) {
   ReaderSlot& r = state_->readers[slot_];
   for (size_t i = 0; i < packets.size(); i += kBatchSize) {
     ReadGuard guard(*state_, r);
-    Transmitter tx(guard.snapshot(), *r.counters, from);
+    Transmitter tx(guard.snapshot(), *r.counters, from, fast_);
     tx.run(packets.subspan(i, std::min(kBatchSize, packets.size() - i)));
   }
 }
@@ -1215,7 +1219,7 @@ void Worker::receive(std::span<Packet> packets) {
   ReaderSlot& r = state_->readers[slot_];
   for (size_t i = 0; i < packets.size(); i += kBatchSize) {
     ReadGuard guard(*state_, r);
-    Receiver rx(guard.snapshot(), *r.counters);
+    Receiver rx(guard.snapshot(), *r.counters, fast_);
     rx.run(packets.subspan(i, std::min(kBatchSize, packets.size() - i)));
   }
 }
