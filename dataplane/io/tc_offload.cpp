@@ -199,6 +199,10 @@ TcOffload::TestRun TcOffload::test_provider(const std::vector<uint8_t>&) const {
 }
 void TcOffload::before_publish(const PolicyChange&) noexcept {}
 void TcOffload::after_publish(const PolicyChange&) noexcept {}
+void TcOffload::attach_port(PortId, const std::string&) {
+  throw IoError("tc offload: not compiled in");
+}
+void TcOffload::detach_port(PortId) noexcept {}
 
 #else
 
@@ -240,6 +244,9 @@ struct TcOffload::Impl {
       local_pas4 = -1, local_pas6 = -1, vsid_stats = -1, port_stats = -1, misc_stats = -1;
   int provider_ifindex = 0;
   std::map<PortId, int> port_ifindex;
+  // Serialises the observer calls with attach_port / detach_port (taken after the datapath's
+  // writer lock, never before it).
+  std::mutex mirror_mutex;
   size_t max_subnets = 0, max_pas = 0;
   struct Hook {
     int ifindex;
@@ -735,6 +742,7 @@ std::unique_ptr<TcOffload> TcOffload::attach(Datapath& dp, const TcOffloadOption
 
 void TcOffload::before_publish(const PolicyChange& c) noexcept {
   Impl& m = *impl_;
+  std::lock_guard mirror(m.mirror_mutex);
   bool structural = c.settings || !c.remove_subnets.empty() || !c.upsert_subnets.empty() ||
                     !c.remove_provider_addresses.empty() || !c.upsert_provider_addresses.empty() ||
                     !c.remove_provider_routes.empty() || !c.upsert_provider_routes.empty() ||
@@ -769,6 +777,7 @@ void TcOffload::before_publish(const PolicyChange& c) noexcept {
 
 void TcOffload::after_publish(const PolicyChange& c) noexcept {
   Impl& m = *impl_;
+  std::lock_guard mirror(m.mirror_mutex);
   // After a failure every map may be stale; after a structural change (the fast path was
   // switched off before publishing) the small maps are rewritten from the mirror.
   bool rewrite_all = m.failed;
@@ -791,6 +800,75 @@ void TcOffload::after_publish(const PolicyChange& c) noexcept {
       for (auto& [r, pa] : upserted) m.write_record(r, pa);
     if (!m.enabled) m.write_config(true);
     m.failed = false;
+  } catch (const std::exception& e) {
+    m.fail(e.what());
+  }
+}
+
+void TcOffload::attach_port(PortId port, const std::string& interface) {
+  Impl& m = *impl_;
+  int ifindex = interface.empty() ? 0 : int(if_nametoindex(interface.c_str()));
+  if (ifindex == 0) throw IoError("tc offload: no such interface '" + interface + "'");
+  auto old = m.port_ifindex.find(port);
+  if (old != m.port_ifindex.end() && old->second == ifindex) return;
+  detach_port(port);
+  std::lock_guard mirror(m.mirror_mutex);
+  // Entries first (a frame of this port sees a complete port), then the program.
+  m.port_ifindex[port] = ifindex;
+  try {
+    auto p = m.vm_ports.find(port);
+    if (p != m.vm_ports.end()) {
+      auto ctr = m.vsid_counter.find(p->second.vsid);
+      if (ctr != m.vsid_counter.end()) {
+        uint32_t k = uint32_t(ifindex);
+        nvgre_tc_port v{p->second.vsid, port, ctr->second};
+        Impl::check(bpf_map_update_elem(m.ports, &k, &v, BPF_ANY), "ports");
+      }
+      m.write_local_port(p->second.vsid, mac48(p->second.mac));
+    }
+    m.attach(ifindex, m.vm_prog, interface);
+  } catch (const std::exception&) {
+    // Leave nothing pointing at the port; a hook half made is undone.
+    m.port_ifindex.erase(port);
+    uint32_t k = uint32_t(ifindex);
+    try {
+      Impl::remove(m.ports, &k);
+      auto p = m.vm_ports.find(port);
+      if (p != m.vm_ports.end()) m.write_local_port(p->second.vsid, mac48(p->second.mac));
+    } catch (const std::exception& e) {
+      m.fail(e.what());
+    }
+    for (auto it = m.hooks.begin(); it != m.hooks.end();)
+      if (it->ifindex == ifindex) {
+        m.detach(*it);
+        it = m.hooks.erase(it);
+      } else {
+        ++it;
+      }
+    throw;
+  }
+}
+
+void TcOffload::detach_port(PortId port) noexcept {
+  Impl& m = *impl_;
+  std::lock_guard mirror(m.mirror_mutex);
+  auto it = m.port_ifindex.find(port);
+  if (it == m.port_ifindex.end()) return;
+  int ifindex = it->second;
+  m.port_ifindex.erase(it);
+  // The program first (no frame of the port is taken any more), then its entries.
+  for (auto h = m.hooks.begin(); h != m.hooks.end();)
+    if (h->ifindex == ifindex) {
+      m.detach(*h);
+      h = m.hooks.erase(h);
+    } else {
+      ++h;
+    }
+  try {
+    uint32_t k = uint32_t(ifindex);
+    Impl::remove(m.ports, &k);
+    auto p = m.vm_ports.find(port);
+    if (p != m.vm_ports.end()) m.write_local_port(p->second.vsid, mac48(p->second.mac));
   } catch (const std::exception& e) {
     m.fail(e.what());
   }

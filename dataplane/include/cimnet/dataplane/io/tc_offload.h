@@ -57,6 +57,15 @@ class TcOffload final : public PolicyObserver {
   TcOffload(const TcOffload&) = delete;
   TcOffload& operator=(const TcOffload&) = delete;
 
+  // Adds VM port `port` (whose policy VmPort may come before or after) on host-side interface
+  // `interface` after attach: its map entries are written, then the program attached to its
+  // ingress. Replaces an earlier interface of the same port. Throws IoError (the port then
+  // stays on the slow path). Safe beside policy changes (serialised with the observer calls).
+  void attach_port(PortId port, const std::string& interface);
+  // Takes port `port` out of the fast path: its entries are deleted and its program detached
+  // (quietly if its interface is gone). Nothing when the port is not attached.
+  void detach_port(PortId port) noexcept;
+
   // Counters of what the fast path forwarded (summed over CPUs). GSO frames count as the
   // segments they stand for; bytes are those of the frames as forwarded (GSO: the whole frame).
   std::optional<VsidCounters> vsid_counters(uint32_t vsid) const;
