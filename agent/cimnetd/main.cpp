@@ -135,6 +135,12 @@ void write_port_file(const std::string& path, const std::vector<http::BoundEndpo
 
 int run_daemon(const wsman::DaemonOptions& options) {
   log::set_level(options.log_level);
+  if (std::string why; !options.datapath_offload.empty() &&
+                       !netvirt::NetvirtAgent::offload_available(&why)) {
+    std::cerr << "cimnetd: --datapath-offload " << options.datapath_offload
+              << " is not available in this build: " << why << "\n";
+    return 2;
+  }
   fs::path dir(options.state_dir);
   ensure_state_dir(dir);
   ensure_first_admin(dir);
@@ -174,7 +180,8 @@ int run_daemon(const wsman::DaemonOptions& options) {
             std::to_string(switch_agent->driver().ports().size()) + " ports");
   // Network virtualization: the --datapath datapath, programmed from the
   // policy in the same store, and its root/StandardCimv2 providers.
-  auto netvirt_agent = netvirt::NetvirtAgent::start(switch_agent->store(), {options.datapath, {}});
+  auto netvirt_agent = netvirt::NetvirtAgent::start(
+      switch_agent->store(), {options.datapath, {}, options.datapath_offload});
   if (auto problem = netvirt_agent->replay_problem(); !problem.empty())
     log::warn("the stored network-virtualization policy could not be replayed fully: " + problem);
   if (auto problem = netvirt_agent->io_problem(); !problem.empty()) log::warn(problem);

@@ -45,6 +45,7 @@ std::string usage() {
   return "usage: cimnetd [--state-dir DIR] [--http ADDR:PORT]... [--https ADDR:PORT]...\n"
          "               [--tls-cert FILE --tls-key FILE] [--port-file FILE]\n"
          "               [--switch sim[:N] | linux-bridge:BRIDGE] [--datapath memory | linux]\n"
+         "               [--datapath-offload tc]\n"
          "               [--log-level error|warn|info|debug] [--schema served.mof]\n"
          "               [--threads N] [--max-connections N] [--max-body BYTES]\n"
          "               [--idle-timeout SECONDS] [--request-timeout SECONDS]\n"
@@ -62,6 +63,12 @@ std::string usage() {
          "                      each CIMNET_VMNetworkAdapter's InterfaceName is a VM port, attached\n"
          "                      and detached as adapters are created and deleted; provider next-hop\n"
          "                      MACs come from the kernel's neighbour table of the provider interface\n"
+         "  --datapath-offload tc\n"
+         "                      with --datapath linux: the kernel fast path (tc BPF, needs\n"
+         "                      CAP_BPF and CAP_NET_ADMIN) on the provider interface and every VM\n"
+         "                      port, attached as ports are; the userspace datapath takes the rest\n"
+         "                      (ARP/ND, routing, broadcast, ...). VM ports must be veth host ends.\n"
+         "                      Exits 2 if this build has no fast path (libbpf / clang missing)\n"
          "  --threads N         request threads (default 4; commits waiting on the disk share syncs)\n";
 }
 
@@ -128,6 +135,11 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
       d.datapath = value(a);
       if (d.datapath != "memory" && d.datapath != "linux")
         throw std::invalid_argument("--datapath must be memory or linux");
+    } else if (a == "--datapath-offload") {
+      d.datapath_offload = value(a);
+      if (d.datapath_offload != "tc")
+        throw std::invalid_argument("--datapath-offload knows only tc, not '" +
+                                    d.datapath_offload + "'");
     } else if (a == "--log-level") {
       auto v = value(a);
       if (!log::parse_level(v, d.log_level))
@@ -150,6 +162,8 @@ CommandLine parse_command_line(const std::vector<std::string>& args) {
     else throw std::invalid_argument("unknown argument '" + a + "'");
   }
   if (default_endpoint) d.endpoints.push_back(http::Endpoint{false, "127.0.0.1", 5985});
+  if (!d.datapath_offload.empty() && d.datapath != "linux")
+    throw std::invalid_argument("--datapath-offload tc needs --datapath linux");
   if (d.tls_cert.empty() != d.tls_key.empty())
     throw std::invalid_argument("--tls-cert and --tls-key go together");
   cl.daemon = d;

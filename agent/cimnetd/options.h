@@ -19,6 +19,7 @@ struct DaemonOptions {
   std::string port_file;
   std::string switch_driver = "sim:24";
   std::string datapath = "memory";
+  std::string datapath_offload;  // --datapath-offload tc (with --datapath linux); empty: none
   std::string schema_file;  // a MOF file replacing the built-in schema; empty: built in
   log::Level log_level = log::Level::kInfo;
   http::Limits limits;

@@ -59,8 +59,8 @@ dp::MacAddress interface_mac(const std::string& name) {
 
 }  // namespace
 
-LinuxPorts::LinuxPorts(dp::Datapath& datapath, DatapathBackend& backend)
-    : datapath_(datapath), backend_(backend) {
+LinuxPorts::LinuxPorts(dp::Datapath& datapath, DatapathBackend& backend, bool tc_offload)
+    : datapath_(datapath), backend_(backend), tc_offload_(tc_offload) {
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_fd_ < 0) throw std::runtime_error(std::string("eventfd: ") + std::strerror(errno));
   control_ = std::thread([this] { control(); });
@@ -87,6 +87,79 @@ void LinuxPorts::set_layout(const PortLayout& layout) {
 std::string LinuxPorts::problem() const {
   std::lock_guard lock(mutex_);
   return problem_;
+}
+
+std::unique_ptr<dp::PacketIo> LinuxPorts::open_io(const std::string& interface) const {
+  // Beside the fast path, only what tc passed on may reach the userspace datapath.
+  if (tc_offload_) return dp::SlowPathIo::open(interface, 0);
+  return dp::AfPacketIo::open(interface);
+}
+
+void LinuxPorts::sync_offload(std::string& problems) {
+  if (!tc_offload_) return;
+  auto note = [&](const std::string& text) {
+    if (!problems.empty()) problems += "; ";
+    problems += text;
+  };
+  bool provider_open = provider_ && !dynamic_cast<IdleIo*>(provider_.get());
+  if (offload_ && (!provider_open || offload_provider_ != provider_name_)) {
+    offload_.reset();
+    offloaded_.clear();
+    log::info("netvirt: tc fast path detached from " + offload_provider_);
+  }
+  if (!provider_open) return;
+  if (!offload_) {
+    try {
+      dp::TcOffloadOptions options;
+      options.provider_interface = provider_name_;
+      offload_ = dp::TcOffload::attach(datapath_, options);
+      offload_provider_ = provider_name_;
+      log::info("netvirt: tc fast path attached on provider interface " + provider_name_);
+    } catch (const std::exception& e) {
+      // The slow path alone still forwards everything; tried again on the next layout change.
+      note(std::string("tc fast path not attached (every frame takes the slow path): ") +
+           e.what());
+      return;
+    }
+  }
+  for (auto it = offloaded_.begin(); it != offloaded_.end();) {
+    auto port = ports_.find(it->first);
+    if (port != ports_.end() && port->second.interface == it->second) {
+      ++it;
+      continue;
+    }
+    offload_->detach_port(it->first);
+    log::info("netvirt: tc fast path off VM port " + std::to_string(it->first) + " (" +
+              it->second + ")");
+    it = offloaded_.erase(it);
+  }
+  for (auto& [id, port] : ports_) {
+    if (offloaded_.count(id)) continue;
+    try {
+      offload_->attach_port(id, port.interface);
+      offloaded_[id] = port.interface;
+      log::info("netvirt: tc fast path on VM port " + std::to_string(id) + " (" +
+                port.interface + ")");
+    } catch (const std::exception& e) {
+      note("tc fast path not on VM port " + port.interface + " (slow path only): " + e.what());
+    }
+  }
+  if (!offload_->enabled() && !offload_->last_error().empty())
+    note("tc fast path: " + offload_->last_error());
+}
+
+void LinuxPorts::log_offload_counters() const {
+  if (!offload_) return;
+  dp::TcOffloadStats st = offload_->stats();
+  std::string text = "netvirt: tc fast path counters: tx_passed " + std::to_string(st.tx_passed) +
+                     " rx_passed " + std::to_string(st.rx_passed) + " errors " +
+                     std::to_string(st.errors) + " map_full " + std::to_string(st.map_full);
+  for (auto& [id, interface] : offloaded_) {
+    dp::PortCounters c = offload_->port_counters(id);
+    text += "; port " + interface + " from_vm " + std::to_string(c.from_vm.packets) + " to_vm " +
+            std::to_string(c.to_vm.packets);
+  }
+  log::info(text);
 }
 
 void LinuxPorts::start_runner() {
@@ -135,7 +208,7 @@ bool LinuxPorts::reconcile(const PortLayout& layout, std::string& problems) {
     if (!name.empty()) {
       try {
         provider_mac = interface_mac(name);
-        new_provider = dp::AfPacketIo::open(name);
+        new_provider = open_io(name);
       } catch (const std::exception& e) {
         note("provider interface " + name + ": " + e.what());
         retry = true;
@@ -158,7 +231,7 @@ bool LinuxPorts::reconcile(const PortLayout& layout, std::string& problems) {
     auto it = ports_.find(id);
     if (it != ports_.end() && it->second.interface == interface) continue;
     try {
-      opened[id] = OpenPort{interface, dp::AfPacketIo::open(interface)};
+      opened[id] = OpenPort{interface, open_io(interface)};
     } catch (const std::exception& e) {
       note("VM adapter interface " + interface + ": " + e.what());
       retry = true;
@@ -170,7 +243,10 @@ bool LinuxPorts::reconcile(const PortLayout& layout, std::string& problems) {
     if (it == want.end() || it->second != port.interface) closing.push_back(id);
   }
   changed |= !opened.empty() || !closing.empty() || !runner_thread_.joinable();
-  if (!changed) return retry;
+  if (!changed) {
+    sync_offload(problems);
+    return retry;
+  }
 
   stop_runner();
   if (new_provider) {
@@ -196,6 +272,7 @@ bool LinuxPorts::reconcile(const PortLayout& layout, std::string& problems) {
     ports_[id] = std::move(port);
   }
   start_runner();
+  sync_offload(problems);
   return retry;
 }
 
@@ -274,6 +351,11 @@ void LinuxPorts::control() {
       }
     }
   }
+  // The fast path first: from then on every frame reaches the (still open) slow path.
+  log_offload_counters();
+  if (offload_) log::info("netvirt: tc fast path detached");
+  offload_.reset();
+  offloaded_.clear();
   stop_runner();
   ports_.clear();
   provider_.reset();

@@ -14,6 +14,7 @@
 
 #include "cimnet/dataplane/datapath.h"
 #include "cimnet/dataplane/io/packet_io.h"
+#include "cimnet/dataplane/io/tc_offload.h"
 #include "cimnet/dataplane/runner.h"
 #include "cimnet/netvirt/policy_backend.h"
 
@@ -23,11 +24,14 @@ namespace cimnet::netvirt {
 // thread opens and closes interfaces when the layout changes (VM adapters
 // created or deleted over WS-Man attach or detach at run time, without
 // touching the other ports' rings), retries interfaces that do not exist yet
-// every second, and follows the neighbour table. Destruction stops both
-// threads and closes every socket.
+// every second, and follows the neighbour table. With `tc_offload` the kernel
+// fast path (dataplane::TcOffload) is attached to the provider interface once
+// it is open and to every VM port as it is attached (taken off as it is
+// detached), and the ports are read with SlowPathIo. Destruction detaches the
+// fast path, stops both threads and closes every socket.
 class LinuxPorts {
  public:
-  LinuxPorts(dataplane::Datapath& datapath, DatapathBackend& backend);
+  LinuxPorts(dataplane::Datapath& datapath, DatapathBackend& backend, bool tc_offload = false);
   ~LinuxPorts();
   LinuxPorts(const LinuxPorts&) = delete;
   LinuxPorts& operator=(const LinuxPorts&) = delete;
@@ -49,6 +53,9 @@ class LinuxPorts {
   void control();
   bool reconcile(const PortLayout& layout, std::string& problems);
   void sync_neighbors(const NeighborTable& kernel);
+  std::unique_ptr<dataplane::PacketIo> open_io(const std::string& interface) const;
+  void sync_offload(std::string& problems);
+  void log_offload_counters() const;
   void start_runner();
   void stop_runner();
 
@@ -72,6 +79,10 @@ class LinuxPorts {
   std::unique_ptr<dataplane::Runner> runner_;
   std::atomic<bool> runner_stop_{false};
   std::thread runner_thread_;
+  const bool tc_offload_;
+  std::unique_ptr<dataplane::TcOffload> offload_;  // attached on offload_provider_
+  std::string offload_provider_;
+  std::map<uint16_t, std::string> offloaded_;  // VM ports given the fast path, by id
 
   std::thread control_;  // last: starts once everything above exists
 };

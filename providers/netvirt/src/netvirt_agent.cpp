@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "cimnet/cim/error.h"
+#include "cimnet/dataplane/io/tc_offload.h"
 #include "linux_ports.h"
 
 namespace cimnet::netvirt {
@@ -25,10 +26,26 @@ dp::DatapathSettings default_settings() {
 
 }  // namespace
 
+bool NetvirtAgent::offload_available(std::string* why) {
+  return dp::TcOffload::available(why);
+}
+
 std::unique_ptr<NetvirtAgent> NetvirtAgent::start(config::Store& store, const Options& options) {
   if (options.datapath != "memory" && options.datapath != "linux")
     throw cim::Error(cim::Status::kInvalidParameter,
                      "--datapath must be memory or linux, not " + options.datapath);
+  if (!options.offload.empty()) {
+    std::string why;
+    if (options.offload != "tc")
+      throw cim::Error(cim::Status::kInvalidParameter,
+                       "--datapath-offload knows only tc, not " + options.offload);
+    if (options.datapath != "linux")
+      throw cim::Error(cim::Status::kInvalidParameter,
+                       "--datapath-offload tc needs --datapath linux");
+    if (!offload_available(&why))
+      throw cim::Error(cim::Status::kInvalidParameter,
+                       "--datapath-offload tc is not available in this build: " + why);
+  }
   std::unique_ptr<NetvirtAgent> agent(new NetvirtAgent());
   agent->store_ = &store;
   agent->datapath_ = std::make_unique<dp::Datapath>();
@@ -36,7 +53,8 @@ std::unique_ptr<NetvirtAgent> NetvirtAgent::start(config::Store& store, const Op
   if (options.datapath == "linux") {
     // Ports follow the committed layout; the first layout arrives with the
     // replay of the stored policy (register_backend -> load).
-    agent->linux_ = std::make_unique<LinuxPorts>(*agent->datapath_, *agent->backend_);
+    agent->linux_ = std::make_unique<LinuxPorts>(*agent->datapath_, *agent->backend_,
+                                                 options.offload == "tc");
     LinuxPorts* ports = agent->linux_.get();
     agent->backend_->on_layout_changed([ports](const PortLayout& l) { ports->set_layout(l); });
   }

@@ -24,13 +24,22 @@ class NetvirtAgent {
   struct Options {
     std::string datapath = "memory";  // --datapath memory | linux
     std::string system_name;          // empty: the host name
+    std::string offload;              // --datapath-offload: empty (none) | tc (linux only)
   };
+
+  // True when this build can run --datapath-offload tc (the dataplane's tc
+  // fast path was compiled in); otherwise `why` says what is missing.
+  static bool offload_available(std::string* why);
 
   // Builds the datapath, registers the backend with `store` (which replays the
   // stored policy onto it). "linux" also starts the packet I/O threads
   // (AF_PACKET on the provider interface and the VM adapters' interfaces,
   // needs CAP_NET_RAW; problems are reported by io_problem(), not thrown).
-  // Throws cim::Error(kInvalidParameter) for an unknown datapath kind.
+  // offload "tc" (with "linux" only) adds the kernel fast path (tc BPF on the
+  // provider interface and every VM port, needs CAP_BPF/CAP_NET_ADMIN; failing
+  // to attach is reported by io_problem() and leaves the slow path forwarding).
+  // Throws cim::Error(kInvalidParameter) for an unknown datapath or offload
+  // kind, offload without "linux", or "tc" in a build without it.
   static std::unique_ptr<NetvirtAgent> start(config::Store& store, const Options& options);
   ~NetvirtAgent();
 
