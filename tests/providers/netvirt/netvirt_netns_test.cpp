@@ -9,7 +9,11 @@
 // deleting a lookup record over WS-Man stops that traffic at once; deleting
 // and re-creating a VM adapter detaches and re-attaches its port at run time;
 // SIGTERM stops an agent cleanly and its restart restores the policy and the
-// traffic. Needs root; skipped with a message where namespaces cannot be made.
+// traffic. TwoTenantsWithTcOffload runs both agents with --datapath-offload
+// tc: pings, a TCP transfer (iperf3), tenant isolation, fast-path counters
+// (the agents' log at SIGTERM), a port attached at run time given the tc
+// program, and no tc filter left after SIGTERM. Needs root; skipped with a
+// message where namespaces cannot be made.
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,6 +22,7 @@
 #include <cstdio>
 #include <iostream>
 #include <iterator>
+#include <sstream>
 
 #include "../../agent/cimnetd/process.h"
 
@@ -77,6 +82,11 @@ class CimnetdNetns : public ::testing::Test {
   }
 
   void TearDown() override {
+    // An iperf3 server that never got its client (one-off, daemonised by the test).
+    std::string pid = tp::read_file(dir_ / "iperf3.pid");
+    while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+    if (!pid.empty() && tp::read_file("/proc/" + pid + "/comm").rfind("iperf3", 0) == 0)
+      ::kill(pid_t(std::stol(pid)), SIGKILL);
     for (int h : {1, 2}) {
       if (pid_[h] > 0) {
         ::kill(pid_[h], SIGKILL);
@@ -110,10 +120,12 @@ class CimnetdNetns : public ::testing::Test {
     }
     // One log file per start: run<host>-<n>.
     run_log_[h] = dir_ / ("run" + std::to_string(h) + "-" + std::to_string(++starts_));
-    pid_[h] = tp::spawn({"/bin/ip", "netns", "exec", ns("h" + std::to_string(h)), bin_ + "/cimnetd",
-                         "--state-dir", state, "--http", "127.0.0.1:0", "--port-file",
-                         ports.string(), "--datapath", "linux", "--log-level", "info"},
-                        run_log_[h]);
+    std::vector<std::string> argv = {"/bin/ip", "netns", "exec", ns("h" + std::to_string(h)),
+                                     bin_ + "/cimnetd", "--state-dir", state, "--http",
+                                     "127.0.0.1:0", "--port-file", ports.string(), "--datapath",
+                                     "linux", "--log-level", "info"};
+    argv.insert(argv.end(), agent_args_.begin(), agent_args_.end());
+    pid_[h] = tp::spawn(argv, run_log_[h]);
     ASSERT_TRUE(tp::wait_for_file(ports, 60s)) << tp::read_file(run_log_[h]);
     std::string text = tp::read_file(ports);
     port_[h] = text.substr(text.rfind(':') + 1);
@@ -185,6 +197,7 @@ class CimnetdNetns : public ::testing::Test {
   std::string port_[3];
   fs::path run_log_[3];
   int starts_ = 0;
+  std::vector<std::string> agent_args_;  // added to every cimnetd started
 };
 
 TEST_F(CimnetdNetns, TwoTenantsOverWsman) {
@@ -274,6 +287,141 @@ TEST_F(CimnetdNetns, TwoTenantsOverWsman) {
 
   ASSERT_NO_FATAL_FAILURE(stop_agent(1));
   ASSERT_NO_FATAL_FAILURE(stop_agent(2));
+}
+
+// A count from the agent's "tc fast path counters:" log line (written at
+// SIGTERM): `key` ("errors", "from_vm", ...) in the part of the line about
+// `port` (an interface; empty: the totals before the first port); -1 when absent.
+long fast_path_count(const std::string& log, const std::string& key,
+                     const std::string& port = "") {
+  auto line = log.find("tc fast path counters:");
+  if (line == std::string::npos) return -1;
+  std::string text = log.substr(line, log.find('\n', line) - line);
+  size_t from = port.empty() ? 0 : text.find("; port " + port + " ");
+  if (from == std::string::npos) return -1;
+  std::string part = text.substr(from, text.find(';', from + 1) - from);
+  auto p = part.find(" " + key + " ");
+  return p == std::string::npos ? -1 : std::stol(part.substr(p + key.size() + 2));
+}
+
+TEST_F(CimnetdNetns, TwoTenantsWithTcOffload) {
+  agent_args_ = {"--datapath-offload", "tc"};
+  // Both hosts know their provider neighbour (static, like the other case).
+  ASSERT_EQ(sh(in("h1",
+                  "ip neigh replace 192.168.1.12 lladdr 02:aa:00:00:00:12 dev pa0 nud "
+                  "permanent")),
+            0);
+  ASSERT_EQ(sh(in("h2",
+                  "ip neigh replace 192.168.1.11 lladdr 02:aa:00:00:00:11 dev pa0 nud "
+                  "permanent")),
+            0);
+  ASSERT_NO_FATAL_FAILURE(start_agent(1));
+  ASSERT_NO_FATAL_FAILURE(start_agent(2));
+  policy(1, "configure 1 " + ifindex("h1"));
+  policy(2, "configure 2 " + ifindex("h2"));
+  ASSERT_FALSE(HasFailure());
+  // The fast path follows the ports: the provider interface, then every VM port.
+  for (int h : {1, 2})
+    EXPECT_TRUE(wait_for(
+        [&] {
+          std::string log = tp::read_file(run_log_[h]);
+          return log.find("tc fast path on VM port") != std::string::npos &&
+                 log.find("(vb" + std::to_string(h) + ")") != std::string::npos &&
+                 log.find("(vr" + std::to_string(h) + ")") != std::string::npos;
+        },
+        20s))
+        << tp::read_file(run_log_[h]);
+  std::string filters;
+  sh(in("h1", "tc filter show dev vb1 ingress"), &filters);
+  EXPECT_NE(filters.find("bpf"), std::string::npos) << filters;
+
+  // Within each tenant; the echo lands in that tenant's VM only.
+  ASSERT_TRUE(ping_soon("b1", "10.1.1.2")) << "Blue 10.1.1.1 -> 10.1.1.2";
+  ASSERT_TRUE(ping_soon("r1", "10.1.1.2")) << "Red 10.1.1.1 -> 10.1.1.2";
+  long blue2 = echos("b2"), red2 = echos("r2");
+  EXPECT_TRUE(ping("b1", "10.1.1.2", 3));
+  EXPECT_GE(echos("b2"), blue2 + 1);
+  EXPECT_EQ(echos("r2"), red2) << "Blue's pings reached Red's VM";
+  blue2 = echos("b2");
+  EXPECT_TRUE(ping("r1", "10.1.1.2", 3));
+  EXPECT_GE(echos("r2"), red2 + 1);
+  EXPECT_EQ(echos("b2"), blue2) << "Red's pings reached Blue's VM";
+  EXPECT_TRUE(ping_soon("b1", "fd00:30::2")) << "Blue IPv6";
+
+  // TCP between the Blue VMs: 8 MB from b1 to b2 (iperf3, one-off server in b2).
+  fs::path pid_file = dir_ / "iperf3.pid";
+  ASSERT_EQ(sh(in("b2", "iperf3 -s -1 -D -B 10.1.1.2 -p 5201 -I " + pid_file.string())), 0);
+  std::string out;
+  EXPECT_TRUE(wait_for(
+      [&] { return sh(in("b1", "iperf3 -c 10.1.1.2 -p 5201 -n 8M -f m"), &out) == 0; }, 30s))
+      << out;
+  std::cerr << out;
+  EXPECT_NE(out.find("receiver"), std::string::npos) << out;
+  // Red's VM saw none of it: its TCP stack never got a segment for 10.1.1.2:5201.
+  std::string snmp;
+  sh(in("r2", "cat /proc/net/snmp"), &snmp);
+  std::istringstream lines(snmp);
+  std::vector<std::string> tcp_names;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("Tcp:", 0) != 0) continue;
+    std::istringstream words(line.substr(4));
+    std::vector<std::string> w{std::istream_iterator<std::string>(words), {}};
+    if (tcp_names.empty()) {
+      tcp_names = w;
+      continue;
+    }
+    for (size_t i = 0; i < tcp_names.size() && i < w.size(); ++i)
+      if (tcp_names[i] == "InSegs") EXPECT_EQ(w[i], "0") << "Blue's TCP reached Red's VM";
+  }
+
+  // A VM port attached at run time gets the tc program; detached, loses it.
+  ASSERT_EQ(sh(in("h1", "ip link add vx1 type veth peer name vx1p")), 0);
+  ASSERT_EQ(sh(in("h1", "ip link set vx1 up")), 0);
+  policy(1, "create-adapter vx1 00155d0030ee 5030");
+  EXPECT_TRUE(wait_for(
+      [&] { return tp::read_file(run_log_[1]).find("(vx1)") != std::string::npos; }, 20s))
+      << tp::read_file(run_log_[1]);
+  sh(in("h1", "tc filter show dev vx1 ingress"), &filters);
+  EXPECT_NE(filters.find("bpf"), std::string::npos) << filters;
+  policy(1, "delete-adapter vx1");
+  EXPECT_TRUE(wait_for(
+      [&] {
+        std::string f;
+        sh(in("h1", "tc filter show dev vx1 ingress"), &f);
+        return f.find("bpf") == std::string::npos;
+      },
+      20s));
+  EXPECT_TRUE(ping("b1", "10.1.1.2")) << "Blue after another adapter came and went";
+
+  // SIGTERM: counters logged, every filter and qdisc the agents added removed.
+  ASSERT_NO_FATAL_FAILURE(stop_agent(1));
+  ASSERT_NO_FATAL_FAILURE(stop_agent(2));
+  std::string log1 = tp::read_file(run_log_[1]), log2 = tp::read_file(run_log_[2]);
+  EXPECT_GT(fast_path_count(log1, "from_vm", "vb1"), 1000) << log1;
+  EXPECT_GT(fast_path_count(log2, "to_vm", "vb2"), 1000) << log2;
+  EXPECT_EQ(fast_path_count(log1, "errors"), 0) << log1;
+  EXPECT_EQ(fast_path_count(log2, "errors"), 0) << log2;
+  for (const auto& [host, dev] : std::vector<std::pair<std::string, std::string>>{
+           {"h1", "pa0"}, {"h1", "vb1"}, {"h1", "vr1"}, {"h2", "pa0"}, {"h2", "vb2"},
+           {"h2", "vr2"}}) {
+    std::string f, q;
+    EXPECT_EQ(sh(in(host, "tc filter show dev " + dev + " ingress"), &f), 0);
+    EXPECT_EQ(f, "") << host << " " << dev << " keeps a tc filter after SIGTERM";
+    sh(in(host, "tc qdisc show dev " + dev), &q);
+    EXPECT_EQ(q.find("clsact"), std::string::npos) << host << " " << dev << ": " << q;
+  }
+}
+
+// Refused before anything starts (no root needed): exit 2 and why.
+TEST(CimnetdOffloadOption, NeedsLinuxDatapath) {
+  std::string bin = tp::env_or("CIMNET_BIN_DIR", "bin");
+  fs::path state = fs::temp_directory_path() / ("cimnet-offload-opt-" + std::to_string(::getpid()));
+  auto r = tp::run({bin + "/cimnetd", "--datapath-offload", "tc", "--state-dir", state.string()});
+  std::error_code ec;
+  fs::remove_all(state, ec);
+  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_NE(r.output.find("--datapath-offload tc needs --datapath linux"), std::string::npos)
+      << r.output;
 }
 
 }  // namespace
