@@ -103,6 +103,7 @@ void LinuxPorts::sync_offload(std::string& problems) {
   };
   bool provider_open = provider_ && !dynamic_cast<IdleIo*>(provider_.get());
   if (offload_ && (!provider_open || offload_provider_ != provider_name_)) {
+    std::lock_guard lock(offload_mutex_);
     offload_.reset();
     offloaded_.clear();
     log::info("netvirt: tc fast path detached from " + offload_provider_);
@@ -112,7 +113,9 @@ void LinuxPorts::sync_offload(std::string& problems) {
     try {
       dp::TcOffloadOptions options;
       options.provider_interface = provider_name_;
-      offload_ = dp::TcOffload::attach(datapath_, options);
+      auto offload = dp::TcOffload::attach(datapath_, options);
+      std::lock_guard lock(offload_mutex_);
+      offload_ = std::move(offload);
       offload_provider_ = provider_name_;
       log::info("netvirt: tc fast path attached on provider interface " + provider_name_);
     } catch (const std::exception& e) {
@@ -146,6 +149,16 @@ void LinuxPorts::sync_offload(std::string& problems) {
   }
   if (!offload_->enabled() && !offload_->last_error().empty())
     note("tc fast path: " + offload_->last_error());
+}
+
+std::optional<dp::VsidCounters> LinuxPorts::fast_path_counters(uint32_t vsid) const {
+  std::lock_guard lock(offload_mutex_);
+  return offload_ ? offload_->vsid_counters(vsid) : std::nullopt;
+}
+
+dp::PortCounters LinuxPorts::fast_path_counters(dp::PortId port) const {
+  std::lock_guard lock(offload_mutex_);
+  return offload_ ? offload_->port_counters(port) : dp::PortCounters{};
 }
 
 void LinuxPorts::log_offload_counters() const {
@@ -354,7 +367,10 @@ void LinuxPorts::control() {
   // The fast path first: from then on every frame reaches the (still open) slow path.
   log_offload_counters();
   if (offload_) log::info("netvirt: tc fast path detached");
-  offload_.reset();
+  {
+    std::lock_guard lock(offload_mutex_);
+    offload_.reset();
+  }
   offloaded_.clear();
   stop_runner();
   ports_.clear();

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -42,6 +43,10 @@ class LinuxPorts {
   // What is wrong now (an interface that cannot be opened, no provider
   // address, several provider interfaces), or empty.
   std::string problem() const;
+  // What the kernel fast path forwarded for `vsid` / VM port `port` (nullopt /
+  // zeros without it). Any thread.
+  std::optional<dataplane::VsidCounters> fast_path_counters(uint32_t vsid) const;
+  dataplane::PortCounters fast_path_counters(dataplane::PortId port) const;
 
  private:
   using NeighborTable = std::map<std::pair<uint32_t, dataplane::IpAddress>, dataplane::MacAddress>;
@@ -80,6 +85,7 @@ class LinuxPorts {
   std::atomic<bool> runner_stop_{false};
   std::thread runner_thread_;
   const bool tc_offload_;
+  mutable std::mutex offload_mutex_;  // guards offload_ for readers of other threads
   std::unique_ptr<dataplane::TcOffload> offload_;  // attached on offload_provider_
   std::string offload_provider_;
   std::map<uint16_t, std::string> offloaded_;  // VM ports given the fast path, by id

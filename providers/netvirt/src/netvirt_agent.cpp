@@ -69,10 +69,18 @@ std::unique_ptr<NetvirtAgent> NetvirtAgent::start(config::Store& store, const Op
   }
   agent->provider_ = std::make_shared<NetvirtProvider>(store, *agent->datapath_, *agent->backend_,
                                                        std::move(host));
+  if (agent->linux_ && options.offload == "tc") {
+    LinuxPorts* ports = agent->linux_.get();
+    agent->provider_->set_extra_counters(
+        {[ports](uint32_t vsid) { return ports->fast_path_counters(vsid); },
+         [ports](dp::PortId port) { return ports->fast_path_counters(port); }});
+  }
   return agent;
 }
 
 NetvirtAgent::~NetvirtAgent() {
+  // The registry may outlive this agent: nothing of it may point at linux_.
+  if (provider_) provider_->set_extra_counters({});
   provider_.reset();
   if (store_ && backend_) store_->unregister_backend(*backend_);
   if (backend_) backend_->on_layout_changed({});

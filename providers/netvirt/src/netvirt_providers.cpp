@@ -339,6 +339,7 @@ struct NetvirtProvider::Impl {
   dp::Datapath& datapath;
   DatapathBackend& backend;
   HostIdentity host;
+  NetvirtProvider::ExtraCounters extra = {};
 
   // ---------------------------------------------------------------- records
 
@@ -964,6 +965,12 @@ struct NetvirtProvider::Impl {
     i.set("ElementName", Value::string("VSID " + std::to_string(vsid)));
     i.set("VirtualSubnetID", Value::uint32(vsid));
     dp::VsidCounters c = datapath.vsid_counters(vsid).value_or(dp::VsidCounters{});
+    if (auto f = extra.vsid ? extra.vsid(vsid) : std::nullopt) {
+      c.encapsulated.packets += f->encapsulated.packets;
+      c.encapsulated.bytes += f->encapsulated.bytes;
+      c.decapsulated.packets += f->decapsulated.packets;
+      c.decapsulated.bytes += f->decapsulated.bytes;
+    }
     i.set("PacketsTransmitted", Value::uint64(c.encapsulated.packets));
     i.set("BytesTransmitted", Value::uint64(c.encapsulated.bytes));
     i.set("PacketsReceived", Value::uint64(c.decapsulated.packets));
@@ -979,6 +986,13 @@ struct NetvirtProvider::Impl {
       i.set("ElementName", Value::string(name));
       i.set("InterfaceName", Value::string(a.interface));
       dp::PortCounters c = datapath.port_counters(a.port);
+      if (extra.port) {
+        dp::PortCounters f = extra.port(a.port);
+        c.from_vm.packets += f.from_vm.packets;
+        c.from_vm.bytes += f.from_vm.bytes;
+        c.to_vm.packets += f.to_vm.packets;
+        c.to_vm.bytes += f.to_vm.bytes;
+      }
       i.set("PacketsTransmitted", Value::uint64(c.from_vm.packets));
       i.set("BytesTransmitted", Value::uint64(c.from_vm.bytes));
       i.set("PacketsReceived", Value::uint64(c.to_vm.packets));
@@ -1070,6 +1084,10 @@ struct NetvirtProvider::Impl {
 NetvirtProvider::NetvirtProvider(config::Store& store, dp::Datapath& datapath,
                                  DatapathBackend& backend, HostIdentity host)
     : impl_(std::make_shared<Impl>(Impl{store, datapath, backend, std::move(host)})) {}
+
+void NetvirtProvider::set_extra_counters(ExtraCounters extra) {
+  impl_->extra = std::move(extra);
+}
 
 std::unique_ptr<provider::InstanceStream> NetvirtProvider::enumerate(const provider::CallContext&,
                                                                      const cim::Class& cls) {

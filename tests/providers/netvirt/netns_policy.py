@@ -13,6 +13,8 @@ usage: netns_policy.py PORT COMMAND ARGS...
   create-record VSID CA MAC PA
   delete-adapter NAME
   create-adapter NAME MAC VSID
+  stats                        prints 'adapter NAME TX RX' (CIMNET_VMNetworkAdapterStatistics
+                               packets) and 'subnet VSID TX RX' (CIMNET_VirtualSubnetStatistics)
 Prints 'ok', or 'FAILED: ...' and exits 1.
 """
 import sys
@@ -124,6 +126,13 @@ def main():
         delete_adapter(c, args[0])
     elif command == 'create-adapter':
         create_adapter(c, args[0], args[1], int(args[2]))
+    elif command == 'stats':
+        for i in c.enumerate('CIMNET_VMNetworkAdapterStatistics'):
+            print('adapter', prop(i, 'ElementName'), prop(i, 'PacketsTransmitted'),
+                  prop(i, 'PacketsReceived'))
+        for i in c.enumerate('CIMNET_VirtualSubnetStatistics'):
+            print('subnet', prop(i, 'VirtualSubnetID'), prop(i, 'PacketsTransmitted'),
+                  prop(i, 'PacketsReceived'))
     else:
         raise Failed('unknown command ' + command)
 

@@ -371,8 +371,26 @@ TEST_F(CimnetdNetns, TwoTenantsWithTcOffload) {
       continue;
     }
     for (size_t i = 0; i < tcp_names.size() && i < w.size(); ++i)
-      if (tcp_names[i] == "InSegs") EXPECT_EQ(w[i], "0") << "Blue's TCP reached Red's VM";
+      if (tcp_names[i] == "InSegs") {
+        EXPECT_EQ(w[i], "0") << "Blue's TCP reached Red's VM";
+      }
   }
+
+  // The statistics over WS-Man include what the fast path forwarded.
+  std::string stats;
+  sh(in("h1", "/usr/bin/python3 " + src_ + "/netns_policy.py " + port_[1] + " stats"), &stats);
+  // The number at `column` (1: TX, 2: RX) of the line starting with `what`.
+  auto stat = [&](const std::string& what, int column) -> long {
+    auto p = stats.find(what + " ");
+    if (p == std::string::npos) return -1;
+    std::istringstream words(stats.substr(p + what.size()));
+    long v = -1;
+    for (int i = 0; i < column; ++i)
+      if (!(words >> v)) return -1;
+    return v;
+  };
+  EXPECT_GT(stat("adapter vb1", 1), 1000) << stats;  // PacketsTransmitted
+  EXPECT_GT(stat("subnet 5030", 1), 1000) << stats;  // PacketsTransmitted (encapsulated)
 
   // A VM port attached at run time gets the tc program; detached, loses it.
   ASSERT_EQ(sh(in("h1", "ip link add vx1 type veth peer name vx1p")), 0);

@@ -6,8 +6,10 @@
 // is validated here (a CIM error naming the property), committed through the
 // configuration store and applied to the datapath by DatapathBackend.
 
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "agent/provider/provider.h"
@@ -48,6 +50,15 @@ class NetvirtProvider : public provider::Provider {
                                 const cim::Method& method,
                                 const std::optional<cim::ObjectPath>& target,
                                 const std::vector<cim::PropertyValue>& in) override;
+
+  // Counters kept outside the datapath (the kernel fast path of
+  // --datapath-offload tc), added to CIMNET_VirtualSubnetStatistics and
+  // CIMNET_VMNetworkAdapterStatistics. Set before the provider serves.
+  struct ExtraCounters {
+    std::function<std::optional<dataplane::VsidCounters>(uint32_t vsid)> vsid;
+    std::function<dataplane::PortCounters(dataplane::PortId port)> port;
+  };
+  void set_extra_counters(ExtraCounters extra);
 
   struct Impl;
 
