@@ -315,7 +315,7 @@ int main(int argc, char** argv) {
     config::StoreOptions o;
     o.state_dir = work / "direct";
     auto store = config::Store::open(o);
-    auto agent = netvirt::NetvirtAgent::start(*store, {"memory", "bench"});
+    auto agent = netvirt::NetvirtAgent::start(*store, {"memory", "bench", {}});
     add_subnet(*store, 5000);
     auto t0 = Clock::now();
     double cpu0 = thread_cpu_seconds();
@@ -335,7 +335,7 @@ int main(int argc, char** argv) {
     config::StoreOptions o;
     o.state_dir = work / "group";
     auto store = config::Store::open(o);
-    auto agent = netvirt::NetvirtAgent::start(*store, {"memory", "bench"});
+    auto agent = netvirt::NetvirtAgent::start(*store, {"memory", "bench", {}});
     add_subnet(*store, 5000);
     auto t0 = Clock::now();
     std::vector<std::thread> threads;

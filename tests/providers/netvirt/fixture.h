@@ -34,7 +34,7 @@ class NetvirtFixture : public ::testing::Test {
     o.state_dir = dir_;
     o.fsync = false;
     store_ = config::Store::open(o);
-    agent_ = NetvirtAgent::start(*store_, {"memory", "host1"});
+    agent_ = NetvirtAgent::start(*store_, {"memory", "host1", {}});
     registry_ = std::make_unique<provider::ProviderRegistry>();
     agent_->register_providers(*registry_);
     provider_ = registry_->find("root/StandardCimv2", "CIMNET_VirtualSubnet");
