@@ -6,7 +6,9 @@
 # same addresses 10.1.1.1 / 10.1.1.2 in both tenants; Blue also has IPv6
 # fd00:30::1 / ::2. Each VM's eth0 is a veth whose peer (vb1, vr1, vb2, vr2)
 # sits in its host's namespace.
-#   topology.sh up PREFIX DATAPATH_TOOL | topology.sh down PREFIX
+# VM_OFFLOADS "on" leaves the VMs' checksum/segmentation offloads on (for
+# cimnetd --datapath-offload tc, whose slow path takes GSO frames); default off.
+#   topology.sh up PREFIX DATAPATH_TOOL [VM_OFFLOADS] | topology.sh down PREFIX
 set -euo pipefail
 cmd=$1 P=$2
 nss=(h1 h2 b1 r1 b2 r2)
@@ -14,7 +16,7 @@ if [ "$cmd" = down ]; then
   for n in "${nss[@]}"; do ip netns del "$P-$n" 2>/dev/null || true; done
   exit 0
 fi
-tool=$3
+tool=$3 vm_offloads=${4:-off}
 for n in "${nss[@]}"; do
   ip netns add "$P-$n"
   ip -n "$P-$n" link set lo up
@@ -39,7 +41,7 @@ vm() {  # vm-ns host-ns mac host-side-name ipv4 [ipv6]
   ip -n "$P-$1" route add default via 10.1.1.254
   # Frames must leave the VM complete (no checksum/segmentation offload): the
   # datapath reads them from the peer with AF_PACKET.
-  ip netns exec "$P-$1" "$tool" disable-offloads eth0
+  [ "$vm_offloads" = on ] || ip netns exec "$P-$1" "$tool" disable-offloads eth0
 }
 vm b1 h1 00:15:5d:00:30:01 vb1 10.1.1.1 fd00:30::1
 vm r1 h1 00:15:5d:00:20:01 vr1 10.1.1.1
