@@ -119,7 +119,7 @@ void LinuxPorts::sync_offload(std::string& problems) {
       offload_provider_ = provider_name_;
       log::info("netvirt: tc fast path attached on provider interface " + provider_name_);
     } catch (const std::exception& e) {
-      // The slow path alone still forwards everything; tried again on the next layout change.
+      // The slow path alone still forwards everything; tried again at the next reconcile.
       note(std::string("tc fast path not attached (every frame takes the slow path): ") +
            e.what());
       return;
