@@ -10,6 +10,7 @@
 #include <span>
 #include <thread>
 #include <tuple>
+#include <type_traits>
 
 #include "frames.h"
 #include "state.h"
@@ -310,6 +311,28 @@ std::shared_ptr<const Shard<Slot>> make_shard(const std::vector<Slot>& slots) {
         break;
       }
       if (++b == shard->nbuckets) b = 0;
+    }
+  }
+  if constexpr (std::is_same_v<Slot, Ca4Slot>) {
+    shard->hot_nbuckets = hot_buckets_for(slots.size());
+    shard->hot = std::make_unique<HotBucket4[]>(shard->hot_nbuckets);
+    for (const Ca4Slot& slot : slots) {
+      uint64_t key = slot.key();
+      uint32_t field = (slot.pa_index() == kNoPa ? kPaField : slot.pa_index()) |
+                       (slot.tag & kFlagNat ? kHotNat : 0);
+      uint32_t b = slot_of(slot_hash(slot), shard->hot_nbuckets);
+      for (;;) {
+        uint8_t* bk = shard->hot[b].bytes;
+        size_t j = 0;
+        while (j < kHotSlots && (load64(bk + 10 * j) & 0x00FFFFFF00000000ULL) != 0) ++j;
+        if (j < kHotSlots) {
+          std::memcpy(bk + 10 * j, &key, 7);
+          uint8_t f[3] = {uint8_t(field), uint8_t(field >> 8), uint8_t(field >> 16)};
+          std::memcpy(bk + 10 * j + 7, f, 3);
+          break;
+        }
+        if (++b == shard->hot_nbuckets) b = 0;
+      }
     }
   }
   return shard;
