@@ -395,37 +395,9 @@ struct TcOffload::Impl {
       e.local = 1;
       return e;
     }
-    IpAddress next_hop;
-    const ProviderAddress* via = nullptr;
-    for (auto& [addr, lp] : local_pas) {
-      if (addr.family == a.family &&
-          mask_address(addr, lp.prefix_length) == mask_address(a, lp.prefix_length)) {
-        next_hop = a;
-        via = &lp;
-        break;
-      }
-    }
-    if (!via) {
-      const ProviderRoute* best = nullptr;
-      for (auto& [pfx, r] : provider_routes) {
-        if (!pfx.contains(a)) continue;
-        if (!best || pfx.length > best->destination.length ||
-            (pfx.length == best->destination.length && r.metric < best->metric))
-          best = &r;
-      }
-      if (best) {
-        next_hop = best->next_hop;
-        for (auto& [addr, lp] : local_pas) {
-          if (addr.family == next_hop.family &&
-              mask_address(addr, lp.prefix_length) == mask_address(next_hop, lp.prefix_length)) {
-            via = &lp;
-            break;
-          }
-        }
-      }
-    }
-    auto nb = next_hop.is_set() ? neighbors.find(next_hop) : neighbors.end();
-    if (!via || nb == neighbors.end()) return e;  // not reachable: header_length 0
+    std::optional<ProviderPath> path = provider_path(a, local_pas, provider_routes);
+    auto nb = path ? neighbors.find(path->next_hop) : neighbors.end();
+    if (nb == neighbors.end()) return e;  // not reachable: header_length 0
     uint8_t* h = e.header;
     std::memcpy(h, nb->second.bytes.data(), 6);
     std::memcpy(h + 6, settings.provider_mac.bytes.data(), 6);
@@ -436,7 +408,7 @@ struct TcOffload::Impl {
       put16(ip + 6, 0x4000);  // DF
       ip[8] = 64;
       ip[9] = 47;
-      std::memcpy(ip + 12, via->address.bytes.data(), 4);
+      std::memcpy(ip + 12, path->source.bytes.data(), 4);
       std::memcpy(ip + 16, a.bytes.data(), 4);
       uint32_t sum = 0;
       for (int w = 0; w < 20; w += 2) sum += uint32_t(ip[w]) << 8 | ip[w + 1];
@@ -450,7 +422,7 @@ struct TcOffload::Impl {
       ip[0] = 0x60;
       ip[6] = 47;
       ip[7] = 64;
-      std::memcpy(ip + 8, via->address.bytes.data(), 16);
+      std::memcpy(ip + 8, path->source.bytes.data(), 16);
       std::memcpy(ip + 24, a.bytes.data(), 16);
       put16(ip + 40, 0x2000);
       put16(ip + 42, 0x6558);

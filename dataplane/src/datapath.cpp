@@ -10,6 +10,7 @@
 #include <span>
 #include <thread>
 #include <tuple>
+#include <type_traits>
 
 #include "frames.h"
 #include "state.h"
@@ -312,8 +313,58 @@ std::shared_ptr<const Shard<Slot>> make_shard(const std::vector<Slot>& slots) {
       if (++b == shard->nbuckets) b = 0;
     }
   }
+  if constexpr (std::is_same_v<Slot, Ca4Slot>) {
+    shard->hot_nbuckets = hot_buckets_for(slots.size());
+    shard->hot = std::make_unique<HotBucket4[]>(shard->hot_nbuckets);
+    for (const Ca4Slot& slot : slots) {
+      uint64_t key = slot.key();
+      uint32_t field = (slot.pa_index() == kNoPa ? kPaField : slot.pa_index()) |
+                       (slot.tag & kFlagNat ? kHotNat : 0);
+      uint32_t b = slot_of(slot_hash(slot), shard->hot_nbuckets);
+      for (;;) {
+        uint8_t* bk = shard->hot[b].bytes;
+        size_t j = 0;
+        while (j < kHotSlots && (load64(bk + 10 * j) & 0x00FFFFFF00000000ULL) != 0) ++j;
+        if (j < kHotSlots) {
+          std::memcpy(bk + 10 * j, &key, 7);
+          uint8_t f[3] = {uint8_t(field), uint8_t(field >> 8), uint8_t(field >> 16)};
+          std::memcpy(bk + 10 * j + 7, f, 3);
+          break;
+        }
+        if (++b == shard->hot_nbuckets) b = 0;
+      }
+    }
+  }
   return shard;
 }
+
+}  // namespace
+
+std::optional<ProviderPath> provider_path(const IpAddress& pa,
+                                          const std::map<IpAddress, ProviderAddress>& local_pas,
+                                          const std::map<IpPrefix, ProviderRoute>& routes) {
+  auto connected = [&](const IpAddress& a) -> const ProviderAddress* {
+    for (auto& [addr, lp] : local_pas)
+      if (addr.family == a.family &&
+          mask_address(addr, lp.prefix_length) == mask_address(a, lp.prefix_length))
+        return &lp;
+    return nullptr;
+  };
+  if (const ProviderAddress* lp = connected(pa)) return ProviderPath{lp->address, pa};
+  const ProviderRoute* best = nullptr;
+  for (auto& [pfx, r] : routes) {
+    if (!pfx.contains(pa)) continue;
+    if (!best || pfx.length > best->destination.length ||
+        (pfx.length == best->destination.length && r.metric < best->metric))
+      best = &r;
+  }
+  if (!best) return std::nullopt;
+  if (const ProviderAddress* lp = connected(best->next_hop))
+    return ProviderPath{lp->address, best->next_hop};
+  return std::nullopt;
+}
+
+namespace {
 
 // Builds the provider-side tables of `snap` (targets, encap templates, PA arrays, local PAs)
 // from the configured provider addresses, routes and neighbours.
@@ -330,40 +381,11 @@ void build_provider_tables(const Datapath::State& s, Snapshot& snap) {
       t.local = 1;
       continue;
     }
-    // Connected provider prefix first, then the longest provider route.
-    IpAddress next_hop;
-    const ProviderAddress* via = nullptr;
-    for (auto& [addr, lp] : s.local_pas) {
-      if (addr.family == a.family &&
-          mask_address(addr, lp.prefix_length) == mask_address(a, lp.prefix_length)) {
-        next_hop = a;
-        via = &lp;
-        break;
-      }
-    }
-    if (!via) {
-      const ProviderRoute* best = nullptr;
-      for (auto& [pfx, r] : s.provider_routes) {
-        if (!pfx.contains(a)) continue;
-        if (!best || pfx.length > best->destination.length ||
-            (pfx.length == best->destination.length && r.metric < best->metric))
-          best = &r;
-      }
-      if (best) {
-        next_hop = best->next_hop;
-        for (auto& [addr, lp] : s.local_pas) {
-          if (addr.family == next_hop.family &&
-              mask_address(addr, lp.prefix_length) == mask_address(next_hop, lp.prefix_length)) {
-            via = &lp;
-            break;
-          }
-        }
-      }
-    }
-    auto nb = next_hop.is_set() ? s.neighbors.find(next_hop) : s.neighbors.end();
-    if (via && nb != s.neighbors.end()) {
+    std::optional<ProviderPath> path = provider_path(a, s.local_pas, s.provider_routes);
+    auto nb = path ? s.neighbors.find(path->next_hop) : s.neighbors.end();
+    if (nb != s.neighbors.end()) {
       t.reachable = 1;
-      t.source = via->address;
+      t.source = path->source;
       t.next_hop_mac = nb->second;
       fill_header(t, s.settings.provider_mac);
     }

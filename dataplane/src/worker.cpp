@@ -225,9 +225,9 @@ class Transmitter {
 
   // What classify_fast() found out about a frame it took.
   struct Fast4 {
-    ProbeStart<Ca4Slot> probe;  // lookup of the destination in the port's VSID
-    uint64_t key;               // ca4_key(VSID, destination)
-    const void* home;           // the home bucket's line, prefetched ahead of the lookup
+    HotStart probe;    // lookup of the destination in the port's VSID (the hot copy)
+    uint64_t key;      // ca4_key(VSID, destination)
+    const void* home;  // the home bucket's line, prefetched ahead of the lookup
   };
   // What classify_fast6() found out about a frame it took (the destination is at frame + 38).
   struct Fast6 {
@@ -243,10 +243,8 @@ class Transmitter {
       return false;
     if (mac48(f) == router_mac_) return false;
     uint32_t dst = load32(f + 30);
-    uint64_t h = hash_ca4(port_.vsid, dst);
-    const auto& ref = s_.ca4.refs[shard_of(h)];
-    x.probe = {&ref, slot_of(h, ref.nbuckets)};
-    x.home = &ref.buckets[x.probe.bucket];
+    x.probe = start_hot(s_.ca4, hash_ca4(port_.vsid, dst));
+    x.home = &x.probe.hot[x.probe.bucket];
     x.key = ca4_key(port_.vsid, dst);
     return true;
   }
@@ -272,11 +270,12 @@ class Transmitter {
   // goes through the general rules.
   void encapsulate_fast(Packet& p, const Fast4& x, Pending& q) {
     p.port = kDropPort;
-    const Ca4Slot* r = find_ca4_from(x.probe, x.key);
-    uint32_t pa = r ? r->pa_index() : kNoPa;
-    const EncapTemplate* t = pa != kNoPa ? &encap_[pa] : nullptr;
+    uint32_t field = kPaField;
+    find_hot4(x.probe, x.key, field);
+    uint32_t pa = field & kPaField;
+    const EncapTemplate* t = pa != kPaField ? &encap_[pa] : nullptr;
     uint32_t outer_ip = p.length + 42 - kEthHeader;
-    if (!t || r->ca == 0 || (r->tag & kFlagNat) || t->length != 42 || t->local ||
+    if (!t || uint32_t(x.key) == 0 || (field & kHotNat) || t->length != 42 || t->local ||
         outer_ip > s_.settings.provider_mtu || p.offset < 42) [[unlikely]] {
       classify(p, q);
       if (q.kind == kNone) return;
@@ -765,11 +764,11 @@ class Receiver {
 
   // What parse_fast() found out about a frame it took.
   struct Fast4 {
-    ProbeStart<Ca4Slot> probe;  // anti-spoofing lookup of the inner source
-    uint64_t key;               // ca4_key(VSID, inner source)
-    const void* home;           // the home bucket's line, prefetched ahead of the lookup
-    uint32_t outer4;            // outer source address (network order)
-    uint32_t counter;           // the VSID's counter index
+    HotStart probe;    // anti-spoofing lookup of the inner source (the hot copy)
+    uint64_t key;      // ca4_key(VSID, inner source)
+    const void* home;  // the home bucket's line, prefetched ahead of the lookup
+    uint32_t outer4;   // outer source address (network order)
+    uint32_t counter;  // the VSID's counter index
   };
   // What parse_fast6() found out about a frame it took (inner source at 84, outer at 22).
   struct Fast6 {
@@ -807,9 +806,8 @@ class Receiver {
     x.key = ca4_key(vsid, src);
     x.outer4 = load32(f + 26);
     x.counter = last_subnet_->counter;
-    const auto& ref = s_.ca4.refs[shard_of(hash_ca4(vsid, src))];
-    x.probe = {&ref, slot_of(hash_ca4(vsid, src), ref.nbuckets)};
-    x.home = &ref.buckets[x.probe.bucket];
+    x.probe = start_hot(s_.ca4, hash_ca4(vsid, src));
+    x.home = &x.probe.hot[x.probe.bucket];
     return true;
   }
 
@@ -843,9 +841,10 @@ class Receiver {
   // resolve() for a frame parse_fast() took, when its inner source is a record of the VSID; any
   // other source (a route, the wildcard, a gateway address) goes through the general rules.
   void resolve_fast(Packet& p, const Fast4& x, Rx& rx) {
-    const Ca4Slot* r = find_ca4_from(x.probe, x.key);
-    uint32_t pa = r ? r->pa_index() : kNoPa;
-    if (pa == kNoPa) {
+    uint32_t field = kPaField;
+    find_hot4(x.probe, x.key, field);
+    uint32_t pa = field & kPaField;
+    if (pa == kPaField) {
       parse(p, rx);
       if (rx.ok) resolve(p, rx);
       return;

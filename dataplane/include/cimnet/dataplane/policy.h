@@ -4,6 +4,7 @@
 // ports. A PolicyChange groups edits that become visible to packets together.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -84,6 +85,19 @@ struct ProviderRoute {
   IpAddress next_hop;
   uint32_t metric = 0;
 };
+
+// How a provider address is reached from this host: the local provider address used as outer
+// source and the next hop whose neighbour MAC the outer header carries.
+struct ProviderPath {
+  IpAddress source;
+  IpAddress next_hop;
+};
+// The path to `pa`: a connected provider prefix first (the next hop is `pa` itself), else the
+// longest matching provider route (lowest metric on ties) whose next hop is connected. nullopt
+// when neither applies. `pa` must not be one of `local_pas`.
+std::optional<ProviderPath> provider_path(const IpAddress& pa,
+                                          const std::map<IpAddress, ProviderAddress>& local_pas,
+                                          const std::map<IpPrefix, ProviderRoute>& routes);
 
 // The Ethernet address of a provider address on the provider link.
 struct ProviderNeighbor {
