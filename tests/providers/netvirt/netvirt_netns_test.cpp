@@ -77,11 +77,10 @@ class CimnetdNetns : public ::testing::Test {
     ASSERT_TRUE(fs::exists(bin_ + "/cimnetd"));
     ASSERT_TRUE(fs::exists(bin_ + "/cimnet-dataplane"));
     std::string out;
-    ASSERT_EQ(
-        sh(src_ + "/netns/topology.sh up " + prefix_ + " " + bin_ + "/cimnet-dataplane" +
-               (vm_offloads_ ? " on" : ""),
-           &out),
-        0)
+    ASSERT_EQ(sh(src_ + "/netns/topology.sh up " + prefix_ + " " + bin_ + "/cimnet-dataplane" +
+                     (vm_offloads_ ? " on" : ""),
+                 &out),
+              0)
         << out;
   }
 
@@ -124,10 +123,11 @@ class CimnetdNetns : public ::testing::Test {
     }
     // One log file per start: run<host>-<n>.
     run_log_[h] = dir_ / ("run" + std::to_string(h) + "-" + std::to_string(++starts_));
-    std::vector<std::string> argv = {"/bin/ip", "netns", "exec", ns("h" + std::to_string(h)),
-                                     bin_ + "/cimnetd", "--state-dir", state, "--http",
-                                     "127.0.0.1:0", "--port-file", ports.string(), "--datapath",
-                                     "linux", "--log-level", "info"};
+    std::vector<std::string> argv = {
+        "/bin/ip",         "netns",       "exec",         ns("h" + std::to_string(h)),
+        bin_ + "/cimnetd", "--state-dir", state,          "--http",
+        "127.0.0.1:0",     "--port-file", ports.string(), "--datapath",
+        "linux",           "--log-level", "info"};
     argv.insert(argv.end(), agent_args_.begin(), agent_args_.end());
     pid_[h] = tp::spawn(argv, run_log_[h]);
     ASSERT_TRUE(tp::wait_for_file(ports, 60s)) << tp::read_file(run_log_[h]);
@@ -170,20 +170,25 @@ class CimnetdNetns : public ::testing::Test {
       auto p = out.find("Icmp6InEchos ");
       return p == std::string::npos ? -1 : std::stol(out.substr(p + 13));
     }
+    return snmp(vm, "Icmp", "InEchos");
+  }
+  // One IPv4 SNMP counter of the VM's namespace (/proc/net/snmp: for each group a line of counter
+  // names, then a line of their values), or -1.
+  long snmp(const std::string& vm, const std::string& group, const std::string& name) {
+    std::string out;
     sh(in(vm, "cat /proc/net/snmp"), &out);
-    // Two "Icmp:" lines: the counter names, then their values.
     std::istringstream lines(out);
     std::vector<std::string> names;
     for (std::string line; std::getline(lines, line);) {
-      if (line.rfind("Icmp:", 0) != 0) continue;
-      std::istringstream words(line.substr(5));
+      if (line.rfind(group + ":", 0) != 0) continue;
+      std::istringstream words(line.substr(group.size() + 1));
       std::vector<std::string> w{std::istream_iterator<std::string>(words), {}};
       if (names.empty()) {
         names = w;
         continue;
       }
       for (size_t i = 0; i < names.size() && i < w.size(); ++i)
-        if (names[i] == "InEchos") return std::stol(w[i]);
+        if (names[i] == name) return std::stol(w[i]);
     }
     return -1;
   }
@@ -308,8 +313,7 @@ TEST_F(CimnetdNetns, TwoTenantsOverWsman) {
 // A count from the agent's "tc fast path counters:" log line (written at
 // SIGTERM): `key` ("errors", "from_vm", ...) in the part of the line about
 // `port` (an interface; empty: the totals before the first port); -1 when absent.
-long fast_path_count(const std::string& log, const std::string& key,
-                     const std::string& port = "") {
+long fast_path_count(const std::string& log, const std::string& key, const std::string& port = "") {
   auto line = log.find("tc fast path counters:");
   if (line == std::string::npos) return -1;
   std::string text = log.substr(line, log.find('\n', line) - line);
@@ -373,23 +377,7 @@ TEST_F(CimnetdNetnsOffload, TwoTenants) {
   std::cerr << out;
   EXPECT_NE(out.find("receiver"), std::string::npos) << out;
   // Red's VM saw none of it: its TCP stack never got a segment for 10.1.1.2:5201.
-  std::string snmp;
-  sh(in("r2", "cat /proc/net/snmp"), &snmp);
-  std::istringstream lines(snmp);
-  std::vector<std::string> tcp_names;
-  for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("Tcp:", 0) != 0) continue;
-    std::istringstream words(line.substr(4));
-    std::vector<std::string> w{std::istream_iterator<std::string>(words), {}};
-    if (tcp_names.empty()) {
-      tcp_names = w;
-      continue;
-    }
-    for (size_t i = 0; i < tcp_names.size() && i < w.size(); ++i)
-      if (tcp_names[i] == "InSegs") {
-        EXPECT_EQ(w[i], "0") << "Blue's TCP reached Red's VM";
-      }
-  }
+  EXPECT_EQ(snmp("r2", "Tcp", "InSegs"), 0) << "Blue's TCP reached Red's VM";
 
   // The statistics over WS-Man include what the fast path forwarded.
   std::string stats;
@@ -411,8 +399,8 @@ TEST_F(CimnetdNetnsOffload, TwoTenants) {
   ASSERT_EQ(sh(in("h1", "ip link add vx1 type veth peer name vx1p")), 0);
   ASSERT_EQ(sh(in("h1", "ip link set vx1 up")), 0);
   policy(1, "create-adapter vx1 00155d0030ee 5030");
-  EXPECT_TRUE(wait_for(
-      [&] { return tp::read_file(run_log_[1]).find("(vx1)") != std::string::npos; }, 20s))
+  EXPECT_TRUE(
+      wait_for([&] { return tp::read_file(run_log_[1]).find("(vx1)") != std::string::npos; }, 20s))
       << tp::read_file(run_log_[1]);
   sh(in("h1", "tc filter show dev vx1 ingress"), &filters);
   EXPECT_NE(filters.find("bpf"), std::string::npos) << filters;
@@ -434,9 +422,12 @@ TEST_F(CimnetdNetnsOffload, TwoTenants) {
   EXPECT_GT(fast_path_count(log2, "to_vm", "vb2"), 1000) << log2;
   EXPECT_EQ(fast_path_count(log1, "errors"), 0) << log1;
   EXPECT_EQ(fast_path_count(log2, "errors"), 0) << log2;
-  for (const auto& [host, dev] : std::vector<std::pair<std::string, std::string>>{
-           {"h1", "pa0"}, {"h1", "vb1"}, {"h1", "vr1"}, {"h2", "pa0"}, {"h2", "vb2"},
-           {"h2", "vr2"}}) {
+  for (const auto& [host, dev] : std::vector<std::pair<std::string, std::string>>{{"h1", "pa0"},
+                                                                                  {"h1", "vb1"},
+                                                                                  {"h1", "vr1"},
+                                                                                  {"h2", "pa0"},
+                                                                                  {"h2", "vb2"},
+                                                                                  {"h2", "vr2"}}) {
     std::string f, q;
     EXPECT_EQ(sh(in(host, "tc filter show dev " + dev + " ingress"), &f), 0);
     EXPECT_EQ(f, "") << host << " " << dev << " keeps a tc filter after SIGTERM";
