@@ -263,35 +263,19 @@ inline const Slot* probe(const ShardedTable<Slot>& t, uint64_t h, Match&& match)
   }
 }
 
-// Where the probe for hash `h` starts: the shard's buckets and the home bucket. start_probe()
-// also prefetches the home bucket's line, so a batch hashes and prefetches in one pass and looks
-// up in the next without hashing again.
+// Where the probe for hash `h` starts: the shard's buckets and the home bucket, so a batch hashes
+// (and prefetches home()) in one pass and looks up in the next without hashing again.
 template <class Slot>
 struct ProbeStart {
   const typename ShardedTable<Slot>::Ref* ref;
   uint32_t bucket;
+
+  const Bucket<Slot>* home() const { return &ref->buckets[bucket]; }
 };
 template <class Slot>
 inline ProbeStart<Slot> start_probe(const ShardedTable<Slot>& t, uint64_t h) {
   const auto& r = t.refs[shard_of(h)];
-  uint32_t b = slot_of(h, r.nbuckets);
-  __builtin_prefetch(&r.buckets[b]);
-  return {&r, b};
-}
-
-// The IPv4 slot with key `key` (ca4_key()), probing from `at`; nullptr when absent.
-inline const Ca4Slot* find_ca4_from(ProbeStart<Ca4Slot> at, uint64_t key) {
-  const auto& r = *at.ref;
-  uint32_t b = at.bucket;
-  for (;;) {
-    const Ca4Slot* s = r.buckets[b].slot;
-    for (size_t j = 0; j < 4; ++j) {
-      uint64_t w = load64(reinterpret_cast<const uint8_t*>(&s[j])) & 0x00FFFFFFFFFFFFFFULL;
-      if (w == key) return &s[j];
-      if ((w >> 32) == 0) return nullptr;
-    }
-    if (++b == r.nbuckets) b = 0;
-  }
+  return {&r, slot_of(h, r.nbuckets)};
 }
 
 // Where a hot-copy probe for hash `h` starts (see HotBucket4).
@@ -323,8 +307,18 @@ inline bool find_hot4(HotStart at, uint64_t key, uint32_t& field) {
 
 inline const Ca4Slot* find_ca4(const ShardedTable<Ca4Slot>& t, uint64_t h, uint32_t vsid,
                                uint32_t ca) {
+  uint64_t key = ca4_key(vsid, ca);
   const auto& r = t.refs[shard_of(h)];
-  return find_ca4_from({&r, slot_of(h, r.nbuckets)}, ca4_key(vsid, ca));
+  uint32_t b = slot_of(h, r.nbuckets);
+  for (;;) {
+    const Ca4Slot* s = r.buckets[b].slot;
+    for (size_t j = 0; j < 4; ++j) {
+      uint64_t w = load64(reinterpret_cast<const uint8_t*>(&s[j])) & 0x00FFFFFFFFFFFFFFULL;
+      if (w == key) return &s[j];
+      if ((w >> 32) == 0) return nullptr;
+    }
+    if (++b == r.nbuckets) b = 0;
+  }
 }
 
 // The IPv6 slot of (vsid, ca), probing from `at`; nullptr when absent.
@@ -345,8 +339,7 @@ inline const Ca6Slot* find_ca6_from(ProbeStart<Ca6Slot> at, uint32_t vsid, const
 
 inline const Ca6Slot* find_ca6(const ShardedTable<Ca6Slot>& t, uint64_t h, uint32_t vsid,
                                const uint8_t* ca) {
-  const auto& r = t.refs[shard_of(h)];
-  return find_ca6_from({&r, slot_of(h, r.nbuckets)}, vsid, ca);
+  return find_ca6_from(start_probe(t, h), vsid, ca);
 }
 
 inline const MacSlot* find_mac(const ShardedTable<MacSlot>& t, uint64_t h, uint32_t vsid,
@@ -386,8 +379,7 @@ inline bool is_gateway_slot(const MacSlot&) {
 
 template <class Slot>
 inline void prefetch_slot(const ShardedTable<Slot>& t, uint64_t h) {
-  const auto& r = t.refs[shard_of(h)];
-  __builtin_prefetch(&r.buckets[slot_of(h, r.nbuckets)]);
+  __builtin_prefetch(start_probe(t, h).home());
 }
 
 // Local VM ports by (VSID, MAC): where frames for a local MAC are delivered. A port is left out

@@ -258,9 +258,8 @@ class Transmitter {
       return false;
     if (mac48(f) == router_mac_) return false;
     uint64_t h = hash_ca6(port_.vsid, f + 38);
-    const auto& ref = s_.ca6.refs[shard_of(h)];
-    x.probe = {&ref, slot_of(h, ref.nbuckets)};
-    x.home = &ref.buckets[x.probe.bucket];
+    x.probe = start_probe(s_.ca6, h);
+    x.home = x.probe.home();
     return true;
   }
 
@@ -832,9 +831,8 @@ class Receiver {
     x.vsid = vsid;
     x.counter = last_subnet_->counter;
     uint64_t h = hash_ca6(vsid, f + 84);
-    const auto& ref = s_.ca6.refs[shard_of(h)];
-    x.probe = {&ref, slot_of(h, ref.nbuckets)};
-    x.home = &ref.buckets[x.probe.bucket];
+    x.probe = start_probe(s_.ca6, h);
+    x.home = x.probe.home();
     return true;
   }
 
