@@ -192,6 +192,15 @@ class CimnetdNetns : public ::testing::Test {
     }
     return -1;
   }
+  // Host `h` (1 or 2) learns the other host's provider address and MAC as a permanent
+  // neighbour on pa0.
+  void static_provider_neighbor(int h) {
+    int peer = 3 - h;
+    ASSERT_EQ(sh(in("h" + std::to_string(h), "ip neigh replace 192.168.1.1" + std::to_string(peer) +
+                                                 " lladdr 02:aa:00:00:00:1" + std::to_string(peer) +
+                                                 " dev pa0 nud permanent")),
+              0);
+  }
   std::string ifindex(const std::string& host) {
     std::string out;
     sh(in(host, "cat /sys/class/net/pa0/ifindex"), &out);
@@ -224,19 +233,13 @@ class CimnetdNetnsOffload : public CimnetdNetns {
 TEST_F(CimnetdNetns, TwoTenantsOverWsman) {
   // Host 1 knows its provider neighbour before its agent starts (read by the
   // dump); host 2 learns it while running (neighbour event).
-  ASSERT_EQ(sh(in("h1",
-                  "ip neigh replace 192.168.1.12 lladdr 02:aa:00:00:00:12 dev pa0 nud "
-                  "permanent")),
-            0);
+  ASSERT_NO_FATAL_FAILURE(static_provider_neighbor(1));
   ASSERT_NO_FATAL_FAILURE(start_agent(1));
   ASSERT_NO_FATAL_FAILURE(start_agent(2));
   policy(1, "configure 1 " + ifindex("h1"));
   policy(2, "configure 2 " + ifindex("h2"));
   ASSERT_FALSE(HasFailure());
-  ASSERT_EQ(sh(in("h2",
-                  "ip neigh replace 192.168.1.11 lladdr 02:aa:00:00:00:11 dev pa0 nud "
-                  "permanent")),
-            0);
+  ASSERT_NO_FATAL_FAILURE(static_provider_neighbor(2));
 
   // Within each tenant; the echo lands in that tenant's VM only.
   ASSERT_TRUE(ping_soon("b1", "10.1.1.2")) << "Blue 10.1.1.1 -> 10.1.1.2";
@@ -326,14 +329,8 @@ long fast_path_count(const std::string& log, const std::string& key, const std::
 
 TEST_F(CimnetdNetnsOffload, TwoTenants) {
   // Both hosts know their provider neighbour (static, like the other case).
-  ASSERT_EQ(sh(in("h1",
-                  "ip neigh replace 192.168.1.12 lladdr 02:aa:00:00:00:12 dev pa0 nud "
-                  "permanent")),
-            0);
-  ASSERT_EQ(sh(in("h2",
-                  "ip neigh replace 192.168.1.11 lladdr 02:aa:00:00:00:11 dev pa0 nud "
-                  "permanent")),
-            0);
+  ASSERT_NO_FATAL_FAILURE(static_provider_neighbor(1));
+  ASSERT_NO_FATAL_FAILURE(static_provider_neighbor(2));
   ASSERT_NO_FATAL_FAILURE(start_agent(1));
   ASSERT_NO_FATAL_FAILURE(start_agent(2));
   policy(1, "configure 1 " + ifindex("h1"));
