@@ -155,8 +155,11 @@ class CimnetdNetns : public ::testing::Test {
                          << tp::read_file(run_log_[h]);
   }
   bool ping(const std::string& vm, const std::string& to, int count = 1, int timeout = 1) {
-    return sh(in(vm, "/usr/bin/python3 " + src_ + "/netns/vm_ping.py " + to + " " +
-                         std::to_string(count) + " " + std::to_string(timeout))) == 0;
+    // The dataplane tests' ping (ICMP and ICMPv6 over a raw socket; no iputils here).
+    static const std::string script =
+        tp::env_or("CIMNET_SOURCE_DIR", ".") + "/tests/dataplane/icmp_ping.py";
+    return sh(in(vm, "/usr/bin/python3 " + script + " " + to + " " + std::to_string(count) + " " +
+                         std::to_string(timeout))) == 0;
   }
   // Pings until one answer comes back (ARP / ND and port attachment settle).
   bool ping_soon(const std::string& vm, const std::string& to) {
